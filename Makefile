@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` (the site with demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve test messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The embedded default: SQLite, in-memory channel layer, e-mail written to var/mail/.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_municipalities
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (e-mail is written to var/mail/)"
+	EMAIL_URL=file://$(CURDIR)/var/mail $(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
+
+## The whole test suite; with DATABASE_URL and REDIS_URL set it runs on PostgreSQL and Redis.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Regenerate the message catalogues after changing interface text (needs gettext).
+messages: install
+	$(PY) manage.py makemessages --locale nl --locale en --ignore ".venv/*" --ignore "var/*" --ignore "bench/*" --ignore "tests/*" --no-obsolete
+	$(PY) manage.py compilemessages --ignore ".venv/*"
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,14 @@
+"""Marks on views that the access middleware reads."""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+View = TypeVar("View", bound=Callable)
+
+
+def account_page(view: View) -> View:
+    """A page that members who are not (yet) allowed into the forum may see:
+    their own account, the explanation of their status, logging out."""
+    view.account_page = True  # type: ignore[attr-defined]
+    return view

@@ -1,0 +1,51 @@
+"""E-mails to members, rendered in the member's own language.
+
+Each message is a pair of templates ``emails/<name>.txt`` and ``emails/<name>.html``
+plus a one-line ``emails/<name>_subject.txt``. Sending happens after the
+transaction commits, so a rolled-back action sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+if TYPE_CHECKING:
+    from community.models import Member
+
+logger = logging.getLogger(__name__)
+
+
+def render_email(name: str, *, member: Member, context: dict[str, Any]) -> EmailMultiAlternatives:
+    context = {"member": member, "site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    with translation.override(member.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+        text = render_to_string(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[f"{member.name} <{member.email}>"])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_email_on_commit(name: str, *, member: Member, context: dict[str, Any]) -> None:
+    """Render now (the data is at hand), send once the transaction has committed."""
+    message = render_email(name, member=member, context=context)
+
+    def send() -> None:
+        try:
+            message.send()
+        except OSError:
+            # The mail server being down must not undo or fail the member's action.
+            logger.exception("Could not send %s e-mail to member %s", name, member.pk)
+
+    transaction.on_commit(send)
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL + path

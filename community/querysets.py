@@ -1,0 +1,66 @@
+"""Reads: chainable querysets for members, municipalities and groups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+
+if TYPE_CHECKING:
+    from community.models import Member
+
+
+class MemberQuerySet(models.QuerySet):
+    def participants(self) -> Self:
+        """Approved members who are not deactivated; suspended members stay visible."""
+        return self.filter(status__in=["active", "suspended"])
+
+    def pending_review(self) -> Self:
+        """Sign-ups with a verified address that wait for an ambassador or staff."""
+        return self.filter(status="pending", email_verified_at__isnull=False)
+
+    def in_scope_of(self, moderator: Member) -> Self:
+        """Members whose sign-up this moderator may decide on: everyone for staff,
+        the municipalities of their provinces for ambassadors, nobody else."""
+        if moderator.is_staff:
+            return self
+        return self.filter(municipality__region_id__in=moderator.roles.ambassador_region_ids)
+
+    def with_card_data(self) -> Self:
+        """What a member card shows: municipality and its province in the same query."""
+        return self.select_related("municipality__region")
+
+    def search(self, text: str) -> Self:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(handle__icontains=text.lstrip("@")) | Q(bio__icontains=text))
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def with_typologies(self) -> Self:
+        from community.models import Typology
+
+        return self.select_related("region").prefetch_related(
+            Prefetch("typologies", queryset=Typology.objects.order_by("name_nl"))
+        )
+
+    def with_member_counts(self) -> Self:
+        return self.annotate(
+            member_count=Count("members", filter=Q(members__status__in=["active", "suspended"]), distinct=True)
+        )
+
+
+class GroupQuerySet(models.QuerySet):
+    def with_member_counts(self) -> Self:
+        return self.annotate(member_count=Count("memberships", distinct=True))
+
+    def automatic_for(self, municipality) -> Self:  # type: ignore[no-untyped-def]
+        """The groups a member from this municipality joins on approval: Het Plein,
+        the regional group of its province and the groups of its typologies."""
+        return self.filter(
+            Q(kind="plaza")
+            | Q(kind="region", region_id=municipality.region_id)
+            | Q(kind="typology", typology__municipalities=municipality)
+        ).distinct()

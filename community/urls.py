@@ -1,0 +1,53 @@
+"""The site's URLs. Paths listed in SPEC section 5 are stable promises."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from community import views
+from community.decorators import account_page
+from community.forms import ThrottledLoginForm
+
+admin.site.site_header = "Samenleven"
+admin.site.site_title = "Samenleven"
+
+account_urls = [
+    path("signup/", views.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=ThrottledLoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", account_page(auth_views.LogoutView.as_view()), name="logout"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("verify-again/", views.resend_verification, name="resend_verification"),
+    path("status/", views.account_status, name="account_status"),
+    path("profile/", views.edit_profile, name="edit_profile"),
+    path("password/", views.change_password, name="change_password"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(
+        email_template_name="registration/password_reset_email.txt",
+        html_email_template_name="registration/password_reset_email.html",
+    ), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("language/", views.set_language, name="set_language"),
+    path("accounts/", include(account_urls)),
+    path("members/", views.member_list, name="members"),
+    path("members/<str:handle>/", views.member_detail, name="member"),
+    path("municipalities/", views.municipality_list, name="municipalities"),
+    path("municipalities/<str:code>/", views.municipality_detail, name="municipality"),
+    path("groups/", views.group_list, name="groups"),
+    path("groups/<slug:slug>/", views.group_detail, name="group"),
+    path("groups/<slug:slug>/join/", views.join_group, name="join_group"),
+    path("groups/<slug:slug>/leave/", views.leave_group, name="leave_group"),
+    path("moderation/", views.moderation, name="moderation"),
+    path("moderation/signups/<int:pk>/approve/", views.approve_signup, name="approve_signup"),
+    path("moderation/signups/<int:pk>/reject/", views.reject_signup, name="reject_signup"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,422 @@
+"""Pages of the community app. Thin: parse, access, check, one action, respond."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core import signing
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe, require_POST
+
+from community import actions, permissions, throttle
+from community.decorators import account_page
+from community.errors import DomainError
+from community.forms import (
+    MemberFilterForm,
+    MunicipalityFilterForm,
+    ProfileForm,
+    RejectForm,
+    SignupForm,
+)
+from community.models import Group, Member, Membership, Municipality
+from community.similarity import similar_municipalities
+from community.tokens import read_verification_token
+
+logger = logging.getLogger(__name__)
+
+MEMBERS_PER_PAGE = 30
+
+
+# --- Home and health ------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    if not member.is_authenticated:
+        return render(request, "community/landing.html", {"counts": {
+            "municipalities": Municipality.objects.count(),
+            "members": Member.objects.participants().count(),
+        }})
+    if not member.is_participant:
+        return redirect("account_status")
+    groups = Group.objects.filter(memberships__member=member).order_by("kind", "name")
+    pending = Member.objects.pending_review().in_scope_of(member).count() if permissions.can_review_signups(member) else 0
+    return render(request, "community/home.html", {"groups": groups, "pending_count": pending})
+
+
+@login_not_required
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Is the database reachable, and can the channel layer carry a message?"""
+    checks = {"database": _check_database(), "channel_layer": _check_channel_layer()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        logger.exception("Health check: database unreachable")
+        return "error"
+    return "ok"
+
+
+def _check_channel_layer() -> str:
+    layer = get_channel_layer()
+    if layer is None:
+        return "error"
+
+    async def round_trip() -> None:
+        channel = await layer.new_channel("healthz.")
+        token = uuid.uuid4().hex
+        await layer.send(channel, {"type": "healthz.ping", "token": token})
+        message = await layer.receive(channel)
+        if message.get("token") != token:
+            raise RuntimeError("channel layer returned another message")
+
+    async def bounded() -> None:
+        await asyncio.wait_for(round_trip(), timeout=2)
+
+    try:
+        async_to_sync(bounded)()
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        logger.exception("Health check: channel layer unreachable")
+        return "error"
+    return "ok"
+
+
+@login_not_required
+@account_page
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch: remembered in a cookie, and on the profile of a member."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        if request.user.is_authenticated:
+            actions.set_language(member=request.user, language=language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            samesite="Lax",
+        )
+    return response
+
+
+# --- Sign-up and account --------------------------------------------------------
+
+
+@login_not_required
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        ip = throttle.client_ip(request)
+        limits = settings.SIGNUP_THROTTLE
+        if throttle.count("signup-ip", ip) >= limits["per_ip"]:
+            form.add_error(None, _("Too many sign-ups from this network. Try again in an hour."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                member = actions.register_member(
+                    name=data["name"],
+                    email=data["email"],
+                    password=data["password"],
+                    municipality=data["municipality"],
+                    position=data["position"],
+                    handle=data["handle"],
+                    language=request.LANGUAGE_CODE if request.LANGUAGE_CODE in dict(settings.LANGUAGES) else "nl",
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                throttle.hit("signup-ip", ip, window_seconds=limits["window_seconds"])
+                login(request, member, backend="community.auth.EmailBackend")
+                messages.success(request, _("Welcome! We have sent you an e-mail with a link to verify your address."))
+                return redirect("account_status")
+    return render(request, "community/signup.html", {"form": form})
+
+
+@login_not_required
+@require_safe
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        member_id, email = read_verification_token(token)
+    except signing.SignatureExpired:
+        return render(request, "community/verify_failed.html", {"expired": True}, status=400)
+    except signing.BadSignature:
+        return render(request, "community/verify_failed.html", {"expired": False}, status=400)
+    member = Member.objects.filter(pk=member_id, email__iexact=email).first()
+    if member is None:
+        return render(request, "community/verify_failed.html", {"expired": False}, status=400)
+    member = actions.verify_email(member=member)
+    if member.is_participant:
+        messages.success(request, _("Your e-mail address is verified and your account is active. Welcome!"))
+    else:
+        messages.success(request, _("Your e-mail address is verified. An ambassador of your province will review your sign-up."))
+    if request.user.is_authenticated and request.user.pk == member.pk:
+        return redirect("account_status" if not member.is_participant else "home")
+    return redirect("login")
+
+
+@account_page
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    if member.is_email_verified:
+        messages.info(request, _("Your e-mail address is already verified."))
+    elif throttle.hit("verify-resend", str(member.pk), window_seconds=600) > 3:
+        messages.error(request, _("We have sent several links already. Check your spam folder, or try again in ten minutes."))
+    else:
+        actions.send_verification_email(member=member)
+        messages.success(request, _("We have sent a new verification link to %(email)s.") % {"email": member.email})
+    return redirect("account_status")
+
+
+@account_page
+@require_safe
+def account_status(request: HttpRequest) -> HttpResponse:
+    """Where pending and suspended members land: what their status means and what happens next."""
+    return render(request, "community/account_status.html", {"member": request.user})
+
+
+@account_page
+def edit_profile(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    form = ProfileForm(request.POST or None, instance=Member.objects.get(pk=member.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_profile(
+                member=member,
+                name=data["name"],
+                handle=data["handle"],
+                position=data["position"],
+                bio=data["bio"],
+                language=data["language"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            response = redirect("edit_profile")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE)
+            return response
+    return render(request, "community/profile_edit.html", {"form": form})
+
+
+@account_page
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = form.save()
+        update_session_auth_hash(request, member)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("edit_profile")
+    return render(request, "community/password_change.html", {"form": form})
+
+
+# --- Members --------------------------------------------------------------------
+
+
+@require_safe
+def member_list(request: HttpRequest) -> HttpResponse:
+    """The directory: who can I ask about this?"""
+    form = MemberFilterForm(request.GET or None)
+    members = Member.objects.participants().with_card_data().order_by("name", "pk")
+    if form.is_valid():
+        data = form.cleaned_data
+        members = members.search(data["q"])
+        if data["municipality"]:
+            members = members.filter(municipality=data["municipality"])
+        if data["region"]:
+            members = members.filter(municipality__region=data["region"])
+        if data["typology"]:
+            members = members.filter(municipality__typologies=data["typology"])
+        if data["position"]:
+            members = members.filter(position=data["position"])
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "community/member_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@require_safe
+def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
+    member = permissions.access_member(request.user, handle)
+    groups = Group.objects.filter(memberships__member=member).order_by("kind", "name")
+    return render(
+        request,
+        "community/member_detail.html",
+        {"profile": member, "groups": groups, "can": {"edit": member.pk == request.user.pk}},
+    )
+
+
+# --- Municipalities -------------------------------------------------------------
+
+
+@require_safe
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    form = MunicipalityFilterForm(request.GET or None)
+    municipalities = Municipality.objects.with_typologies().with_member_counts().order_by("region__name", "name")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            municipalities = municipalities.filter(name__icontains=data["q"].strip())
+        if data["region"]:
+            municipalities = municipalities.filter(region=data["region"])
+        if data["typology"]:
+            municipalities = municipalities.filter(typologies=data["typology"])
+    return render(request, "community/municipality_list.html", {"form": form, "municipalities": municipalities})
+
+
+@require_safe
+def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
+    members = Member.objects.participants().filter(municipality=municipality).order_by("name")
+    similar = similar_municipalities(municipality)
+    counts = dict(
+        Municipality.objects.filter(pk__in=[s.municipality.pk for s in similar])
+        .with_member_counts()
+        .values_list("pk", "member_count")
+    )
+    return render(
+        request,
+        "community/municipality_detail.html",
+        {
+            "municipality": municipality,
+            "members": members,
+            "similar": [(s, counts.get(s.municipality.pk, 0)) for s in similar],
+        },
+    )
+
+
+# --- Groups ---------------------------------------------------------------------
+
+
+@require_safe
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = Group.objects.with_member_counts().select_related("region", "typology").order_by("kind", "name")
+    by_kind: dict[str, list[Group]] = {}
+    for group in groups:
+        by_kind.setdefault(group.kind, []).append(group)
+    sections = [(label, by_kind.get(kind, [])) for kind, label in Group.Kind.choices if by_kind.get(kind)]
+    return render(request, "community/group_list.html", {"sections": sections, "my_group_ids": request.user.roles.group_ids})
+
+
+@require_safe
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
+    memberships = Membership.objects.filter(group=group).select_related("member__municipality").order_by("member__name")
+    moderators = [m.member for m in memberships.filter(role=Membership.Role.MODERATOR)]
+    page = Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    member = request.user
+    return render(
+        request,
+        "community/group_detail.html",
+        {
+            "group": group,
+            "moderators": moderators,
+            "page": page,
+            "can": {
+                "join": permissions.can_join_group(member, group),
+                "leave": permissions.can_leave_group(member, group),
+            },
+        },
+    )
+
+
+@require_POST
+def join_group(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group, slug=slug)
+    permissions.check_join_group(request.user, group)
+    actions.join_group(member=request.user, group=group)
+    messages.success(request, _("You have joined %(group)s.") % {"group": group.name})
+    return redirect(group)
+
+
+@require_POST
+def leave_group(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group, slug=slug)
+    permissions.check_leave_group(request.user, group)
+    actions.leave_group(member=request.user, group=group)
+    messages.success(request, _("You have left %(group)s.") % {"group": group.name})
+    return redirect(group)
+
+
+# --- Moderation: sign-ups -------------------------------------------------------
+
+
+@require_safe
+def moderation(request: HttpRequest) -> HttpResponse:
+    """The queue of sign-ups for this moderator's scope."""
+    if not permissions.can_review_signups(request.user):
+        return render(request, "community/moderation_none.html", status=403)
+    applicants = (
+        Member.objects.pending_review().in_scope_of(request.user).with_card_data().order_by("email_verified_at", "pk")
+    )
+    return render(request, "community/moderation.html", {"applicants": applicants, "reject_form": RejectForm()})
+
+
+@require_POST
+def approve_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    applicant = permissions.access_applicant(request.user, pk)
+    permissions.check_decide_signup(request.user, applicant)
+    try:
+        actions.approve_member(actor=request.user, member=applicant)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s has been approved and informed by e-mail.") % {"name": applicant.name})
+    return redirect("moderation")
+
+
+def reject_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    applicant = permissions.access_applicant(request.user, pk)
+    permissions.check_decide_signup(request.user, applicant)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reject_member(actor=request.user, member=applicant, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The sign-up of %(name)s has been rejected; they were told why.") % {"name": applicant.name})
+            return redirect("moderation")
+    return render(request, "community/reject.html", {"applicant": applicant, "form": form})
+
+
+
+@login_not_required
+@account_page
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF check failed: explain, in the site's own layout."""
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,3 @@
+"""WebSocket routes, mounted under /ws/ by community.asgi."""
+
+websocket_urlpatterns: list = []
