@@ -131,7 +131,8 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
             },
             # A file, not memory: the browser tests' ASGI server runs in another process.
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # One file per test run, so that two runs side by side do not collide.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

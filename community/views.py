@@ -301,7 +301,7 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
-    members = Member.objects.participants().filter(municipality=municipality).order_by("name")
+    members = Member.objects.participants().filter(municipality=municipality).with_card_data().order_by("name")
     similar = similar_municipalities(municipality)
     counts = dict(
         Municipality.objects.filter(pk__in=[s.municipality.pk for s in similar])

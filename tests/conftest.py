@@ -1,0 +1,106 @@
+"""Shared fixtures, named after the people in the story."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from community import actions
+from community.models import Group, Member, Municipality
+from tests.factories import PASSWORD, MemberFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Production hashing is slow on purpose; tests create hundreds of accounts."""
+    from django.conf import settings
+
+    original = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    settings.PASSWORD_HASHERS = original
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters live in the cache; every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def dutch_data(db):
+    """All 342 municipalities, the 12 provinces, the typologies and their groups, from the real data files."""
+    call_command("import_municipalities", verbosity=0, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def municipality(dutch_data) -> Municipality:
+    """'s-Gravenhage, in Zuid-Holland."""
+    return Municipality.objects.get(code="GM0518")
+
+
+@pytest.fixture
+def almere(dutch_data) -> Municipality:
+    return Municipality.objects.get(code="GM0034")
+
+
+def approved_member(municipality: Municipality, **fields) -> Member:
+    """A member who went through sign-up, verification and approval, with the automatic groups."""
+    member = MemberFactory(municipality=municipality, status=Member.Status.PENDING, approved_at=None, **fields)
+    staff = Member.objects.filter(is_staff=True).first() or MemberFactory(is_staff=True, municipality=None, handle="team_staff")
+    return actions.approve_member(actor=staff, member=member)
+
+
+@pytest.fixture
+def staff(dutch_data) -> Member:
+    return MemberFactory(name="Programmateam", handle="team", is_staff=True, municipality=None)
+
+
+@pytest.fixture
+def member(municipality, staff) -> Member:
+    """Fatima, wethouder in 's-Gravenhage, approved."""
+    return approved_member(municipality, name="Fatima el Amrani", handle="fatima", position="wethouder")
+
+
+@pytest.fixture
+def ambassador(dutch_data, staff) -> Member:
+    """Samira from Delft, ambassador (moderator of the regional group) of Zuid-Holland."""
+    samira = approved_member(Municipality.objects.get(code="GM0503"), name="Samira Haddou", handle="samira")
+    actions.make_moderator(member=samira, group=Group.objects.get(slug="zuid-holland"))
+    return samira
+
+
+@pytest.fixture
+def flevoland_ambassador(dutch_data, staff) -> Member:
+    """Esther from Almere, ambassador of Flevoland."""
+    esther = approved_member(Municipality.objects.get(code="GM0034"), name="Esther Bakker", handle="esther")
+    actions.make_moderator(member=esther, group=Group.objects.get(slug="flevoland"))
+    return esther
+
+
+@pytest.fixture
+def pending_member(municipality) -> Member:
+    """Sara signed up from 's-Gravenhage and verified her address; she waits for approval."""
+    return MemberFactory(name="Sara Bouzid", handle="sara", municipality=municipality, status=Member.Status.PENDING, approved_at=None)
+
+
+@pytest.fixture
+def pending_from_almere(almere) -> Member:
+    return MemberFactory(name="Tom Hermans", handle="tom", municipality=almere, status=Member.Status.PENDING, approved_at=None)
+
+
+@pytest.fixture
+def login(client):
+    """Log a member in on the test client: ``login(member)``."""
+
+    def _login(member: Member):
+        client.force_login(member, backend="community.auth.EmailBackend")
+        return client
+
+    return _login
+
+
+__all__ = ["PASSWORD"]

@@ -1,0 +1,66 @@
+"""Tests that need a service or a browser skip with a visible reason when it is
+absent, unless SAMENLEVEN_REQUIRE names it: then the absence is a failure.
+
+CI runs with ``SAMENLEVEN_REQUIRE=browser`` on SQLite and with
+``SAMENLEVEN_REQUIRE=browser,postgres,redis`` on PostgreSQL and Redis, so
+nothing there can silently not run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from functools import cache
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def required() -> set[str]:
+    return {item.strip() for item in os.environ.get("SAMENLEVEN_REQUIRE", "").split(",") if item.strip()}
+
+
+def missing(service: str, reason: str) -> None:
+    """Skip, or fail when the service is required here."""
+    if service in required():
+        pytest.fail(f"{reason} (required by SAMENLEVEN_REQUIRE={os.environ['SAMENLEVEN_REQUIRE']})", pytrace=False)
+    pytest.skip(reason)
+
+
+def need_postgres() -> None:
+    if connection.vendor != "postgresql":
+        missing("postgres", "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@cache
+def _redis_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_redis() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        missing("redis", "needs Redis: set REDIS_URL=redis://...")
+    elif not _redis_reachable(url):
+        missing("redis", f"needs Redis, but nothing answers at {url}")
+    return url
+
+
+def need_browser() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        missing("browser", f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing("browser", "needs the playwright Python package")
+    return CHROMIUM
