@@ -199,6 +199,17 @@ class Member(AbstractBaseUser, PermissionsMixin):
     def get_absolute_url(self) -> str:
         return reverse("member", args=[self.handle])
 
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """The programme team manages everything in the admin; nobody else uses it."""
+        if self.is_active and self.is_staff and self.status == self.Status.ACTIVE:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.is_staff and self.status == self.Status.ACTIVE:
+            return True
+        return super().has_module_perms(app_label)
+
     def get_full_name(self) -> str:
         return self.name
 
