@@ -20,7 +20,7 @@ from community.errors import DomainError
 from community.models import Group, Member, Membership, ModerationLogEntry, Municipality
 from community.tokens import make_verification_token
 
-RESERVED_HANDLES = frozenset({"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here"})
+RESERVED_HANDLES = frozenset({"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here", "autocomplete"})
 
 
 def derive_handle(name: str) -> str:

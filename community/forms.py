@@ -46,7 +46,7 @@ class SignupForm(forms.Form):
     municipality = municipality_field()
     position = forms.ChoiceField(label=_("Position"), choices=Member.Position.choices)
     handle = forms.CharField(
-        label=_("Handle (optional)"),
+        label=_("Handle"),
         required=False,
         max_length=30,
         validators=[handle_validator],

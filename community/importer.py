@@ -168,9 +168,11 @@ def read_dataset(directory: Path = DATA_DIR) -> Dataset:
     return Dataset(provinces, municipalities, links)
 
 
-def _sync(model, key, wanted: dict, report: Report, label: str) -> dict:  # type: ignore[no-untyped-def]
+def _sync(model, key, wanted: dict, report: Report, label: str, on_create=None) -> dict:  # type: ignore[no-untyped-def]
     """Bring ``model`` in line with ``wanted`` ({key: {field: value}}) in bulk.
 
+    ``on_create`` ({key: {field: value}}) holds defaults used only for new rows,
+    so that what staff changed later survives the next import.
     ``key`` is a field name, or a tuple of field names for a composite key.
     Rows that already match are not written; rows not in ``wanted`` are left alone
     (staff may have added regions or groups of their own). Returns {key: object}.
@@ -187,7 +189,7 @@ def _sync(model, key, wanted: dict, report: Report, label: str) -> dict:  # type
         obj = existing.get(wanted_key)
         if obj is None:
             keys = dict(zip(fields, (wanted_key,) if isinstance(key, str) else wanted_key))
-            to_create.append(model(**keys, **values))
+            to_create.append(model(**keys, **values, **(on_create or {}).get(wanted_key, {})))
             continue
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if changed:
@@ -282,5 +284,10 @@ def import_dataset(dataset: Dataset) -> Report:
                 "description": _("Municipalities of the typology %(typology)s share their questions and experiences.")
                 % {"typology": typology.name_nl},
             }
-    _sync(Group, "slug", groups, report, "groups")
+    # Regional groups are for the members of the province; the rest is readable by all members.
+    access = {
+        slug: {"read_access": Group.ReadAccess.MEMBERS if values["kind"] == Group.Kind.REGION else Group.ReadAccess.EVERYONE}
+        for slug, values in groups.items()
+    }
+    _sync(Group, "slug", groups, report, "groups", on_create=access)
     return report

@@ -261,6 +261,17 @@ class Group(models.Model):
     typology = models.OneToOneField(
         Typology, on_delete=models.PROTECT, null=True, blank=True, related_name="group", verbose_name=_("typology")
     )
+    class ReadAccess(models.TextChoices):
+        EVERYONE = "everyone", _("all members of the platform")
+        MEMBERS = "members", _("members of the group only")
+
+    read_access = models.CharField(
+        _("who may read"),
+        max_length=20,
+        choices=ReadAccess.choices,
+        default=ReadAccess.EVERYONE,
+        help_text=_("Only members of a group may post in it. Regional groups are readable by their members only."),
+    )
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = GroupQuerySet.as_manager()

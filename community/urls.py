@@ -34,20 +34,18 @@ account_urls = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set_language"),
     path("accounts/", include(account_urls)),
     path("members/", views.member_list, name="members"),
-    path("members/<str:handle>/", views.member_detail, name="member"),
+    path("members/autocomplete/", views.member_autocomplete, name="member_autocomplete"),
     path("municipalities/", views.municipality_list, name="municipalities"),
-    path("municipalities/<str:code>/", views.municipality_detail, name="municipality"),
     path("groups/", views.group_list, name="groups"),
-    path("groups/<slug:slug>/", views.group_detail, name="group"),
     path("groups/<slug:slug>/join/", views.join_group, name="join_group"),
     path("groups/<slug:slug>/leave/", views.leave_group, name="leave_group"),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/signups/<int:pk>/approve/", views.approve_signup, name="approve_signup"),
     path("moderation/signups/<int:pk>/reject/", views.reject_signup, name="reject_signup"),
     path("admin/", admin.site.urls),
+    path("", include("threads.urls")),
 ]

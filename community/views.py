@@ -16,6 +16,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,8 +35,7 @@ from community.forms import (
     RejectForm,
     SignupForm,
 )
-from community.models import Group, Member, Membership, Municipality
-from community.similarity import similar_municipalities
+from community.models import Group, Member, Municipality
 from community.tokens import read_verification_token
 
 logger = logging.getLogger(__name__)
@@ -44,22 +44,6 @@ MEMBERS_PER_PAGE = 30
 
 
 # --- Home and health ------------------------------------------------------------
-
-
-@login_not_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    member = request.user
-    if not member.is_authenticated:
-        return render(request, "community/landing.html", {"counts": {
-            "municipalities": Municipality.objects.count(),
-            "members": Member.objects.participants().count(),
-        }})
-    if not member.is_participant:
-        return redirect("account_status")
-    groups = Group.objects.filter(memberships__member=member).order_by("kind", "name")
-    pending = Member.objects.pending_review().in_scope_of(member).count() if permissions.can_review_signups(member) else 0
-    return render(request, "community/home.html", {"groups": groups, "pending_count": pending})
 
 
 @login_not_required
@@ -248,6 +232,28 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def member_autocomplete(request: HttpRequest) -> JsonResponse:
+    """Handles for @mention completion: approved members whose handle or name starts with the text."""
+    text = request.GET.get("q", "").strip().lstrip("@")[:30]
+    if len(text) < 1:
+        return JsonResponse({"members": []})
+    members = (
+        Member.objects.participants()
+        .filter(Q(handle__istartswith=text) | Q(name__istartswith=text) | Q(name__icontains=f" {text}"))
+        .select_related("municipality")
+        .order_by("handle")[:8]
+    )
+    return JsonResponse(
+        {
+            "members": [
+                {"handle": m.handle, "name": m.name, "municipality": m.municipality.name if m.municipality else ""}
+                for m in members
+            ]
+        }
+    )
+
+
+@require_safe
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory: who can I ask about this?"""
     form = MemberFilterForm(request.GET or None)
@@ -269,17 +275,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return render(request, "community/member_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-@require_safe
-def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    member = permissions.access_member(request.user, handle)
-    groups = Group.objects.filter(memberships__member=member).order_by("kind", "name")
-    return render(
-        request,
-        "community/member_detail.html",
-        {"profile": member, "groups": groups, "can": {"edit": member.pk == request.user.pk}},
-    )
-
-
 # --- Municipalities -------------------------------------------------------------
 
 
@@ -298,27 +293,6 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
     return render(request, "community/municipality_list.html", {"form": form, "municipalities": municipalities})
 
 
-@require_safe
-def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
-    municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
-    members = Member.objects.participants().filter(municipality=municipality).with_card_data().order_by("name")
-    similar = similar_municipalities(municipality)
-    counts = dict(
-        Municipality.objects.filter(pk__in=[s.municipality.pk for s in similar])
-        .with_member_counts()
-        .values_list("pk", "member_count")
-    )
-    return render(
-        request,
-        "community/municipality_detail.html",
-        {
-            "municipality": municipality,
-            "members": members,
-            "similar": [(s, counts.get(s.municipality.pk, 0)) for s in similar],
-        },
-    )
-
-
 # --- Groups ---------------------------------------------------------------------
 
 
@@ -330,28 +304,6 @@ def group_list(request: HttpRequest) -> HttpResponse:
         by_kind.setdefault(group.kind, []).append(group)
     sections = [(label, by_kind.get(kind, [])) for kind, label in Group.Kind.choices if by_kind.get(kind)]
     return render(request, "community/group_list.html", {"sections": sections, "my_group_ids": request.user.roles.group_ids})
-
-
-@require_safe
-def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
-    memberships = Membership.objects.filter(group=group).select_related("member__municipality").order_by("member__name")
-    moderators = [m.member for m in memberships.filter(role=Membership.Role.MODERATOR)]
-    page = Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    member = request.user
-    return render(
-        request,
-        "community/group_detail.html",
-        {
-            "group": group,
-            "moderators": moderators,
-            "page": page,
-            "can": {
-                "join": permissions.can_join_group(member, group),
-                "leave": permissions.can_leave_group(member, group),
-            },
-        },
-    )
 
 
 @require_POST

@@ -112,7 +112,7 @@ def test_the_group_page_shows_description_moderators_and_members(client, login, 
     login(member)
     response = client.get(reverse("group", args=["zuid-holland"]))
     assert response.context["moderators"] == [ambassador]
-    assert [m.member for m in response.context["page"]] == [member]
+    assert [m.member for m in response.context["members_page"]] == [member]
     assert Group.objects.get(slug="zuid-holland").description in response.content.decode()
 
 
@@ -134,7 +134,7 @@ def test_the_municipality_page_shows_typologies_members_and_similar_municipaliti
     body = response.content.decode()
     assert "566.221" in body
     assert member.name in body
-    similar = [item.municipality.name for item, _count in response.context["similar"]]
+    similar = [item.municipality.name for item, _count, _latest in response.context["similar"]]
     assert similar[0] == "Amsterdam" or similar[0] == "Rotterdam"
     assert "Expatgemeenten" in body
 

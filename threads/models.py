@@ -1,0 +1,228 @@
+"""Threads and posts, their revisions, themes, "nuttig" marks, read state and mentions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import ItemBase, TagBase
+
+from threads.querysets import PostQuerySet, ThreadQuerySet
+
+POSTS_PER_PAGE = 20
+
+
+class Theme(TagBase):
+    """A staff-curated theme (django-taggit tag): wonen, werk, taal, ..."""
+
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def get_absolute_url(self) -> str:
+        return reverse("theme", args=[self.slug])
+
+
+class ThreadTheme(ItemBase):
+    content_object = models.ForeignKey("Thread", on_delete=models.CASCADE, related_name="theme_links")
+    tag = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="thread_links")
+
+    class Meta:
+        verbose_name = _("theme of a thread")
+        verbose_name_plural = _("themes of threads")
+        constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="thread_theme_unique")]
+
+
+class Thread(models.Model):
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("question")
+        EXPERIENCE = "experience", _("experience")
+        DILEMMA = "dilemma", _("dilemma")
+        ANNOUNCEMENT = "announcement", _("announcement")
+
+    group = models.ForeignKey("community.Group", on_delete=models.PROTECT, related_name="threads", verbose_name=_("group"))
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, allow_unicode=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.QUESTION)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="threads", verbose_name=_("author")
+    )
+    themes = TaggableManager(through=ThreadTheme, verbose_name=_("themes"), blank=True, related_name="threads")
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    # Denormalised, moved by the actions with F() so lists need no aggregates.
+    last_post_number = models.PositiveIntegerField(_("number of the last post"), default=0)
+    reply_count = models.PositiveIntegerField(_("replies"), default=0)
+    useful_count = models.PositiveIntegerField(_("nuttig marks"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last poster")
+    )
+    pinned = models.BooleanField(_("pinned"), default=False)
+    locked = models.BooleanField(_("locked"), default=False)
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    accepted_post = models.OneToOneField(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("accepted answer")
+    )
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        indexes = [
+            models.Index(F("last_activity_at").desc(), F("id").desc(), name="thread_latest"),
+            models.Index("group", F("pinned").desc(), F("last_activity_at").desc(), name="thread_group_list"),
+            models.Index("kind", "reply_count", F("last_activity_at").desc(), name="thread_unanswered"),
+            models.Index(F("useful_count").desc(), F("last_activity_at").desc(), name="thread_top"),
+            models.Index("author", F("last_activity_at").desc(), name="thread_by_author"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("thread", args=[self.pk, self.slug]) if self.slug else reverse("thread", args=[self.pk])
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == self.Kind.QUESTION
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.last_post_number // POSTS_PER_PAGE))
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts", verbose_name=_("thread"))
+    number = models.PositiveIntegerField(_("number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts", verbose_name=_("author")
+    )
+    body = models.TextField(_("text (Markdown)"))
+    html = models.TextField(_("text (HTML)"))
+    text = models.TextField(_("text (plain)"), blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    revision_count = models.PositiveIntegerField(_("revisions"), default=0)
+    useful_count = models.PositiveIntegerField(_("nuttig marks"), default=0)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["thread", "number"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="post_number_positive"),
+        ]
+        indexes = [
+            models.Index("author", F("created").desc(), name="post_by_author"),
+            models.Index(F("useful_count").desc(), name="post_top"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        page = (self.number - 1) // POSTS_PER_PAGE + 1
+        base = reverse("thread", args=[self.thread_id])
+        return f"{base}?page={page}#post-{self.number}" if page > 1 else f"{base}#post-{self.number}"
+
+    @property
+    def is_opening(self) -> bool:
+        return self.number == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return not self.hidden and self.deleted_at is None
+
+
+class PostRevision(models.Model):
+    """An earlier text of a post, kept on every edit."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post"))
+    number = models.PositiveIntegerField(_("revision"))
+    body = models.TextField(_("text (Markdown)"))
+    html = models.TextField(_("text (HTML)"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("edited by")
+    )
+    by_moderator = models.BooleanField(_("edited by a moderator"), default=False)
+    created = models.DateTimeField(_("replaced at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["post", "number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        constraints = [models.UniqueConstraint(fields=["post", "number"], name="revision_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.post} v{self.number}"
+
+
+class Mark(models.Model):
+    """A "nuttig" (useful) mark: once per member and post, never on one's own post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="marks", verbose_name=_("post"))
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marks", verbose_name=_("member"))
+    created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("nuttig mark")
+        verbose_name_plural = _("nuttig marks")
+        constraints = [models.UniqueConstraint(fields=["post", "member"], name="mark_once_per_member")]
+        indexes = [models.Index("member", "post", name="mark_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.post}"
+
+
+class ReadState(models.Model):
+    """How far a member has read a thread: the number of the last post seen."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_states")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
+    last_read_number = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read state")
+        verbose_name_plural = _("read states")
+        constraints = [models.UniqueConstraint(fields=["member", "thread"], name="read_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.thread} · {self.last_read_number}"
+
+
+class Mention(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [models.UniqueConstraint(fields=["post", "member"], name="mention_unique")]
+
+    def __str__(self) -> str:
+        return f"@{self.member_id} in {self.post}"

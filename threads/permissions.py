@@ -1,0 +1,153 @@
+"""Who may read and write threads and posts.
+
+Pure functions over the member's roles (loaded once per request) and the
+objects at hand: no queries. ``access_`` functions fetch or 404, with the same
+404 for what does not exist and what the member may not read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from community.permissions import is_participant
+
+if TYPE_CHECKING:
+    from community.models import Group, Member
+    from threads.models import Post, Thread
+
+
+def is_moderator_of(member: Member, group: Group | int) -> bool:
+    group_id = group if isinstance(group, int) else group.pk
+    return member.is_staff or group_id in member.roles.moderated_group_ids
+
+
+def can_read_group(member: Member, group: Group) -> bool:
+    if not is_participant(member):
+        return False
+    return member.is_staff or group.read_access == "everyone" or group.pk in member.roles.group_ids
+
+
+def can_read_thread(member: Member, thread: Thread) -> bool:
+    if not can_read_group(member, thread.group):
+        return False
+    return not thread.hidden or is_moderator_of(member, thread.group_id)
+
+
+def can_start_thread(member: Member, group: Group) -> bool:
+    """Members of a group start threads in it; staff everywhere."""
+    return is_participant(member) and (member.is_staff or group.pk in member.roles.group_ids)
+
+
+def can_post_announcement(member: Member, group: Group) -> bool:
+    return can_start_thread(member, group) and is_moderator_of(member, group)
+
+
+def can_reply(member: Member, thread: Thread) -> bool:
+    """Members of the group reply; a locked thread only takes replies from its moderators."""
+    if not can_read_thread(member, thread) or not can_start_thread(member, thread.group):
+        return False
+    if thread.locked or thread.hidden:
+        return is_moderator_of(member, thread.group_id)
+    return True
+
+
+def can_edit_post(member: Member, post: Post) -> bool:
+    """Authors edit their own posts while the thread is open; moderators edit any post in their groups."""
+    if not is_participant(member) or post.is_deleted:
+        return False
+    if is_moderator_of(member, post.thread.group_id):
+        return True
+    return post.author_id == member.pk and not post.thread.locked and not post.hidden
+
+
+def can_delete_post(member: Member, post: Post) -> bool:
+    return is_participant(member) and not post.is_deleted and post.author_id == member.pk and not post.thread.locked
+
+
+def can_accept_answer(member: Member, thread: Thread, post: Post | None = None) -> bool:
+    """The asker or a moderator chooses one reply of a question as the answer."""
+    if not is_participant(member) or not thread.is_question:
+        return False
+    if not (thread.author_id == member.pk or is_moderator_of(member, thread.group_id)):
+        return False
+    if post is None:
+        return True
+    return post.thread_id == thread.pk and not post.is_opening and post.is_visible
+
+
+def can_mark_useful(member: Member, post: Post) -> bool:
+    """Anyone who may read a post marks it "nuttig", except its author."""
+    return is_participant(member) and post.is_visible and post.author_id is not None and post.author_id != member.pk
+
+
+def can_see_post_body(member: Member, post: Post) -> bool:
+    """Hidden posts stay readable to moderators (with the reason); deleted ones to nobody."""
+    if post.is_deleted:
+        return False
+    return not post.hidden or is_moderator_of(member, post.thread.group_id)
+
+
+def check(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def check_start_thread(member: Member, group: Group, kind: str) -> None:
+    check(can_start_thread(member, group), _("Only members of this group can start a thread in it. Join the group first."))
+    if kind == "announcement":
+        check(can_post_announcement(member, group), _("Only moderators post announcements."))
+
+
+def check_reply(member: Member, thread: Thread) -> None:
+    check(can_reply(member, thread), _("You cannot reply in this thread."))
+
+
+def check_edit_post(member: Member, post: Post) -> None:
+    check(can_edit_post(member, post), _("You cannot edit this post."))
+
+
+def check_delete_post(member: Member, post: Post) -> None:
+    check(can_delete_post(member, post), _("You cannot delete this post."))
+
+
+def check_accept_answer(member: Member, thread: Thread, post: Post) -> None:
+    check(can_accept_answer(member, thread, post), _("Only the asker and the moderators choose the answer."))
+
+
+def check_mark_useful(member: Member, post: Post) -> None:
+    check(can_mark_useful(member, post), _("You cannot mark this post as useful."))
+
+
+def access_group(member: Member, slug: str) -> Group:
+    from community.models import Group
+
+    group = Group.objects.select_related("region", "typology").filter(slug=slug).first()
+    if group is None or not can_read_group(member, group):
+        raise Http404
+    return group
+
+
+def access_thread(member: Member, pk: int) -> Thread:
+    from threads.models import Thread
+
+    thread = (
+        Thread.objects.select_related("group", "author__municipality", "accepted_post__author__municipality")
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is None or not can_read_thread(member, thread):
+        raise Http404
+    return thread
+
+
+def access_post(member: Member, pk: int) -> Post:
+    from threads.models import Post
+
+    post = Post.objects.select_related("thread__group", "author__municipality").filter(pk=pk).first()
+    if post is None or not can_read_thread(member, post.thread):
+        raise Http404
+    return post

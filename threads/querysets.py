@@ -1,0 +1,109 @@
+"""Reads of threads and posts, as chainable QuerySet methods."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Self
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from community.models import Member
+
+TOP_PERIODS = {"week": 7, "month": 31, "year": 365, "all": None}
+
+
+def readable_groups_q(member: Member, prefix: str = "") -> Q:
+    """The groups whose threads a member may read, as a filter (no query)."""
+    if member.is_staff:
+        return Q()
+    return Q(**{f"{prefix}read_access": "everyone"}) | Q(**{f"{prefix}id__in": member.roles.group_ids})
+
+
+class ThreadQuerySet(models.QuerySet):
+    def visible_to(self, member: Member) -> Self:
+        """Threads the member may read: in groups they may read; hidden threads
+        only for the moderators of their group and staff."""
+        if not member.is_authenticated or not member.is_participant:
+            return self.none()
+        if member.is_staff:
+            return self
+        return self.filter(readable_groups_q(member, "group__")).filter(
+            Q(hidden=False) | Q(group_id__in=member.roles.moderated_group_ids)
+        )
+
+    def in_groups_of(self, member: Member) -> Self:
+        return self.filter(group_id__in=member.roles.group_ids)
+
+    def with_list_data(self) -> Self:
+        """Everything a thread list row shows, in two queries whatever the length
+        (themes are ordered by name through the Theme model's Meta)."""
+        return self.select_related("group", "author__municipality").prefetch_related("themes")
+
+    def with_read_state(self, member: Member) -> Self:
+        """Annotate ``last_read_number`` (None when never opened) for unread counts."""
+        from threads.models import ReadState
+
+        return self.annotate(
+            last_read_number=models.Subquery(
+                ReadState.objects.filter(thread=OuterRef("pk"), member_id=member.pk).values("last_read_number")[:1]
+            )
+        )
+
+    def latest(self) -> Self:
+        return self.order_by("-last_activity_at", "-id")
+
+    def for_group_page(self) -> Self:
+        return self.order_by("-pinned", "-last_activity_at", "-id")
+
+    def unread_by(self, member: Member) -> Self:
+        """Threads the member has opened before and that have new posts since."""
+        from threads.models import ReadState
+
+        return self.filter(
+            Exists(
+                ReadState.objects.filter(
+                    thread=OuterRef("pk"), member_id=member.pk, last_read_number__lt=OuterRef("last_post_number")
+                )
+            )
+        )
+
+    def unanswered_questions(self) -> Self:
+        return self.filter(kind="question", reply_count=0, accepted_post__isnull=True)
+
+    def top(self, period: str) -> Self:
+        """Most "nuttig" marks received by the thread's posts; within a period,
+        only threads started in it."""
+        days = TOP_PERIODS.get(period)
+        threads = self.filter(useful_count__gt=0)
+        if days is not None:
+            threads = threads.filter(created__gte=timezone.now() - timedelta(days=days))
+        return threads.order_by("-useful_count", "-last_activity_at", "-id")
+
+    def with_theme(self, theme) -> Self:  # type: ignore[no-untyped-def]
+        return self.filter(theme_links__tag=theme)
+
+    def from_region(self, region) -> Self:  # type: ignore[no-untyped-def]
+        """Started by members from municipalities in this region."""
+        return self.filter(author__municipality__region=region)
+
+    def from_municipalities_like(self, member: Member) -> Self:
+        """Started by members from municipalities that share a typology with the member's."""
+        from community.models import MunicipalityTypology
+
+        if member.municipality_id is None:
+            return self.none()
+        typologies = MunicipalityTypology.objects.filter(municipality_id=member.municipality_id).values("typology_id")
+        similar = MunicipalityTypology.objects.filter(typology_id__in=typologies).values("municipality_id")
+        return self.filter(author__municipality_id__in=similar)
+
+
+class PostQuerySet(models.QuerySet):
+    def numbered(self, first: int, last: int) -> Self:
+        """Posts first..last of a thread: an index range scan, as cheap on page 100 as on page 1."""
+        return self.filter(number__gte=first, number__lte=last).order_by("number")
+
+    def with_page_data(self) -> Self:
+        return self.select_related("author__municipality")

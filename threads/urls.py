@@ -1,0 +1,32 @@
+"""URLs of thread pages and lists. /t/<id>/ is a stable promise (SPEC 5)."""
+
+from django.urls import path
+
+from threads.views import lists, pages, posts
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("groups/<slug:slug>/", pages.group_detail, name="group"),
+    path("groups/<slug:slug>/new/", posts.new_thread, name="new_thread"),
+    path("municipalities/<str:code>/", pages.municipality_detail, name="municipality"),
+    path("members/<str:handle>/", pages.member_detail, name="member"),
+    path("t/<int:pk>/", posts.thread_detail, name="thread"),
+    path("t/<int:pk>/<slug:slug>/", posts.thread_detail, name="thread"),
+    path("t/<int:pk>/reply/", posts.reply, name="reply"),
+    path("t/<int:pk>/unaccept/", posts.unaccept_answer, name="unaccept_answer"),
+    path("posts/<int:pk>/", posts.post_permalink, name="post_permalink"),
+    path("posts/<int:pk>/quote/", posts.post_quote, name="post_quote"),
+    path("posts/<int:pk>/edit/", posts.edit_post, name="edit_post"),
+    path("posts/<int:pk>/revisions/", posts.post_revisions, name="post_revisions"),
+    path("posts/<int:pk>/delete/", posts.delete_post, name="delete_post"),
+    path("posts/<int:pk>/accept/", posts.accept_answer, name="accept_answer"),
+    path("posts/<int:pk>/useful/", posts.toggle_useful, name="toggle_useful"),
+    path("latest/", lists.latest, name="latest"),
+    path("unread/", lists.unread, name="unread"),
+    path("unanswered/", lists.unanswered, name="unanswered"),
+    path("top/", lists.top, name="top"),
+    path("themes/", lists.theme_list, name="themes"),
+    path("themes/<slug:slug>/", lists.theme, name="theme"),
+    path("regions/<slug:slug>/", lists.region, name="region_threads"),
+    path("similar/", lists.similar, name="similar_threads"),
+]

@@ -1,0 +1,131 @@
+"""Community pages that show threads: home, group, municipality, profile.
+
+They live here, not in community, because community must not depend on threads.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
+
+from community import permissions as community_permissions
+from community.models import Group, Member, Membership, Municipality
+from community.similarity import similar_municipalities
+from threads import permissions
+from threads.models import Post, Thread
+from threads.views.listing import thread_page
+
+MEMBERS_PER_PAGE = 30
+RECENT = 8
+
+
+@login_not_required
+@require_safe
+def home(request):  # type: ignore[no-untyped-def]
+    """Visitors get the landing page; members the latest threads in their groups."""
+    member = request.user
+    if not member.is_authenticated:
+        return render(
+            request,
+            "community/landing.html",
+            {"counts": {"municipalities": Municipality.objects.count(), "members": Member.objects.participants().count()}},
+        )
+    if not member.is_participant:
+        return redirect("account_status")
+    groups = Group.objects.filter(pk__in=member.roles.group_ids).order_by("kind", "name")
+    pending = (
+        Member.objects.pending_review().in_scope_of(member).count()
+        if community_permissions.can_review_signups(member)
+        else 0
+    )
+    return render(
+        request,
+        "threads/home.html",
+        {"page": thread_page(request, Thread.objects.in_groups_of(member).latest()), "groups": groups, "pending_count": pending},
+    )
+
+
+@require_safe
+def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
+    member = request.user
+    group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
+    can_read = permissions.can_read_group(member, group)
+    memberships = Membership.objects.filter(group=group).select_related("member__municipality").order_by("member__name")
+    moderators = [m.member for m in memberships.filter(role=Membership.Role.MODERATOR)]
+    return render(
+        request,
+        "threads/group_detail.html",
+        {
+            "group": group,
+            "moderators": moderators,
+            "members_page": Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(
+                request.GET.get("members")
+            ),
+            "page": thread_page(request, Thread.objects.filter(group=group).for_group_page()) if can_read else None,
+            "can": {
+                "read": can_read,
+                "start_thread": permissions.can_start_thread(member, group),
+                "join": community_permissions.can_join_group(member, group),
+                "leave": community_permissions.can_leave_group(member, group),
+            },
+        },
+    )
+
+
+@require_safe
+def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
+    """A municipality, its members and threads, and its peers with their recent activity."""
+    member = request.user
+    municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
+    members = Member.objects.participants().filter(municipality=municipality).with_card_data().order_by("name")
+    similar = similar_municipalities(municipality)
+    similar_ids = [s.municipality.pk for s in similar]
+    counts = dict(Municipality.objects.filter(pk__in=similar_ids).with_member_counts().values_list("pk", "member_count"))
+    # One query for the peers' activity: the most recent threads of all of them together.
+    latest_by_municipality: dict[int, Thread] = {}
+    peer_threads = (
+        Thread.objects.visible_to(member)
+        .filter(author__municipality_id__in=similar_ids)
+        .select_related("author")
+        .latest()[: 5 * len(similar_ids)]
+    )
+    for thread in peer_threads:
+        latest_by_municipality.setdefault(thread.author.municipality_id, thread)
+    return render(
+        request,
+        "threads/municipality_detail.html",
+        {
+            "municipality": municipality,
+            "members": members,
+            "threads": thread_page(request, Thread.objects.filter(author__municipality=municipality).latest(), per_page=RECENT),
+            "similar": [(s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar],
+        },
+    )
+
+
+@require_safe
+def member_detail(request, handle: str):  # type: ignore[no-untyped-def]
+    viewer = request.user
+    profile = community_permissions.access_member(viewer, handle)
+    groups = Group.objects.filter(memberships__member=profile).order_by("kind", "name")
+    visible_threads = Thread.objects.visible_to(viewer)
+    recent_posts = list(
+        Post.objects.filter(author=profile, deleted_at__isnull=True, hidden=False, thread__in=visible_threads)
+        .select_related("thread")
+        .order_by("-created")[:RECENT]
+    )
+    useful_received = Post.objects.filter(author=profile, deleted_at__isnull=True).aggregate(total=Sum("useful_count"))["total"] or 0
+    return render(
+        request,
+        "threads/member_detail.html",
+        {
+            "profile": profile,
+            "groups": groups,
+            "recent_posts": recent_posts,
+            "useful_received": useful_received,
+            "can": {"edit": profile.pk == viewer.pk},
+        },
+    )

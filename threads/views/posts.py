@@ -1,0 +1,242 @@
+"""The thread page and everything done to threads and posts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from community.errors import DomainError
+from threads import actions, permissions
+from threads.forms import EditPostForm, ReplyForm, ThreadForm
+from threads.models import POSTS_PER_PAGE, Mark, Post, ReadState, Thread
+
+
+def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
+    url = thread.get_absolute_url()
+    if page > 1:
+        url += f"?page={page}"
+    if number is not None:
+        url += f"#post-{number}"
+    return url
+
+
+def page_of(number: int) -> int:
+    return (number - 1) // POSTS_PER_PAGE + 1
+
+
+@require_safe
+def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """One page of posts, fetched by number range; without ?page= the thread
+    opens at the member's first unread post."""
+    member = request.user
+    thread = permissions.access_thread(member, pk)
+    known = ReadState.objects.filter(member_id=member.pk, thread_id=thread.pk).values_list("last_read_number", flat=True).first()
+    raw_page = request.GET.get("page")
+    if raw_page is None:
+        if known:
+            target = min(known + 1, thread.last_post_number)
+            if target > 1:
+                return HttpResponseRedirect(thread_url(thread, page_of(target), target))
+        page = 1
+    else:
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= thread.page_count:
+            raise Http404
+        page = int(raw_page)
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    last = min(page * POSTS_PER_PAGE, thread.last_post_number)
+    posts = list(Post.objects.filter(thread=thread).numbered(first, last).with_page_data())
+    marked = set(
+        Mark.objects.filter(member_id=member.pk, post_id__in=[p.pk for p in posts if p.useful_count]).values_list("post_id", flat=True)
+    ) if any(p.useful_count for p in posts) else set()
+    for post in posts:
+        post.thread = thread
+        post.can = {
+            "see": permissions.can_see_post_body(member, post),
+            "edit": permissions.can_edit_post(member, post),
+            "delete": permissions.can_delete_post(member, post),
+            "mark": permissions.can_mark_useful(member, post),
+            "accept": permissions.can_accept_answer(member, thread, post),
+            "quote": post.is_visible,
+        }
+        post.is_marked = post.pk in marked
+        post.is_unread = known is not None and post.number > known
+    accepted = thread.accepted_post
+    if accepted is not None:
+        accepted.thread = thread
+        accepted.can_see = permissions.can_see_post_body(member, accepted)
+    can_reply = permissions.can_reply(member, thread)
+    response = render(
+        request,
+        "threads/thread_detail.html",
+        {
+            "thread": thread,
+            "themes": list(thread.themes.all()),
+            "posts": posts,
+            "page": page,
+            "page_range": _page_links(page, thread.page_count),
+            "accepted": accepted,
+            "reply_form": ReplyForm() if can_reply else None,
+            "can": {
+                "reply": can_reply,
+                "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
+                "moderate": permissions.is_moderator_of(member, thread.group_id),
+            },
+        },
+    )
+    if posts:
+        actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)
+    return response
+
+
+def _page_links(current: int, total: int) -> list[int | None]:
+    """First, last and the pages around the current one; None marks a gap."""
+    wanted = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
+    links: list[int | None] = []
+    for number in wanted:
+        if links and number - links[-1] > 1:  # type: ignore[operator]
+            links.append(None)
+        links.append(number)
+    return links
+
+
+def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
+    member = request.user
+    group = permissions.access_group(member, slug)
+    allow_announcement = permissions.can_post_announcement(member, group)
+    form = ThreadForm(request.POST or None, allow_announcement=allow_announcement, initial={"kind": Thread.Kind.QUESTION})
+    if request.method == "POST":
+        permissions.check_start_thread(member, group, request.POST.get("kind", ""))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                thread = actions.create_thread(
+                    author=member, group=group, title=data["title"], kind=data["kind"], body=data["body"], themes=data["themes"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect(thread)
+    else:
+        permissions.check_start_thread(member, group, Thread.Kind.QUESTION)
+    return render(request, "threads/thread_form.html", {"group": group, "form": form})
+
+
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reply form: posted to from the thread page; shown on its own when the
+    reply needs correcting or when quoting without JavaScript."""
+    member = request.user
+    thread = permissions.access_thread(member, pk)
+    permissions.check_reply(member, thread)
+    initial = {}
+    quote_id = request.GET.get("quote", "")
+    if quote_id.isdigit():
+        initial["body"] = quote_text(member, int(quote_id), thread)
+    form = ReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = actions.reply_to_thread(author=member, thread=thread, body=form.cleaned_data["body"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return HttpResponseRedirect(thread_url(thread, page_of(post.number), post.number))
+    return render(request, "threads/reply_form.html", {"thread": thread, "form": form})
+
+
+def quote_text(member, post_id: int, thread: Thread | None = None) -> str:  # type: ignore[no-untyped-def]
+    post = permissions.access_post(member, post_id)
+    if not post.is_visible:
+        raise Http404
+    return f"[quote=post:{post.pk}]\n{post.body}\n[/quote]\n\n"
+
+
+@require_safe
+def post_quote(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Markdown that quotes a post, for the quote button's script."""
+    return HttpResponse(quote_text(request.user, pk), content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
+    post = permissions.access_post(request.user, pk)
+    return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
+
+
+def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
+    member = request.user
+    post = permissions.access_post(member, pk)
+    permissions.check_edit_post(member, post)
+    initial = {"body": post.body, "title": post.thread.title}
+    form = EditPostForm(request.POST or None, initial=initial, with_title=post.is_opening)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_post(editor=member, post=post, body=form.cleaned_data["body"], title=form.cleaned_data.get("title"))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
+    return render(request, "threads/post_edit.html", {"post": post, "form": form})
+
+
+@require_safe
+def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    post = permissions.access_post(request.user, pk)
+    if not permissions.can_see_post_body(request.user, post):
+        raise Http404
+    revisions = list(post.revisions.select_related("editor").order_by("-number"))
+    return render(request, "threads/post_revisions.html", {"post": post, "revisions": revisions})
+
+
+def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
+    member = request.user
+    post = permissions.access_post(member, pk)
+    permissions.check_delete_post(member, post)
+    if request.method == "POST":
+        actions.delete_post(actor=member, post=post)
+        messages.success(request, _("Your post has been deleted."))
+        return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
+    return render(request, "threads/post_delete.html", {"post": post})
+
+
+@require_POST
+def accept_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = request.user
+    post = permissions.access_post(member, pk)
+    permissions.check_accept_answer(member, post.thread, post)
+    try:
+        actions.accept_answer(actor=member, thread=post.thread, post=post)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("This reply is now the accepted answer."))
+    return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
+
+
+@require_POST
+def unaccept_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = request.user
+    thread = permissions.access_thread(member, pk)
+    permissions.check(permissions.can_accept_answer(member, thread), _("Only the asker and the moderators choose the answer."))
+    actions.unaccept_answer(actor=member, thread=thread)
+    messages.success(request, _("The question no longer has an accepted answer."))
+    return HttpResponseRedirect(thread.get_absolute_url() + "?page=1")
+
+
+@require_POST
+def toggle_useful(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a post "nuttig", or take the mark back."""
+    member = request.user
+    post = permissions.access_post(member, pk)
+    permissions.check_mark_useful(member, post)
+    if Mark.objects.filter(post=post, member_id=member.pk).exists():
+        actions.unmark_useful(member=member, post=post)
+    else:
+        try:
+            actions.mark_useful(member=member, post=post)
+        except DomainError as error:
+            messages.error(request, error.message)
+    return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
+
