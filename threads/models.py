@@ -140,9 +140,9 @@ class Post(models.Model):
         return f"{self.thread} #{self.number}"
 
     def get_absolute_url(self) -> str:
+        # Always with ?page=: a thread URL without it opens at the first unread post.
         page = (self.number - 1) // POSTS_PER_PAGE + 1
-        base = reverse("thread", args=[self.thread_id])
-        return f"{base}?page={page}#post-{self.number}" if page > 1 else f"{base}#post-{self.number}"
+        return f"{reverse('thread', args=[self.thread_id])}?page={page}#post-{self.number}"
 
     @property
     def is_opening(self) -> bool:

@@ -11,9 +11,10 @@ urlpatterns = [
     path("municipalities/<str:code>/", pages.municipality_detail, name="municipality"),
     path("members/<str:handle>/", pages.member_detail, name="member"),
     path("t/<int:pk>/", posts.thread_detail, name="thread"),
-    path("t/<int:pk>/<slug:slug>/", posts.thread_detail, name="thread"),
     path("t/<int:pk>/reply/", posts.reply, name="reply"),
     path("t/<int:pk>/unaccept/", posts.unaccept_answer, name="unaccept_answer"),
+    # After the fixed paths above: a thread titled "reply" still reaches its page by id.
+    path("t/<int:pk>/<slug:slug>/", posts.thread_detail, name="thread"),
     path("posts/<int:pk>/", posts.post_permalink, name="post_permalink"),
     path("posts/<int:pk>/quote/", posts.post_quote, name="post_quote"),
     path("posts/<int:pk>/edit/", posts.edit_post, name="edit_post"),

@@ -15,9 +15,9 @@ from threads.models import POSTS_PER_PAGE, Mark, Post, ReadState, Thread
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
-    url = thread.get_absolute_url()
-    if page > 1:
-        url += f"?page={page}"
+    """Always with ?page=, also for page 1: without it the thread page would
+    redirect to the first unread post again (browsers do not send the #post-N)."""
+    url = thread.get_absolute_url() + f"?page={page}"
     if number is not None:
         url += f"#post-{number}"
     return url
@@ -58,7 +58,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "edit": permissions.can_edit_post(member, post),
             "delete": permissions.can_delete_post(member, post),
             "mark": permissions.can_mark_useful(member, post),
-            "accept": permissions.can_accept_answer(member, thread, post),
+            "accept": post.pk != thread.accepted_post_id and permissions.can_accept_answer(member, thread, post),
             "quote": post.is_visible,
         }
         post.is_marked = post.pk in marked
