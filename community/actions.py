@@ -94,7 +94,7 @@ def send_verification_email(*, member: Member) -> None:
 @transaction.atomic
 def verify_email(*, member: Member) -> Member:
     """Mark the address verified; approve at once when its domain belongs to the municipality."""
-    member = Member.objects.select_for_update().select_related("municipality").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
     if member.email_verified_at is None:
         member.email_verified_at = timezone.now()
         member.save(update_fields=["email_verified_at"])
@@ -118,7 +118,7 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
 
     ``actor`` is None when the municipality's e-mail domain approved the sign-up.
     """
-    member = Member.objects.select_for_update().select_related("municipality").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         raise DomainError(_("This sign-up has already been decided."))
     if member.email_verified_at is None:

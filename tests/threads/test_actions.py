@@ -191,3 +191,28 @@ def test_signals_are_sent_inside_the_transaction_and_a_rollback_undoes_everythin
     assert received == [(2, True)]
     question.refresh_from_db()
     assert question.last_post_number == 1 and not Post.objects.filter(number=2).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replies_get_consecutive_numbers_on_postgresql(question, colleague, member):
+    """The UPDATE that takes the next number locks the thread row: sixteen
+    replies from eight connections at once get 2..17, each exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.needs import need_postgres
+
+    need_postgres()
+
+    def reply(number):
+        try:
+            return actions.reply_to_thread(author=[colleague, member][number % 2], thread=question, body=f"Tegelijk {number}").number
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = sorted(pool.map(reply, range(16)))
+    assert numbers == list(range(2, 18))
+    question.refresh_from_db()
+    assert (question.last_post_number, question.reply_count) == (17, 16)
