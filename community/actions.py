@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community import signals
 from community.emails import absolute_url, send_email_on_commit
 from community.errors import DomainError
 from community.models import Group, Member, Membership, ModerationLogEntry, Municipality
@@ -139,6 +140,7 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
         target_member=member,
     )
     send_email_on_commit("signup_approved", member=member, context={"link": absolute_url(reverse("home"))})
+    signals.member_approved.send(sender=None, member=member, actor=actor)
     return member
 
 
@@ -159,6 +161,7 @@ def reject_member(*, actor: Member, member: Member, reason: str) -> Member:
         actor=actor, action=ModerationLogEntry.Action.REJECT_MEMBER, target_member=member, reason=reason
     )
     send_email_on_commit("signup_rejected", member=member, context={"reason": reason})
+    signals.member_rejected.send(sender=None, member=member, actor=actor, reason=reason)
     return member
 
 

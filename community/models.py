@@ -168,6 +168,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
         _("may log in"), default=True, help_text=_("Off for deactivated and rejected accounts.")
     )
     date_joined = models.DateTimeField(_("signed up"), default=timezone.now)
+    # Kept by the notifications app, so that the bell in every page header costs no query.
+    unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0)
 
     objects = MemberManager()
 

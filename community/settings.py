@@ -284,3 +284,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 CSRF_FAILURE_VIEW = "community.views.csrf_failure"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -47,5 +47,6 @@ urlpatterns = [
     path("moderation/signups/<int:pk>/approve/", views.approve_signup, name="approve_signup"),
     path("moderation/signups/<int:pk>/reject/", views.reject_signup, name="reject_signup"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("threads.urls")),
 ]

@@ -1,3 +1,7 @@
-"""WebSocket routes, mounted under /ws/ by community.asgi."""
+"""WebSocket routes, mounted by community.asgi behind the origin check and the session."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notifications.consumers import LiveConsumer
+
+websocket_urlpatterns = [path("ws/", LiveConsumer.as_asgi())]

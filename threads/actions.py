@@ -302,3 +302,31 @@ def ensure_themes(names: Sequence[str]) -> list[Theme]:
         theme, _created = Theme.objects.get_or_create(slug=slugify(name), defaults={"name": name})
         themes.append(theme)
     return themes
+
+
+@transaction.atomic
+def hide_post(*, actor: Member, post: Post, reason: str) -> Post:
+    """A moderator hides a post: members see a placeholder, moderators the post and the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give a reason: the author is told why."))
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    if post.hidden:
+        return post
+    post.hidden, post.hidden_reason = True, reason
+    post.save(update_fields=["hidden", "hidden_reason"])
+    if post.thread.accepted_post_id == post.pk:
+        Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
+    signals.post_hidden.send(sender=None, post=post, actor=actor, reason=reason)
+    return post
+
+
+@transaction.atomic
+def unhide_post(*, actor: Member, post: Post) -> Post:
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    if not post.hidden:
+        return post
+    post.hidden, post.hidden_reason = False, ""
+    post.save(update_fields=["hidden", "hidden_reason"])
+    signals.post_unhidden.send(sender=None, post=post, actor=actor)
+    return post

@@ -21,3 +21,7 @@ answer_accepted = Signal()
 answer_unaccepted = Signal()
 # post, member (who marked it)
 post_marked_useful = Signal()
+# post, actor, reason
+post_hidden = Signal()
+# post, actor
+post_unhidden = Signal()

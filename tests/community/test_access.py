@@ -56,6 +56,8 @@ def world(dutch_data, staff, member, pending_member):
         "pk": str(pending_member.pk),
         "token": make_verification_token(pending_member),
         "uidb64": "MQ",
+        "last_id": "0",
+        "target": "thread",
     }
 
 

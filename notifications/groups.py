@@ -1,0 +1,40 @@
+"""The only place channel group names are made, each beside the rule that says who may join it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from community.models import Member
+    from threads.models import Thread
+
+
+def member_group(member_id: int) -> str:
+    """A member's personal stream: only that member's own sockets join it."""
+    return f"member.{member_id}"
+
+
+def may_join_member_group(member: Member, member_id: int) -> bool:
+    return member.pk == member_id and member.is_participant
+
+
+def thread_group(thread_id: int) -> str:
+    """Live changes to one thread: joined only after the thread page's own read check."""
+    return f"thread.{thread_id}"
+
+
+def may_join_thread_group(member: Member, thread: Thread) -> bool:
+    from threads.permissions import can_read_thread
+
+    return can_read_thread(member, thread)
+
+
+def moderation_group(group_id: int) -> str:
+    """Queue counts of one group's moderation: for its moderators and staff."""
+    return f"moderation.{group_id}"
+
+
+def may_join_moderation_group(member: Member, group_id: int) -> bool:
+    from threads.permissions import is_moderator_of
+
+    return member.is_participant and is_moderator_of(member, group_id)

@@ -1,0 +1,184 @@
+// Live notifications and threads over one WebSocket per tab (/ws/).
+// The database is the truth and the socket a hint: after every (re)connect the
+// page asks /notifications/since/<id>/ for what it missed. Without JavaScript,
+// or without a connection, the site works the same, minus the live updates.
+
+const body = document.body;
+const bellCount = document.querySelector("[data-bell-count]");
+const bellNumber = document.querySelector("[data-bell-number]");
+const toasts = document.querySelector("[data-toasts]");
+const announcer = document.querySelector("[data-announcer]");
+const threadElement = document.querySelector("[data-thread]");
+const postList = document.querySelector(".posts");
+const language = document.documentElement.lang || "nl";
+
+let socket = null;
+let attempts = 0;
+let lastNotificationId = null;
+let pendingPosts = [];
+let newRepliesButton = null;
+
+function setUnread(count) {
+  if (!bellCount || !bellNumber || typeof count !== "number") return;
+  bellNumber.textContent = String(count);
+  bellCount.hidden = count === 0;
+}
+
+function announce(text) {
+  if (!announcer) return;
+  announcer.textContent = "";
+  window.setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+function toast(text, url) {
+  if (!toasts) return;
+  const item = document.createElement("div");
+  item.className = "toast";
+  const link = document.createElement("a");
+  link.href = url || "/notifications/";
+  link.textContent = text;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast__close";
+  close.setAttribute("aria-label", "×");
+  close.textContent = "×";
+  close.addEventListener("click", () => item.remove());
+  item.append(link, close);
+  toasts.append(item);
+  window.setTimeout(() => item.remove(), 8000);
+}
+
+function onNotification(event) {
+  if (lastNotificationId !== null && event.id <= lastNotificationId) return;
+  lastNotificationId = Math.max(lastNotificationId ?? 0, event.id);
+  if (typeof event.unread === "number") setUnread(event.unread);
+  toast(event.text, event.url);
+  announce(event.text);
+}
+
+async function catchUp() {
+  if (lastNotificationId === null) return;
+  try {
+    const response = await fetch(`/notifications/since/${lastNotificationId}/`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    for (const item of data.notifications) {
+      if (!item.read) onNotification(item);
+      lastNotificationId = Math.max(lastNotificationId, item.id);
+    }
+    setUnread(data.unread);
+  } catch {
+    // Offline again: the next reconnect tries once more.
+  }
+}
+
+// --- Threads -------------------------------------------------------------------
+
+function isLastPage() {
+  return postList && postList.dataset.lastPage === "true";
+}
+
+function fragmentFor(event) {
+  const html = event.html[language] ?? Object.values(event.html)[0];
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  return template.content.firstElementChild;
+}
+
+function showNewRepliesButton() {
+  if (!threadElement) return;
+  if (!newRepliesButton) {
+    newRepliesButton = document.createElement("button");
+    newRepliesButton.type = "button";
+    newRepliesButton.className = "button new-replies";
+    newRepliesButton.addEventListener("click", () => {
+      const first = pendingPosts[0];
+      pendingPosts = [];
+      newRepliesButton.hidden = true;
+      if (!isLastPage()) {
+        window.location.href = `${window.location.pathname}?page=${postList.dataset.pageCount}#post-${first}`;
+        return;
+      }
+      const target = document.getElementById(`post-${first}`);
+      if (target) {
+        target.scrollIntoView({ block: "start" });
+        target.setAttribute("tabindex", "-1");
+        target.focus();
+      }
+    });
+    threadElement.append(newRepliesButton);
+  }
+  const count = pendingPosts.length;
+  newRepliesButton.textContent = count === 1
+    ? body.dataset.textNewReply
+    : body.dataset.textNewReplies.replace("%(count)s", String(count));
+  newRepliesButton.hidden = false;
+  announce(newRepliesButton.textContent);
+}
+
+function onPostCreated(event) {
+  if (document.getElementById(`post-${event.number}`)) return;
+  if (isLastPage()) {
+    // Appended below what the reader is looking at: the scroll position stays put.
+    const item = document.createElement("li");
+    item.append(fragmentFor(event));
+    postList.append(item);
+  } else {
+    const pageCount = Math.floor((event.number - 1) / 20) + 1;
+    postList.dataset.pageCount = String(pageCount);
+  }
+  pendingPosts.push(event.number);
+  showNewRepliesButton();
+}
+
+function onPostUpdated(event) {
+  const current = document.getElementById(`post-${event.number}`);
+  if (current) current.replaceWith(fragmentFor(event));
+}
+
+function onPostHidden(event) {
+  const current = document.getElementById(`post-${event.number}`);
+  const bodyElement = current?.querySelector(".post__body");
+  if (bodyElement) bodyElement.textContent = "…";
+}
+
+// --- The connection -----------------------------------------------------------
+
+const handlers = {
+  "session.ready": (event) => {
+    if (lastNotificationId === null) lastNotificationId = event.last_notification ?? 0;
+    setUnread(event.unread);
+    if (threadElement) socket.send(JSON.stringify({ type: "thread.watch", thread: Number(threadElement.dataset.thread) }));
+  },
+  "notification.created": onNotification,
+  "thread.post_created": onPostCreated,
+  "thread.post_updated": onPostUpdated,
+  "thread.post_hidden": onPostHidden,
+  "thread.answer_accepted": () => announce(body.dataset.textAnswer),
+};
+
+function connect() {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${window.location.host}${body.dataset.live}`);
+  socket.addEventListener("open", () => {
+    const wasReconnect = attempts > 0;
+    attempts = 0;
+    if (wasReconnect) catchUp();
+  });
+  socket.addEventListener("message", (message) => {
+    let event;
+    try { event = JSON.parse(message.data); } catch { return; }
+    handlers[event.type]?.(event);
+  });
+  socket.addEventListener("close", (event) => {
+    // 4401/4403: not (or no longer) allowed in; reconnecting would not help.
+    if (event.code === 4401 || event.code === 4403) return;
+    attempts += 1;
+    // Exponential backoff with full jitter, capped at 30 seconds.
+    const delay = Math.random() * Math.min(30000, 1000 * 2 ** Math.min(attempts, 5));
+    window.setTimeout(connect, delay);
+  });
+}
+
+if (body.dataset.live && "WebSocket" in window) connect();
+window.addEventListener("online", () => { if (socket && socket.readyState === WebSocket.CLOSED) connect(); });
