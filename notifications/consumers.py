@@ -61,6 +61,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             thread_id = content.get("thread")
             if isinstance(thread_id, int):
                 await self._leave(groups.thread_group(thread_id))
+                await self.send_json({"type": "thread.unwatched", "thread": thread_id})
         else:
             await self._error("unknown", _("Unknown message."))
 
