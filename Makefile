@@ -17,12 +17,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## The embedded default: SQLite, in-memory channel layer, e-mail written to var/mail/.
+## The mail worker (manage.py deliver_mail) runs next to daphne and stops when daphne stops.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_municipalities
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (e-mail is written to var/mail/)"
-	EMAIL_URL=file://$(CURDIR)/var/mail $(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
+	@mkdir -p var/mail
+	@echo "Serving on http://$(HOST):$(PORT)/  (e-mail is written to var/mail/ by the mail worker)"
+	@export EMAIL_URL=file://$(CURDIR)/var/mail; \
+	$(PY) manage.py deliver_mail & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
 
 ## The whole test suite; with DATABASE_URL and REDIS_URL set it runs on PostgreSQL and Redis.
 test: install

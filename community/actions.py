@@ -7,8 +7,15 @@ the rules of the domain and raise DomainError when one is broken.
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +29,14 @@ from community.models import Group, Member, Membership, ModerationLogEntry, Muni
 from community.tokens import make_verification_token
 
 RESERVED_HANDLES = frozenset({"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here", "autocomplete"})
+# Deleted accounts get the handle verwijderd_<id>; nobody else may take one of those.
+DELETED_HANDLE = re.compile(r"^verwijderd_\d+$")
+#: What a deleted account is called in the database; pages show the translated "former member".
+FORMER_MEMBER_NAME = "voormalig lid"
+
+
+def is_reserved_handle(handle: str) -> bool:
+    return handle.lower() in RESERVED_HANDLES or DELETED_HANDLE.match(handle.lower()) is not None
 
 
 def derive_handle(name: str) -> str:
@@ -33,7 +48,7 @@ def derive_handle(name: str) -> str:
         handle.lower()
         for handle in Member.objects.filter(handle__istartswith=base).values_list("handle", flat=True)
     } | RESERVED_HANDLES
-    if base not in taken:
+    if base not in taken and not is_reserved_handle(base):
         return base
     number = 2
     while f"{base}{number}" in taken:
@@ -42,7 +57,7 @@ def derive_handle(name: str) -> str:
 
 
 def check_handle_available(handle: str, *, member: Member | None = None) -> None:
-    if handle.lower() in RESERVED_HANDLES:
+    if is_reserved_handle(handle):
         raise DomainError(_("This handle is reserved."))
     others = Member.objects.filter(handle__iexact=handle)
     if member is not None and member.pk:
@@ -96,12 +111,15 @@ def send_verification_email(*, member: Member) -> None:
 def verify_email(*, member: Member) -> Member:
     """Mark the address verified; approve at once when its domain belongs to the municipality."""
     member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
-    if member.email_verified_at is None:
+    newly_verified = member.email_verified_at is None
+    if newly_verified:
         member.email_verified_at = timezone.now()
         member.save(update_fields=["email_verified_at"])
     if member.status == Member.Status.PENDING and is_municipal_address(member):
         approve_member(actor=None, member=member)
         member.refresh_from_db()
+    elif member.status == Member.Status.PENDING and newly_verified:
+        signals.signup_pending.send(sender=None, member=member)
     return member
 
 
@@ -134,10 +152,10 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
         Membership.objects.bulk_create(
             [Membership(member=member, group=group) for group in groups], ignore_conflicts=True
         )
-    ModerationLogEntry.objects.create(
+    write_log_entry(
         actor=actor,
         action=ModerationLogEntry.Action.APPROVE_MEMBER if actor else ModerationLogEntry.Action.AUTO_APPROVE_MEMBER,
-        target_member=member,
+        member=member,
     )
     send_email_on_commit("signup_approved", member=member, context={"link": absolute_url(reverse("home"))})
     signals.member_approved.send(sender=None, member=member, actor=actor)
@@ -150,19 +168,221 @@ def reject_member(*, actor: Member, member: Member, reason: str) -> Member:
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give a reason: the applicant receives it by e-mail."))
-    member = Member.objects.select_for_update().get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         raise DomainError(_("This sign-up has already been decided."))
     member.status = Member.Status.REJECTED
     member.status_reason = reason
     member.is_active = False
     member.save(update_fields=["status", "status_reason", "is_active"])
-    ModerationLogEntry.objects.create(
-        actor=actor, action=ModerationLogEntry.Action.REJECT_MEMBER, target_member=member, reason=reason
-    )
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.REJECT_MEMBER, member=member, reason=reason)
     send_email_on_commit("signup_rejected", member=member, context={"reason": reason})
     signals.member_rejected.send(sender=None, member=member, actor=actor, reason=reason)
     return member
+
+
+# --- The moderation log ----------------------------------------------------------
+
+
+def regional_group_of(member: Member) -> Group | None:
+    """The regional group of the member's province: its moderators (the ambassadors)
+    share the log entries about the member."""
+    if member.municipality_id is None:
+        return None
+    region_id = member.municipality.region_id
+    return Group.objects.filter(kind=Group.Kind.REGION, region_id=region_id).first()
+
+
+def write_log_entry(
+    *,
+    actor: Member | None,
+    action: str,
+    member: Member | None = None,
+    target: object | None = None,
+    label: str = "",
+    group: Group | None = None,
+    reason: str = "",
+) -> ModerationLogEntry:
+    """One row of the moderation log: who (``actor``), what (``action`` on ``target``,
+    a thread or post, or on ``member`` itself), whom (``member``), why and when.
+
+    Without ``group`` an entry about a member belongs to their province's regional
+    group, and an entry about a thread or post to the thread's group.
+    """
+    if target is None and member is not None:
+        target_type, target_id = ModerationLogEntry.TargetType.MEMBER, member.pk
+        label = label or f"{member.name} (@{member.handle})"
+        if group is None:
+            group = regional_group_of(member)
+    elif target is not None:
+        target_type, target_id = target._meta.model_name, target.pk
+        label = label or str(target)
+    else:
+        target_type, target_id = "", None
+    return ModerationLogEntry.objects.create(
+        actor=actor,
+        action=action,
+        target_member=member,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=label[:300],
+        group=group,
+        reason=reason,
+    )
+
+
+# --- Suspension -------------------------------------------------------------------
+
+
+@transaction.atomic
+def suspend_member(*, actor: Member, member: Member, until: datetime, reason: str) -> Member:
+    """Suspend an approved member until a moment, with a reason they are told.
+
+    Until then they can log in to their own account pages only; their open
+    sockets are closed (notifications.receivers). Suspending a suspended member
+    again replaces the end and the reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give a reason: the member is told why."))
+    if until <= timezone.now():
+        raise DomainError(_("Choose a moment in the future."))
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+    if member.status not in (Member.Status.ACTIVE, Member.Status.SUSPENDED) or member.is_staff or member.is_former_member:
+        raise DomainError(_("Only approved members who are not on the programme team can be suspended."))
+    member.status = Member.Status.SUSPENDED
+    member.suspended_until = until
+    member.status_reason = reason
+    member.save(update_fields=["status", "suspended_until", "status_reason"])
+    write_log_entry(
+        actor=actor,
+        action=ModerationLogEntry.Action.SUSPEND_MEMBER,
+        member=member,
+        label=f"{member.name} (@{member.handle}) → {timezone.localtime(until):%Y-%m-%d %H:%M}",
+        reason=reason,
+    )
+    send_email_on_commit("member_suspended", member=member, context={"until": until, "reason": reason})
+    signals.member_suspended.send(sender=None, member=member, actor=actor, until=until, reason=reason)
+    return member
+
+
+@transaction.atomic
+def lift_suspension(*, actor: Member, member: Member, reason: str = "") -> Member:
+    """End a suspension now (also one that has already run out)."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+    if member.status != Member.Status.SUSPENDED:
+        raise DomainError(_("This member is not suspended."))
+    member.status = Member.Status.ACTIVE
+    member.suspended_until = None
+    member.status_reason = ""
+    member.save(update_fields=["status", "suspended_until", "status_reason"])
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.LIFT_SUSPENSION, member=member, reason=reason.strip())
+    signals.suspension_lifted.send(sender=None, member=member, actor=actor)
+    return member
+
+
+# --- Privacy: deleting an account ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormerIdentity:
+    """What a deleted account was called, and its new handle: receivers of
+    ``account_deleted`` use it to find and rewrite the places that named the member."""
+
+    name: str
+    handle: str
+    email: str
+    new_handle: str
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the name, e-mail address and @handle (which becomes the new handle)."""
+        if not text:
+            return text
+        for value in (self.email, self.name, html.escape(self.name)):
+            if value:
+                text = re.sub(re.escape(value), FORMER_MEMBER_NAME, text, flags=re.IGNORECASE)
+        if self.handle:
+            handle = re.escape(self.handle)
+            text = re.sub(rf"/members/{handle}/", f"/members/{self.new_handle}/", text, flags=re.IGNORECASE)
+            text = re.sub(rf"(?<![\w@])@{handle}\b", f"@{self.new_handle}", text, flags=re.IGNORECASE)
+        return text
+
+
+@transaction.atomic
+def delete_account(*, member: Member) -> Member:
+    """Delete a member's account at their own request (SPEC F1, GDPR).
+
+    The row stays, because their posts point to it, but everything personal goes:
+    name ("voormalig lid"), e-mail address and handle are replaced, bio, position,
+    municipality and password are cleared; memberships and sessions end. Every app
+    erases its own data through ``signals.account_deleted`` in this transaction
+    (threads: read states, mentions, quotes; notifications: notifications, watches,
+    preferences, and closing the member's open sockets). The password is checked
+    by the caller.
+    """
+    member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+    if member.is_former_member:
+        raise DomainError(_("This account has already been deleted."))
+    former = FormerIdentity(name=member.name, handle=member.handle, email=member.email, new_handle=f"verwijderd_{member.pk}")
+    group = regional_group_of(member)
+    member.name = FORMER_MEMBER_NAME
+    member.handle = former.new_handle
+    member.email = f"verwijderd-{member.pk}@samenleven.invalid"
+    member.bio = ""
+    member.position = Member.Position.OTHER
+    member.municipality = None
+    member.status = Member.Status.DEACTIVATED
+    member.status_reason = ""
+    member.suspended_until = None
+    member.email_verified_at = None
+    member.is_active = False
+    member.is_staff = False
+    member.is_superuser = False
+    member.last_login = None
+    member.language = settings.LANGUAGE_CODE
+    member.unread_notifications = 0
+    member.deleted_at = timezone.now()
+    member.set_unusable_password()
+    member.save()
+    member.__dict__.pop("roles", None)
+    Membership.objects.filter(member=member).delete()
+    member.groups.clear()
+    member.user_permissions.clear()
+    # The log keeps what moderators did, but no longer who this member was.
+    ModerationLogEntry.objects.filter(target_member=member, target_type=ModerationLogEntry.TargetType.MEMBER).update(
+        target_label=FORMER_MEMBER_NAME
+    )
+    for entry in ModerationLogEntry.objects.filter(target_member=member).exclude(reason=""):
+        scrubbed = former.scrub(entry.reason)
+        if scrubbed != entry.reason:
+            ModerationLogEntry.objects.filter(pk=entry.pk).update(reason=scrubbed)
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)).update(
+        object_repr=FORMER_MEMBER_NAME, change_message=""
+    )
+    write_log_entry(actor=None, action=ModerationLogEntry.Action.DELETE_ACCOUNT, member=member, group=group)
+    signals.account_deleted.send(sender=None, member=member, former=former)
+    member_id = member.pk
+    transaction.on_commit(lambda: end_sessions(member_id))
+    return member
+
+
+def end_sessions(member_id: int) -> int:
+    """Log the member out everywhere: delete every stored session of theirs.
+
+    The changed password hash already invalidates them at their next request;
+    this removes them from the database (and the cache) as well.
+    """
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE.endswith((".cache", ".signed_cookies")):
+        return 0  # nothing stored in the database
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
+        if session.get_decoded().get("_auth_user_id") == str(member_id):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
 
 
 @transaction.atomic

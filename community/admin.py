@@ -125,9 +125,10 @@ class MembershipAdmin(admin.ModelAdmin):
 class ModerationLogEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is written by actions and never edited."""
 
-    list_display = ["created", "actor", "action", "target_member", "reason"]
-    list_filter = ["action", "created"]
-    search_fields = ["actor__name", "target_member__name", "reason"]
+    list_display = ["created", "actor", "action", "target_member", "target_label", "group", "reason"]
+    list_filter = ["action", "target_type", "created"]
+    search_fields = ["actor__name", "target_member__name", "target_label", "reason"]
+    list_select_related = ["actor", "target_member", "group"]
     date_hierarchy = "created"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -16,6 +16,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.SITE_NAME,
         "nav": {
             "forum": permissions.can_use_forum(user),
-            "moderation": permissions.can_review_signups(user) if user is not None and user.is_authenticated else False,
+            "moderation": permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
         },
     }

@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from community.models import Member
@@ -34,8 +35,17 @@ def render_email(name: str, *, member: Member, context: dict[str, Any]) -> Email
 
 
 def send_email_on_commit(name: str, *, member: Member, context: dict[str, Any]) -> None:
-    """Render now (the data is at hand), send once the transaction has committed."""
+    """Render now (the data is at hand), send once the transaction has committed.
+
+    With an outbox configured (``settings.EMAIL_QUEUE``, the notifications app's)
+    the message is a database row written in this transaction: it is sent right
+    after the commit, and by the mail worker, with retries, should that fail.
+    The setting names the queue, so that this lower app imports no higher one.
+    """
     message = render_email(name, member=member, context=context)
+    if getattr(settings, "EMAIL_QUEUE", ""):
+        import_string(settings.EMAIL_QUEUE)(message, kind=name, recipient_id=member.pk, send_on_commit=True)
+        return
 
     def send() -> None:
         try:

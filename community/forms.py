@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -140,6 +142,60 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class SuspendForm(forms.Form):
+    until = forms.DateField(
+        label=_("Suspended until"),
+        help_text=_("The member can take part again from the start of this day."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("The member receives this reason by e-mail and sees it when they log in."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    MAX_DAYS = 366
+
+    def clean_until(self) -> datetime:
+        day: date = self.cleaned_data["until"]
+        today = timezone.localdate()
+        if day <= today:
+            raise forms.ValidationError(_("Choose a day after today."))
+        if day > today + timedelta(days=self.MAX_DAYS):
+            raise forms.ValidationError(_("Suspend for at most a year; the programme team deactivates accounts."))
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class LiftSuspensionForm(forms.Form):
+    reason = forms.CharField(label=_("Note for the log"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for the password, with a limit on wrong guesses."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        limits = settings.LOGIN_THROTTLE
+        key = str(self.member.pk)
+        if throttle.count("delete-account", key) >= limits["per_address"]:
+            raise forms.ValidationError(_("Too many wrong passwords. Try again later."), code="throttled")
+        if not self.member.check_password(password):
+            throttle.hit("delete-account", key, window_seconds=limits["window_seconds"])
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
 
 
 class MemberFilterForm(forms.Form):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from typing import TYPE_CHECKING
 
 from community.managers import MemberManager
-from community.querysets import GroupQuerySet, MunicipalityQuerySet
+from community.querysets import GroupQuerySet, ModerationLogQuerySet, MunicipalityQuerySet
 
 if TYPE_CHECKING:
     from community.permissions import Roles
@@ -170,6 +170,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("signed up"), default=timezone.now)
     # Kept by the notifications app, so that the bell in every page header costs no query.
     unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0)
+    # Set when the member deleted their account: the row stays (their posts point to it),
+    # anonymised, so that posts show "voormalig lid".
+    deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True)
 
     objects = MemberManager()
 
@@ -233,6 +236,11 @@ class Member(AbstractBaseUser, PermissionsMixin):
         if self.status == self.Status.ACTIVE:
             return True
         return self.status == self.Status.SUSPENDED and not self.is_suspended
+
+    @property
+    def is_former_member(self) -> bool:
+        """Deleted their account: shown as "voormalig lid", without a profile."""
+        return self.deleted_at is not None
 
     @property
     def is_email_verified(self) -> bool:
@@ -329,12 +337,43 @@ class Membership(models.Model):
 
 
 class ModerationLogEntry(models.Model):
-    """Who did what to whom, why and when. Written by actions, never edited."""
+    """Who did what to whom, why and when. Written by actions, never edited.
+
+    ``target_member`` is the member the action affected (the applicant, the
+    suspended member, the author of a hidden post); ``target_type``/``target_id``
+    name the object itself, and ``target_label`` says what it was at the time
+    (a thread's title, a member's name), so the log stays readable when the
+    object changes or disappears. ``group`` is the group whose moderators share
+    this entry: the thread's group, or the regional group of the member's
+    province for decisions about members. Entries without a group are for staff.
+    """
 
     class Action(models.TextChoices):
         APPROVE_MEMBER = "approve_member", _("approved a sign-up")
         REJECT_MEMBER = "reject_member", _("rejected a sign-up")
         AUTO_APPROVE_MEMBER = "auto_approve_member", _("sign-up approved by e-mail domain")
+        PIN_THREAD = "pin_thread", _("pinned a thread")
+        UNPIN_THREAD = "unpin_thread", _("unpinned a thread")
+        LOCK_THREAD = "lock_thread", _("closed a thread")
+        UNLOCK_THREAD = "unlock_thread", _("reopened a thread")
+        HIDE_THREAD = "hide_thread", _("hid a thread")
+        UNHIDE_THREAD = "unhide_thread", _("restored a hidden thread")
+        MOVE_THREAD = "move_thread", _("moved a thread")
+        HIDE_POST = "hide_post", _("hid a post")
+        UNHIDE_POST = "unhide_post", _("restored a hidden post")
+        AUTO_HIDE_POST = "auto_hide_post", _("post hidden after flags from three members")
+        EDIT_POST = "edit_post", _("edited a post")
+        REMOVE_POST = "remove_post", _("removed a post")
+        UPHOLD_FLAGS = "uphold_flags", _("agreed with the flags on a post")
+        DISMISS_FLAGS = "dismiss_flags", _("disagreed with the flags on a post")
+        SUSPEND_MEMBER = "suspend_member", _("suspended a member")
+        LIFT_SUSPENSION = "lift_suspension", _("lifted a suspension")
+        DELETE_ACCOUNT = "delete_account", _("account deleted by the member")
+
+    class TargetType(models.TextChoices):
+        MEMBER = "member", _("member")
+        THREAD = "thread", _("thread")
+        POST = "post", _("post")
 
     actor = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("moderator")
@@ -343,13 +382,27 @@ class ModerationLogEntry(models.Model):
     target_member = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("member")
     )
+    target_type = models.CharField(_("kind of object"), max_length=20, choices=TargetType.choices, blank=True)
+    target_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
+    target_label = models.CharField(_("object"), max_length=300, blank=True)
+    group = models.ForeignKey(
+        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("group")
+    )
     reason = models.TextField(_("reason"), blank=True)
     created = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = ModerationLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name = _("moderation log entry")
         verbose_name_plural = _("moderation log")
+        indexes = [
+            models.Index("group", models.F("created").desc(), name="modlog_by_group"),
+            models.Index("target_member", models.F("created").desc(), name="modlog_by_member"),
+            models.Index("actor", models.F("created").desc(), name="modlog_by_actor"),
+            models.Index("target_type", "target_id", name="modlog_by_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.get_action_display()}"

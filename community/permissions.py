@@ -9,6 +9,7 @@ missing and forbidden).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -62,6 +63,58 @@ def can_use_forum(member: Member | None) -> bool:
     return is_participant(member)
 
 
+# --- Moderation: the one table --------------------------------------------------
+
+
+class Scope(StrEnum):
+    """Whose moderators may act on an object."""
+
+    #: Staff, and the moderators of the group the object is in. A typology group's
+    #: moderators moderate their group only; an ambassador moderates the regional group.
+    GROUP = "group"
+    #: Staff, and the ambassadors (moderators of the regional group) of the province
+    #: the member's municipality lies in.
+    PROVINCE = "province"
+
+
+#: Who may do what in moderation, written once. Every ``can_`` function for a
+#: moderation action, every moderation view and the socket's moderation
+#: subscription go through ``may_moderate`` with one of these names.
+MODERATION: dict[str, Scope] = {
+    # Threads and posts (threads.permissions), scoped to the thread's group.
+    "pin_thread": Scope.GROUP,
+    "lock_thread": Scope.GROUP,
+    "hide_thread": Scope.GROUP,
+    "move_thread": Scope.GROUP,  # and, for the group it moves to, the same again
+    "hide_post": Scope.GROUP,
+    "edit_post": Scope.GROUP,
+    "review_flags": Scope.GROUP,
+    "watch_queue": Scope.GROUP,  # live queue counts of the group (notifications.groups)
+    "read_log": Scope.GROUP,  # log entries of the group
+    # Members (this module), scoped to the member's province.
+    "decide_signup": Scope.PROVINCE,
+    "suspend_member": Scope.PROVINCE,
+}
+
+
+def may_moderate(member: Member | None, action: str, *, group_id: int | None = None, region_id: int | None = None) -> bool:
+    """May ``member`` do moderation ``action`` on an object in this group (for
+    Scope.GROUP) or from this province (Scope.PROVINCE)? No queries once roles are loaded."""
+    scope = MODERATION[action]
+    if not is_participant(member):
+        return False
+    if member.is_staff:
+        return True
+    if scope is Scope.GROUP:
+        return group_id is not None and group_id in member.roles.moderated_group_ids
+    return region_id is not None and region_id in member.roles.ambassador_region_ids
+
+
+def can_moderate(member: Member | None) -> bool:
+    """Has a moderation page at all: staff and the moderators of any group."""
+    return is_participant(member) and (member.is_staff or bool(member.roles.moderated_group_ids))
+
+
 def can_review_signups(member: Member | None) -> bool:
     """Staff and ambassadors have a queue of sign-ups."""
     return is_participant(member) and (member.is_staff or member.roles.is_ambassador)
@@ -69,11 +122,34 @@ def can_review_signups(member: Member | None) -> bool:
 
 def can_decide_signup(moderator: Member | None, applicant: Member) -> bool:
     """Staff decide on every sign-up, ambassadors on those from their province."""
-    if not is_participant(moderator):
+    region_id = applicant.municipality.region_id if applicant.municipality_id else None
+    return may_moderate(moderator, "decide_signup", region_id=region_id)
+
+
+def can_suspend_member(moderator: Member | None, member: Member) -> bool:
+    """Staff, and the ambassadors of the member's province, suspend approved members;
+    never themselves and never the programme team."""
+    if member.is_staff or member.pk == getattr(moderator, "pk", None) or member.is_former_member:
         return False
-    if moderator.is_staff:
-        return True
-    return applicant.municipality is not None and applicant.municipality.region_id in moderator.roles.ambassador_region_ids
+    if member.status not in (member.Status.ACTIVE, member.Status.SUSPENDED):
+        return False
+    region_id = member.municipality.region_id if member.municipality_id else None
+    return may_moderate(moderator, "suspend_member", region_id=region_id)
+
+
+def check_suspend_member(moderator: Member, member: Member) -> None:
+    if not can_suspend_member(moderator, member):
+        raise PermissionDenied(_("Only the ambassadors of this member's province and the programme team suspend this member."))
+
+
+def access_suspendable(moderator: Member, handle: str) -> Member:
+    """A member the moderator may suspend (or lift the suspension of), or 404."""
+    from community.models import Member as MemberModel
+
+    member = MemberModel.objects.with_card_data().filter(handle__iexact=handle).first()
+    if member is None or not can_suspend_member(moderator, member):
+        raise Http404
+    return member
 
 
 def check_decide_signup(moderator: Member, applicant: Member) -> None:

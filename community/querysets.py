@@ -20,6 +20,12 @@ class MemberQuerySet(models.QuerySet):
         """Sign-ups with a verified address that wait for an ambassador or staff."""
         return self.filter(status="pending", email_verified_at__isnull=False)
 
+    def suspended_now(self) -> Self:
+        """Suspended, and the suspension has not yet run out."""
+        from django.utils import timezone
+
+        return self.filter(status="suspended", suspended_until__gt=timezone.now())
+
     def in_scope_of(self, moderator: Member) -> Self:
         """Members whose sign-up this moderator may decide on: everyone for staff,
         the municipalities of their provinces for ambassadors, nobody else."""
@@ -64,3 +70,15 @@ class GroupQuerySet(models.QuerySet):
             | Q(kind="region", region_id=municipality.region_id)
             | Q(kind="typology", typology__municipalities=municipality)
         ).distinct()
+
+
+class ModerationLogQuerySet(models.QuerySet):
+    def visible_to(self, member: Member) -> Self:
+        """Staff read the whole log; moderators the entries of the groups they moderate
+        (community.permissions.MODERATION["read_log"])."""
+        if member.is_staff:
+            return self
+        return self.filter(group_id__in=member.roles.moderated_group_ids)
+
+    def with_list_data(self) -> Self:
+        return self.select_related("actor", "target_member", "group")

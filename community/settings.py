@@ -151,9 +151,12 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "samenleven"),
         }
     }
+    # The pub/sub layer: joining a group is a SUBSCRIBE on one shared connection per
+    # process, and a group message is one PUBLISH however many sockets listen. Live
+    # events are hints (clients catch up from the database), so at-most-once is right.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "samenleven")},
         }
     }
@@ -187,6 +190,21 @@ LOGIN_THROTTLE = {
 SIGNUP_THROTTLE = {
     "per_ip": int(os.environ.get("SIGNUP_THROTTLE_PER_IP", "10")),
     "window_seconds": 3600,
+}
+
+# --- Moderation and rate limits (community.throttle, threads.views) -------------
+# A post flagged by this many different members is hidden until a moderator decides.
+FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
+# RATE_LIMITS=0 switches the posting and flag limits off (load tests, benchmarks).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
+# Members approved less than this many days ago are "new" and get the stricter limits.
+NEW_MEMBER_DAYS = int(os.environ.get("NEW_MEMBER_DAYS", "7"))
+# At most ``count`` per ``window_seconds``, counted in the cache (Redis in production).
+# Staff and moderators have no limits.
+RATE_LIMITS = {
+    "thread": {"new": {"count": 1, "window_seconds": 300}, "established": {"count": 5, "window_seconds": 300}},
+    "post": {"new": {"count": 10, "window_seconds": 600}, "established": {"count": 30, "window_seconds": 600}},
+    "flag": {"new": {"count": 5, "window_seconds": 3600}, "established": {"count": 20, "window_seconds": 3600}},
 }
 
 # --- Internationalisation -----------------------------------------------------
@@ -245,6 +263,29 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address of the site, used for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Samenleven"
+
+# --- E-mail outbox, digests, unsubscribe (notifications.email) ----------------
+# Every e-mail is a database row first; ``manage.py deliver_mail`` sends it over EMAIL_URL.
+EMAIL_QUEUE = "notifications.email.outbox.queue_email_message"
+OUTBOX = {
+    "batch_size": 50,  # rows a worker claims at a time
+    "poll_seconds": 2,  # how often an idle worker looks for due rows
+    "max_attempts": 8,  # then the row is failed, with its error, in the admin
+    "backoff_seconds": 60,  # retry after 1, 2, 4, 8, ... minutes
+    "backoff_max_seconds": 6 * 3600,
+    "lease_seconds": 900,  # a worker's claim on a row; a crashed worker's rows return after it
+    "keep_sent_days": 30,  # sent rows are deleted after this
+}
+DIGEST = {
+    "batch_size": 500,  # members built and queued per transaction
+    "candidates": 2000,  # at most this many new threads and replies of a period are considered
+    "threads": 8,  # items per section of one digest
+    "replies": 5,
+    "questions": 5,
+    "notifications": 15,
+}
+# How long the unsubscribe link in an e-mail keeps working, in seconds.
+UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 365
 
 # --- Security -----------------------------------------------------------------
 # HTTPS is on by default in production; a deployment behind a TLS-terminating

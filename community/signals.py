@@ -6,3 +6,16 @@ from django.dispatch import Signal
 member_approved = Signal()
 # member, actor, reason
 member_rejected = Signal()
+# member: verified their address and now waits for an ambassador or staff
+signup_pending = Signal()
+# member, actor, until, reason
+member_suspended = Signal()
+# member, actor
+suspension_lifted = Signal()
+# member (already anonymised), former (FormerIdentity: the name, handle and e-mail
+# address they had). Receivers erase what their app holds about the member, in
+# the same transaction, using ``former`` to find the places that named them.
+account_deleted = Signal()
+# member. Receivers return ``{section name: JSON-ready data}`` with what their app
+# holds about the member, for the member's data export (community.privacy).
+collect_personal_data = Signal()

@@ -10,15 +10,17 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core import signing
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -29,12 +31,16 @@ from community import actions, permissions, throttle
 from community.decorators import account_page
 from community.errors import DomainError
 from community.forms import (
+    DeleteAccountForm,
+    LiftSuspensionForm,
     MemberFilterForm,
     MunicipalityFilterForm,
     ProfileForm,
     RejectForm,
     SignupForm,
+    SuspendForm,
 )
+from community.privacy import export_personal_data
 from community.models import Group, Member, Municipality
 from community.tokens import read_verification_token
 
@@ -324,18 +330,8 @@ def leave_group(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(group)
 
 
-# --- Moderation: sign-ups -------------------------------------------------------
-
-
-@require_safe
-def moderation(request: HttpRequest) -> HttpResponse:
-    """The queue of sign-ups for this moderator's scope."""
-    if not permissions.can_review_signups(request.user):
-        return render(request, "community/moderation_none.html", status=403)
-    applicants = (
-        Member.objects.pending_review().in_scope_of(request.user).with_card_data().order_by("email_verified_at", "pk")
-    )
-    return render(request, "community/moderation.html", {"applicants": applicants, "reject_form": RejectForm()})
+# --- Moderation: sign-ups and members ---------------------------------------------
+# The /moderation/ page itself shows threads data too, so it lives in threads.views.moderation.
 
 
 @require_POST
@@ -365,6 +361,76 @@ def reject_signup(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("moderation")
     return render(request, "community/reject.html", {"applicant": applicant, "form": form})
 
+
+def suspend_member(request: HttpRequest, handle: str) -> HttpResponse:
+    """Suspend a member of the moderator's province until a day, with a reason."""
+    member = permissions.access_suspendable(request.user, handle)
+    permissions.check_suspend_member(request.user, member)
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.suspend_member(actor=request.user, member=member, until=data["until"], reason=data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(name)s is suspended and has been told why.") % {"name": member.name})
+            return redirect(member)
+    return render(request, "community/suspend.html", {"profile": member, "form": form})
+
+
+def lift_suspension(request: HttpRequest, handle: str) -> HttpResponse:
+    member = permissions.access_suspendable(request.user, handle)
+    permissions.check_suspend_member(request.user, member)
+    form = LiftSuspensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.lift_suspension(actor=request.user, member=member, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The suspension of %(name)s has been lifted.") % {"name": member.name})
+            return redirect(member)
+    return render(request, "community/lift_suspension.html", {"profile": member, "form": form})
+
+
+# --- Privacy (GDPR): download and delete -------------------------------------------
+
+
+@account_page
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "community/privacy.html")
+
+
+@account_page
+@require_POST
+def export_data(request: HttpRequest) -> HttpResponse:
+    """All of the member's data as a JSON download (POST: nothing is prefetched or cached)."""
+    member = request.user
+    data = export_personal_data(member)
+    response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    filename = f"samenleven-{member.handle}-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@account_page
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete the account after the member confirms with their password."""
+    member = request.user
+    form = DeleteAccountForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.delete_account(member=member)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            logout(request)
+            messages.success(request, _("Your account has been deleted. Your posts remain, shown as from a former member."))
+            return redirect("home")
+    return render(request, "community/delete_account.html", {"form": form})
 
 
 @login_not_required

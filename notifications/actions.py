@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from community.models import Member, Membership
 from notifications import push
+from notifications.email.immediate import bulk_queue_notification_emails
 from notifications.groups import member_group
 from notifications.models import Notification, Watch
 from notifications.texts import describe, target_url
@@ -93,6 +94,7 @@ def _store_and_push(notifications: list[Notification]) -> list[Notification]:
         created = list(Notification.objects.filter(recipient_id__in=ids).order_by("-id")[: len(notifications)])
     member_ids = [n.recipient_id for n in created]
     Member.objects.filter(pk__in=member_ids).update(unread_notifications=F("unread_notifications") + 1)
+    bulk_queue_notification_emails(created)
     members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids).only("pk", "language", "unread_notifications")}
     for notification in created:
         recipient = members[notification.recipient_id]
@@ -171,3 +173,51 @@ def set_watch_level(*, member: Member, level: int, thread=None, group=None, them
 def watch_by_default(*, member: Member, thread: Thread, level: int) -> None:
     """The defaults of SPEC F5: a row only when the member has chosen nothing yet."""
     Watch.objects.bulk_create([Watch(member=member, thread=thread, level=level)], ignore_conflicts=True)
+
+
+def notify_members(
+    *,
+    member_ids: Iterable[int],
+    kind: str,
+    actor: Member | None = None,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    title: str = "",
+    detail: str = "",
+) -> list[Notification]:
+    """One notification of ``kind`` for each of these members, whatever their watch
+    levels: moderation news about their own content, and moderators' queue news.
+    Members who can no longer log in are left out; one query for them, one write."""
+    ids = set(member_ids) - ({actor.pk} if actor is not None else set())
+    if not ids:
+        return []
+    ids = set(Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    notifications = [
+        Notification(
+            recipient_id=member_id,
+            kind=kind,
+            actor=actor,
+            actor_name=actor.name if actor else "",
+            thread=thread,
+            post=post,
+            title=(title or (thread.title if thread is not None else ""))[:200],
+            detail=detail,
+        )
+        for member_id in sorted(ids)
+    ]
+    return _store_and_push(notifications)
+
+
+def moderators_for(*, group_id: int | None) -> set[int]:
+    """Who hears of a group's moderation news: its moderators who may take part now;
+    the programme team when the group has none (or there is no group)."""
+    active = Member.objects.filter(is_active=True).filter(
+        Q(status="active") | Q(status="suspended", suspended_until__lte=timezone.now())
+    )
+    if group_id is not None:
+        moderators = set(
+            active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list("pk", flat=True)
+        )
+        if moderators:
+            return moderators
+    return set(active.filter(is_staff=True).values_list("pk", flat=True))

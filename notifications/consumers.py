@@ -62,6 +62,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if isinstance(thread_id, int):
                 await self._leave(groups.thread_group(thread_id))
                 await self.send_json({"type": "thread.unwatched", "thread": thread_id})
+        elif kind == "moderation.watch":
+            await self._watch_moderation()
         else:
             await self._error("unknown", _("Unknown message."))
 
@@ -77,6 +79,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self._join(groups.thread_group(thread_id))
         await self.send_json({"type": "thread.watching", "thread": thread_id})
+
+    async def _watch_moderation(self) -> None:
+        """Join the moderation group of every group the member moderates (staff: all),
+        each after its own permission check, for live queue counts."""
+        group_ids = await database_sync_to_async(_moderation_groups)(self.member.pk)
+        if not group_ids:
+            await self._error("forbidden", _("You have no moderation queues."))
+            return
+        for group_id in group_ids:
+            await self._join(groups.moderation_group(group_id))
+        await self.send_json({"type": "moderation.watching", "groups": group_ids})
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -124,4 +137,12 @@ def _may_watch_thread(member_id: int, thread_id: int) -> bool:
     return thread is not None and groups.may_join_thread_group(member, thread)
 
 
+def _moderation_groups(member_id: int) -> list[int]:
+    """The groups whose queue counts the member may follow (notifications.groups)."""
+    from community.models import Group, Member
 
+    member = Member.objects.filter(pk=member_id, is_active=True).first()
+    if member is None:
+        return []
+    candidates = Group.objects.values_list("pk", flat=True) if member.is_staff else member.roles.moderated_group_ids
+    return sorted(group_id for group_id in candidates if groups.may_join_moderation_group(member, group_id))

@@ -35,6 +35,6 @@ def moderation_group(group_id: int) -> str:
 
 
 def may_join_moderation_group(member: Member, group_id: int) -> bool:
-    from threads.permissions import is_moderator_of
+    from community.permissions import may_moderate
 
-    return member.is_participant and is_moderator_of(member, group_id)
+    return may_moderate(member, "watch_queue", group_id=group_id)

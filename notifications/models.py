@@ -23,6 +23,18 @@ class Notification(models.Model):
         USEFUL = "useful", _("your post was marked useful")
         SIGNUP_APPROVED = "signup_approved", _("sign-up approved")
         SIGNUP_REJECTED = "signup_rejected", _("sign-up rejected")
+        # Moderation, about the member's own content and account (each event gives one kind).
+        POST_HIDDEN = "post_hidden", _("your post was hidden by a moderator")
+        POST_REMOVED = "post_removed", _("your post was removed by a moderator")
+        THREAD_HIDDEN = "thread_hidden", _("your thread was hidden by a moderator")
+        THREAD_LOCKED = "thread_locked", _("your thread was closed by a moderator")
+        THREAD_MOVED = "thread_moved", _("your thread was moved to another group")
+        SUSPENDED = "suspended", _("your account was suspended")
+        FLAG_UPHELD = "flag_upheld", _("a moderator agreed with your flag")
+        FLAG_DISMISSED = "flag_dismissed", _("a moderator disagreed with your flag")
+        # For moderators: their queues.
+        NEW_FLAG = "new_flag", _("new flag (moderators)")
+        PENDING_MEMBER = "pending_member", _("new sign-up to review (moderators)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -33,6 +45,9 @@ class Notification(models.Model):
     thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     title = models.CharField(_("title"), max_length=200, blank=True)
+    # What a moderation notification adds: the moderator's reason, the group a thread
+    # moved to, the kind of flag.
+    detail = models.TextField(_("detail"), blank=True)
     count = models.PositiveIntegerField(_("how many"), default=1)
     created = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -100,3 +115,135 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} · {self.get_level_display()}"
+
+
+# --- E-mail: preferences, the outbox and the digest ledger -------------------------------
+
+
+class EmailPreference(models.Model):
+    """How a member wants to hear by e-mail. Without a row the defaults apply
+    (see ``notifications.email.preferences``): mentions, quotes and replies to
+    you at once, everything else in a weekly digest."""
+
+    class Delivery(models.TextChoices):
+        IMMEDIATELY = "immediately", _("immediately")
+        DIGEST = "digest", _("in the digest")
+        NEVER = "never", _("never")
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("daily")
+        WEEKLY = "weekly", _("weekly")
+        OFF = "off", _("off")
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_preference",
+        verbose_name=_("member"),
+    )
+    # {notification kind: delivery}; a kind that is missing takes its default.
+    kinds = models.JSONField(_("e-mail per kind"), default=dict, blank=True)
+    digest = models.CharField(_("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    updated = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mail preference")
+        verbose_name_plural = _("e-mail preferences")
+        indexes = [models.Index("digest", name="email_preference_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.get_digest_display()}"
+
+
+class OutboxMessage(models.Model):
+    """One e-mail, stored before it is sent: the worker (``deliver_mail``)
+    claims due rows, sends them and records the outcome. The row is the truth;
+    nothing is sent that was not first committed here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    to = models.CharField(_("to"), max_length=400)
+    from_email = models.CharField(_("from"), max_length=400, blank=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    # Makes queueing idempotent: a second message with the same key is not queued.
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True, null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    subject = models.CharField(_("subject"), max_length=400)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # While SENDING: the claim of one worker, until this moment (a crashed worker's claim runs out).
+    locked_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=120, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                "next_attempt_at", "id", condition=Q(status__in=["queued", "sending"]), name="outbox_due"
+            ),
+            models.Index("status", F("id").desc(), name="outbox_by_status"),
+            models.Index("recipient", F("id").desc(), name="outbox_by_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to} · {self.subject}"
+
+
+class DigestLedger(models.Model):
+    """One row per member, frequency and period: written in the transaction
+    that queues the digest, so that a digest is never built twice (re-runs and
+    concurrent runs skip it; a crashed run resumes with the members it had not
+    reached)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("daily")
+        WEEKLY = "weekly", _("weekly")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        EMPTY = "empty", _("empty, not sent")
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("member"))
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    message = models.ForeignKey(
+        OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("e-mail")
+    )
+    run = models.CharField(_("run"), max_length=64)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_start", "member"]
+        verbose_name = _("digest ledger entry")
+        verbose_name_plural = _("digest ledger")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "frequency", "period_start"], name="digest_once_per_period"),
+        ]
+        indexes = [models.Index("frequency", "period_start", "run", name="digest_ledger_run")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.frequency} · {self.period_start}"

@@ -46,3 +46,21 @@ def publish(groups: str | list[str], event: dict[str, Any]) -> None:
     targets = [groups] if isinstance(groups, str) else list(groups)
     if targets:
         transaction.on_commit(lambda: send_now(targets, event))
+
+
+def close_member_sockets(member_id: int) -> None:
+    """Once the transaction commits, close every open socket of the member (after a
+    suspension or the deletion of their account). A raw layer message, not an event:
+    the consumer's ``session_close`` handler closes with 4403."""
+    from notifications.groups import member_group
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(member_group(member_id), {"type": "session.close"})
+        except Exception:  # noqa: BLE001 - the channel layer being down must not fail the request
+            logger.exception("Could not close the sockets of member %s", member_id)
+
+    transaction.on_commit(send)

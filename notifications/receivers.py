@@ -14,11 +14,12 @@ from django.db.models import Q
 from django.dispatch import receiver
 
 from community import signals as community_signals
-from notifications import actions, push
+from notifications import actions, privacy, push
 from notifications.groups import thread_group
-from notifications.live import post_fragment
+from notifications.live import post_fragment, queue_counts_changed
 from notifications.models import Notification, Watch
 from threads import signals
+from threads.models import Flag
 
 Kind = Notification.Kind
 
@@ -85,6 +86,8 @@ def on_post_edited(sender: Any, post, revision, editor, mentioned, **kwargs: Any
 @receiver(signals.post_deleted)
 def on_post_deleted(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     push.publish(thread_group(post.thread_id), {"type": "thread.post_updated", "thread": post.thread_id, **post_fragment(post)})
+    if post.hidden or Flag.objects.filter(post=post, status=Flag.Status.OPEN).exists():
+        queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.post_hidden)
@@ -93,6 +96,15 @@ def on_post_hidden(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # 
         thread_group(post.thread_id),
         {"type": "thread.post_hidden", "thread": post.thread_id, "post": post.pk, "number": post.number},
     )
+    if post.author_id:
+        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_HIDDEN, actor=actor, thread=post.thread, post=post, detail=reason)
+    queue_counts_changed([post.thread.group_id])
+
+
+@receiver(signals.post_unhidden)
+def on_post_unhidden(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    push.publish(thread_group(post.thread_id), {"type": "thread.post_updated", "thread": post.thread_id, **post_fragment(post)})
+    queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.answer_accepted)
@@ -121,3 +133,105 @@ def on_member_approved(sender: Any, member, actor, **kwargs: Any) -> None:  # ty
 @receiver(community_signals.member_rejected)
 def on_member_rejected(sender: Any, member, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     actions.notify_member(member=member, kind=Kind.SIGNUP_REJECTED, actor=actor)
+
+
+# --- Moderation ----------------------------------------------------------------------
+# Members hear what happened to their own content and account; moderators hear of new
+# flags and sign-ups in their scope; the queue counts on /moderation/ follow live.
+
+
+@receiver(signals.thread_locked)
+def on_thread_locked(sender: Any, thread, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if thread.author_id:
+        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_LOCKED, actor=actor, thread=thread, detail=reason)
+
+
+@receiver(signals.thread_hidden)
+def on_thread_hidden(sender: Any, thread, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if thread.author_id:
+        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_HIDDEN, actor=actor, thread=thread, detail=reason)
+    queue_counts_changed([thread.group_id])
+
+
+@receiver(signals.thread_unhidden)
+def on_thread_unhidden(sender: Any, thread, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    queue_counts_changed([thread.group_id])
+
+
+@receiver(signals.thread_moved)
+def on_thread_moved(sender: Any, thread, actor, source, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if thread.author_id:
+        detail = f"{thread.group.name}: {reason}" if reason else thread.group.name
+        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_MOVED, actor=actor, thread=thread, detail=detail)
+    queue_counts_changed([source.pk, thread.group_id])
+
+
+@receiver(signals.post_flagged)
+def on_post_flagged(sender: Any, flag, post, hidden, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    group_id = post.thread.group_id
+    actions.notify_members(
+        member_ids=actions.moderators_for(group_id=group_id) - {post.author_id},
+        kind=Kind.NEW_FLAG,
+        actor=flag.member,
+        thread=post.thread,
+        post=post,
+        detail=flag.reason,
+    )
+    queue_counts_changed([group_id])
+
+
+@receiver(signals.flags_reviewed)
+def on_flags_reviewed(sender: Any, post, flags, outcome, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    kind = Kind.FLAG_DISMISSED if outcome == "dismiss" else Kind.FLAG_UPHELD
+    actions.notify_members(member_ids={flag.member_id for flag in flags}, kind=kind, actor=actor, thread=post.thread, post=post)
+    if outcome == "remove" and post.author_id:
+        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_REMOVED, actor=actor, thread=post.thread, post=post, detail=reason)
+    queue_counts_changed([post.thread.group_id])
+
+
+def _regional_group_id(member) -> int | None:  # type: ignore[no-untyped-def]
+    from community.models import Group
+
+    if member.municipality_id is None:
+        return None
+    region_id = member.municipality.region_id
+    return Group.objects.filter(kind=Group.Kind.REGION, region_id=region_id).values_list("pk", flat=True).first()
+
+
+@receiver(community_signals.signup_pending)
+def on_signup_pending(sender: Any, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    group_id = _regional_group_id(member)
+    actions.notify_members(
+        member_ids=actions.moderators_for(group_id=group_id),
+        kind=Kind.PENDING_MEMBER,
+        actor=member,
+        title=member.municipality.name if member.municipality_id else "",
+    )
+    queue_counts_changed([group_id])
+
+
+@receiver(community_signals.member_approved)
+def on_member_approved_counts(sender: Any, member, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    queue_counts_changed([_regional_group_id(member)])
+
+
+@receiver(community_signals.member_rejected)
+def on_member_rejected_counts(sender: Any, member, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    queue_counts_changed([_regional_group_id(member)])
+
+
+@receiver(community_signals.member_suspended)
+def on_member_suspended(sender: Any, member, actor, until, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    actions.notify_members(member_ids=[member.pk], kind=Kind.SUSPENDED, actor=actor, detail=reason)
+    push.close_member_sockets(member.pk)
+
+
+@receiver(community_signals.account_deleted)
+def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    privacy.erase_notifications_data(member=member, former=former)
+    push.close_member_sockets(member.pk)
+
+
+@receiver(community_signals.collect_personal_data)
+def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return privacy.export_notifications_data(member=member)

@@ -35,10 +35,47 @@ def describe(notification: Notification) -> str:
         return _("Your sign-up has been approved. Welcome!")
     if kind == Notification.Kind.SIGNUP_REJECTED:
         return _("Your sign-up has not been approved.")
-    return notification.get_kind_display()
+    return _describe_moderation(notification, values) or notification.get_kind_display()
+
+
+def _describe_moderation(notification: Notification, values: dict[str, str]) -> str | None:
+    Kind = Notification.Kind
+    kind = notification.kind
+    values = {**values, "detail": notification.detail}
+    if kind == Kind.POST_HIDDEN:
+        return _("A moderator hid your post in “%(title)s”. Reason: %(detail)s") % values
+    if kind == Kind.POST_REMOVED:
+        return _("A moderator removed your post in “%(title)s”. Reason: %(detail)s") % values
+    if kind == Kind.THREAD_HIDDEN:
+        return _("A moderator hid your thread “%(title)s”. Reason: %(detail)s") % values
+    if kind == Kind.THREAD_LOCKED:
+        return _("A moderator closed your thread “%(title)s”. Reason: %(detail)s") % values
+    if kind == Kind.THREAD_MOVED:
+        return _("A moderator moved your thread “%(title)s” to %(detail)s") % values
+    if kind == Kind.SUSPENDED:
+        return _("A moderator suspended your account. Reason: %(detail)s") % values
+    if kind == Kind.FLAG_UPHELD:
+        return _("A moderator agreed with your flag on a post in “%(title)s”; the post is no longer shown.") % values
+    if kind == Kind.FLAG_DISMISSED:
+        return _("A moderator looked at your flag on a post in “%(title)s” and left the post as it was.") % values
+    if kind == Kind.NEW_FLAG:
+        from threads.models import Flag
+
+        reason = Flag.Reason(notification.detail).label if notification.detail in Flag.Reason.values else notification.detail
+        return _("%(actor)s flagged a post in “%(title)s”: %(reason)s") % {**values, "reason": reason}
+    if kind == Kind.PENDING_MEMBER:
+        return _("%(actor)s from %(title)s signed up and waits for approval") % values
+    return None
 
 
 def target_url(notification: Notification) -> str:
+    kind = notification.kind
+    if kind == Notification.Kind.NEW_FLAG and notification.post_id is not None:
+        return reverse("review_flags", args=[notification.post_id])
+    if kind == Notification.Kind.PENDING_MEMBER:
+        return reverse("moderation") + "?queue=signups"
+    if kind == Notification.Kind.SUSPENDED:
+        return reverse("account_status")
     if notification.post_id is not None:
         return reverse("post_permalink", args=[notification.post_id])
     if notification.thread_id is not None:

@@ -9,3 +9,8 @@ urlpatterns = [
     path("notifications/since/<int:last_id>/", views.since, name="notifications_since"),
     path("watch/<str:target>/<int:pk>/", views.set_watch, name="set_watch"),
 ]
+
+urlpatterns += [
+    path("settings/", views.email_settings, name="email_settings"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from taggit.models import Tag
 
-from threads.models import Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
+from threads.models import Flag, Mark, Mention, Post, PostRevision, ReadState, Synonym, Theme, Thread
 
 # Threads use the curated Theme model; taggit's own free-form tags are not used.
 if admin.site.is_registered(Tag):
@@ -77,3 +77,25 @@ class ReadStateAdmin(ReadOnlyAdmin):
     list_display = ["member", "thread", "last_read_number", "updated"]
     search_fields = ["member__name", "thread__title"]
     raw_id_fields = ["member", "thread"]
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Staff keep the search's synonyms here (threads/search/): a search for the term
+    also finds the synonyms, and the other way round when "works both ways" is on."""
+
+    list_display = ["term", "synonyms", "mutual"]
+    list_filter = ["mutual"]
+    search_fields = ["term", "synonyms"]
+
+
+@admin.register(Flag)
+class FlagAdmin(ReadOnlyAdmin):
+    """Flags are decided on /moderation/ (so that the post, the log and the flaggers
+    follow); here staff only look them up."""
+
+    list_display = ["post", "member", "reason", "status", "created", "reviewed_by", "reviewed_at"]
+    list_filter = ["status", "reason", "created"]
+    search_fields = ["text", "member__name", "post__thread__title"]
+    list_select_related = ["post__thread", "member", "reviewed_by"]
+    raw_id_fields = ["post", "member", "reviewed_by"]

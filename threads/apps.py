@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ThreadsConfig(AppConfig):
     name = "threads"
     verbose_name = _("Threads")
+
+    def ready(self) -> None:
+        from threads import receivers  # noqa: F401  (connects the privacy receivers)

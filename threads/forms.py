@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
-from threads.models import Theme, Thread
+from community.models import ModerationLogEntry
+from threads.models import Flag, Theme, Thread
 
 BODY_HELP = _("Markdown: **bold**, *italic*, [link](https://...), lists with -, @handle to mention someone.")
 
@@ -18,7 +19,7 @@ class BodyField(forms.CharField):
             max_length=MAX_BODY_LENGTH,
             strip=False,
             help_text=BODY_HELP,
-            widget=forms.Textarea(attrs={"rows": 10, "data-mention-autocomplete": "true"}),
+            widget=forms.Textarea(attrs={"rows": 10, "data-mention-autocomplete": "true", "data-mention-label": _("Members to mention")}),
             **kwargs,
         )
 
@@ -58,16 +59,101 @@ class ReplyForm(forms.Form):
 class EditPostForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE_LENGTH, min_length=5, required=False)
     body = BodyField()
+    reason = forms.CharField(
+        label=_("Reason for the moderator edit"),
+        required=False,
+        max_length=2000,
+        help_text=_("Kept in the moderation log; the revision is marked as a moderator edit."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args: object, with_title: bool = False, **kwargs: object) -> None:
+    def __init__(self, *args: object, with_title: bool = False, by_moderator: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         if with_title:
             self.fields["title"].required = True
         else:
             del self.fields["title"]
+        if not by_moderator:
+            del self.fields["reason"]
 
 
 class TopPeriodForm(forms.Form):
     period = forms.ChoiceField(
         choices=[("week", _("week")), ("month", _("month")), ("year", _("year")), ("all", _("all time"))], required=False
     )
+
+
+# --- Moderation -----------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """A moderation step that affects a member: they are told the reason."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("The member is told this reason."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MoveThreadForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("Move to"), queryset=None, empty_label=_("Choose a group"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        help_text=_("Optional; the author is told where the thread went, and this reason."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, groups, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("What is wrong with this post?"), choices=Flag.Reason.choices, widget=forms.RadioSelect)
+    text = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=1000,
+        help_text=_("Needed for “something else”; helpful for the others. Only the moderators read it."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("reason") == Flag.Reason.OTHER and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Tell the moderators what is wrong with this post."))
+        return cleaned
+
+
+class ReviewFlagsForm(forms.Form):
+    OUTCOMES = [
+        ("dismiss", _("Disagree: restore the post and dismiss the flags")),
+        ("hide", _("Agree: keep the post hidden")),
+        ("remove", _("Agree: remove the post")),
+    ]
+    outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        help_text=_("Needed when you agree: the author is told this reason."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("outcome") in ("hide", "remove") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Give a reason: the author is told why."))
+        return cleaned
+
+
+class LogFilterForm(forms.Form):
+    moderator = forms.CharField(label=_("Moderator"), required=False, max_length=150, help_text=_("Name or handle"))
+    member = forms.CharField(label=_("Member"), required=False, max_length=150, help_text=_("Name or handle"))
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("All actions")), *ModerationLogEntry.Action.choices])
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
-from threads.querysets import PostQuerySet, ThreadQuerySet
+from threads.querysets import FlagQuerySet, PostQuerySet, ThreadQuerySet
 
 POSTS_PER_PAGE = 20
 
@@ -120,6 +122,11 @@ class Post(models.Model):
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    # Full-text search (threads/search/): on PostgreSQL a database trigger keeps it current
+    # from the plain text (weight B) and, for the opening post, the thread's title (weight A),
+    # with the 'dutch' configuration; a GIN index covers it. Both are made by migration 0003,
+    # outside the model state (a GIN index cannot be declared for SQLite). NULL on SQLite.
+    search_vector = SearchVectorField(_("search vector"), null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -226,3 +233,83 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.member_id} in {self.post}"
+
+
+class Synonym(models.Model):
+    """Words that mean the same in this field, curated by staff in the admin.
+
+    A search for the term also finds its synonyms; when ``mutual``, a search for
+    any of the words finds all of them.
+    """
+
+    term = models.CharField(_("term"), max_length=100)
+    synonyms = models.TextField(
+        _("synonyms"), help_text=_("Separate them with commas, e.g. vergunninghouder, vergunninghouders.")
+    )
+    mutual = models.BooleanField(
+        _("works both ways"),
+        default=True,
+        help_text=_(
+            "On: a search for any of these words finds all of them. Off: only a search for the term "
+            "finds the synonyms (for a broader term such as nieuwkomer)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+        constraints = [models.UniqueConstraint(Lower("term"), name="synonym_term_unique_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.term} = {self.synonyms}"
+
+
+class Flag(models.Model):
+    """A member's report that a post breaks the rules: once per member and post.
+
+    Open flags wait in the queue of the moderators of the thread's group; a moderator
+    agrees (the post stays hidden or is removed) or disagrees (the post is restored),
+    which closes every open flag of the post at once.
+    """
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("spam or advertising")
+        INAPPROPRIATE = "inappropriate", _("inappropriate or offensive")
+        OFF_TOPIC = "off_topic", _("off-topic")
+        OTHER = "other", _("something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for a moderator")
+        UPHELD = "upheld", _("a moderator agreed")
+        DISMISSED = "dismissed", _("a moderator disagreed")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags", verbose_name=_("post"))
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags", verbose_name=_("flagged by"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    text = models.TextField(_("explanation"), max_length=1000, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    created = models.DateTimeField(_("flagged"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "member"], name="flag_once_per_member"),
+            models.CheckConstraint(condition=~Q(reason="other") | ~Q(text=""), name="flag_other_has_text"),
+        ]
+        indexes = [
+            models.Index("post", "status", name="flag_by_post"),
+            models.Index("status", "created", name="flag_queue"),
+            models.Index("member", F("created").desc(), name="flag_by_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} · {self.post}"

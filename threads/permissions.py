@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from community.permissions import is_participant
+from community.permissions import is_participant, may_moderate
 
 if TYPE_CHECKING:
     from community.models import Group, Member
@@ -59,7 +61,7 @@ def can_edit_post(member: Member, post: Post) -> bool:
     """Authors edit their own posts while the thread is open; moderators edit any post in their groups."""
     if not is_participant(member) or post.is_deleted:
         return False
-    if is_moderator_of(member, post.thread.group_id):
+    if may_moderate(member, "edit_post", group_id=post.thread.group_id):
         return True
     return post.author_id == member.pk and not post.thread.locked and not post.hidden
 
@@ -85,13 +87,65 @@ def can_mark_useful(member: Member, post: Post) -> bool:
 
 
 def can_see_post_body(member: Member, post: Post) -> bool:
-    """Hidden posts stay readable to moderators (with the reason); deleted ones to nobody."""
+    """Hidden posts stay readable to moderators and to their author (with the reason);
+    deleted ones to nobody."""
     if post.is_deleted:
         return False
-    return not post.hidden or is_moderator_of(member, post.thread.group_id)
+    return not post.hidden or post.author_id == member.pk or is_moderator_of(member, post.thread.group_id)
 
 
-def check(allowed: bool, message: str) -> None:
+# --- Moderation (the scopes are in community.permissions.MODERATION) --------------
+
+
+def can_pin_thread(member: Member, thread: Thread) -> bool:
+    return may_moderate(member, "pin_thread", group_id=thread.group_id)
+
+
+def can_lock_thread(member: Member, thread: Thread) -> bool:
+    return may_moderate(member, "lock_thread", group_id=thread.group_id)
+
+
+def can_hide_thread(member: Member, thread: Thread) -> bool:
+    return may_moderate(member, "hide_thread", group_id=thread.group_id)
+
+
+def can_move_thread(member: Member, thread: Thread, target: Group | None = None) -> bool:
+    """Moderators of the thread's group move it to another group they moderate (staff: any)."""
+    if not may_moderate(member, "move_thread", group_id=thread.group_id):
+        return False
+    return target is None or (target.pk != thread.group_id and may_moderate(member, "move_thread", group_id=target.pk))
+
+
+def can_hide_post(member: Member, post: Post) -> bool:
+    return not post.is_deleted and may_moderate(member, "hide_post", group_id=post.thread.group_id)
+
+
+def can_review_flags(member: Member, post: Post) -> bool:
+    return may_moderate(member, "review_flags", group_id=post.thread.group_id)
+
+
+def can_flag_post(member: Member, post: Post) -> bool:
+    """Any member who may read a visible post flags it, except its author (once: the action checks)."""
+    return (
+        is_participant(member)
+        and post.is_visible
+        and post.author_id is not None
+        and post.author_id != member.pk
+        and can_read_thread(member, post.thread)
+    )
+
+
+def moderation_controls(member: Member, thread: Thread) -> dict[str, bool]:
+    """What the thread page offers a moderator, for the template's ``can``."""
+    return {
+        "pin": can_pin_thread(member, thread),
+        "lock": can_lock_thread(member, thread),
+        "hide": can_hide_thread(member, thread),
+        "move": can_move_thread(member, thread),
+    }
+
+
+def check(allowed: bool, message: str | Promise) -> None:
     if not allowed:
         raise PermissionDenied(message)
 
@@ -120,6 +174,37 @@ def check_accept_answer(member: Member, thread: Thread, post: Post) -> None:
 
 def check_mark_useful(member: Member, post: Post) -> None:
     check(can_mark_useful(member, post), _("You cannot mark this post as useful."))
+
+
+MODERATORS_ONLY = gettext_lazy("Only the moderators of this group and the programme team do this.")
+
+
+def check_pin_thread(member: Member, thread: Thread) -> None:
+    check(can_pin_thread(member, thread), MODERATORS_ONLY)
+
+
+def check_lock_thread(member: Member, thread: Thread) -> None:
+    check(can_lock_thread(member, thread), MODERATORS_ONLY)
+
+
+def check_hide_thread(member: Member, thread: Thread) -> None:
+    check(can_hide_thread(member, thread), MODERATORS_ONLY)
+
+
+def check_move_thread(member: Member, thread: Thread, target: Group | None = None) -> None:
+    check(can_move_thread(member, thread, target), _("You can move threads only between groups you moderate."))
+
+
+def check_hide_post(member: Member, post: Post) -> None:
+    check(can_hide_post(member, post), MODERATORS_ONLY)
+
+
+def check_review_flags(member: Member, post: Post) -> None:
+    check(can_review_flags(member, post), MODERATORS_ONLY)
+
+
+def check_flag_post(member: Member, post: Post) -> None:
+    check(can_flag_post(member, post), _("You cannot flag this post."))
 
 
 def access_group(member: Member, slug: str) -> Group:

@@ -13,7 +13,7 @@ thread_created = Signal()
 post_created = Signal()
 # post, revision (the PostRevision holding the earlier text), editor, mentioned (newly mentioned Members)
 post_edited = Signal()
-# post, actor
+# post, actor (the author, or a moderator who removed it)
 post_deleted = Signal()
 # thread, post, actor, previous (the post accepted before, or None)
 answer_accepted = Signal()
@@ -21,7 +21,21 @@ answer_accepted = Signal()
 answer_unaccepted = Signal()
 # post, member (who marked it)
 post_marked_useful = Signal()
-# post, actor, reason
+# post, actor (None when flags from three members hid it), reason
 post_hidden = Signal()
 # post, actor
 post_unhidden = Signal()
+
+# --- Moderation -------------------------------------------------------------------
+# thread, actor, reason
+thread_locked = Signal()
+# thread, actor, reason
+thread_hidden = Signal()
+# thread, actor
+thread_unhidden = Signal()
+# thread, actor, source (the group it left), reason
+thread_moved = Signal()
+# flag, post, hidden (bool: this flag made the post hidden until a moderator decides)
+post_flagged = Signal()
+# post, flags (the flags closed, list), outcome ("hide", "remove" or "dismiss"), actor, reason
+flags_reviewed = Signal()

@@ -42,6 +42,7 @@ function enhanceMentions(textarea) {
   list.className = "mention-list";
   list.id = `${textarea.id}-mentions`;
   list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", textarea.dataset.mentionLabel || "@");
   list.hidden = true;
   const status = document.createElement("p");
   status.className = "visually-hidden";

@@ -142,6 +142,49 @@ function onPostHidden(event) {
   if (bodyElement) bodyElement.textContent = "…";
 }
 
+// --- Moderation queue counts ---------------------------------------------------
+// The page renders the counts per group; the socket sends a group's fresh counts
+// whenever its queues change, and the page adds them up again.
+
+const moderationElement = document.querySelector("[data-moderation]");
+const QUEUE_KINDS = ["flags", "hidden", "signups"];
+
+function readJson(id, fallback) {
+  const element = document.getElementById(id);
+  if (!element) return fallback;
+  try { return JSON.parse(element.textContent); } catch { return fallback; }
+}
+
+const moderationCounts = moderationElement ? readJson("moderation-counts", {}) : null;
+const moderationOther = moderationElement ? readJson("moderation-other-counts", {}) : null;
+
+function queueTotals() {
+  const totals = {};
+  for (const kind of QUEUE_KINDS) {
+    totals[kind] = (moderationOther[kind] ?? 0)
+      + Object.values(moderationCounts).reduce((sum, counts) => sum + (counts[kind] ?? 0), 0);
+  }
+  return totals;
+}
+
+function onModerationCounts(event) {
+  if (!moderationCounts) return;
+  const before = queueTotals();
+  moderationCounts[String(event.group)] = { flags: event.flags, hidden: event.hidden, signups: event.signups };
+  const after = queueTotals();
+  let changed = false;
+  for (const kind of QUEUE_KINDS) {
+    document.querySelectorAll(`[data-count="${kind}"]`).forEach((element) => { element.textContent = String(after[kind]); });
+    if (after[kind] !== before[kind]) changed = true;
+  }
+  if (changed && moderationElement.dataset.textCounts) {
+    announce(moderationElement.dataset.textCounts
+      .replace("%(flags)s", String(after.flags))
+      .replace("%(hidden)s", String(after.hidden))
+      .replace("%(signups)s", String(after.signups)));
+  }
+}
+
 // --- The connection -----------------------------------------------------------
 
 const handlers = {
@@ -149,7 +192,10 @@ const handlers = {
     if (lastNotificationId === null) lastNotificationId = event.last_notification ?? 0;
     setUnread(event.unread);
     if (threadElement) socket.send(JSON.stringify({ type: "thread.watch", thread: Number(threadElement.dataset.thread) }));
+    if (moderationElement) socket.send(JSON.stringify({ type: "moderation.watch" }));
   },
+  "moderation.counts": onModerationCounts,
+  "moderation.watching": () => { if (moderationElement) moderationElement.dataset.liveCounts = "on"; },
   "notification.created": onNotification,
   "thread.post_created": onPostCreated,
   "thread.post_updated": onPostUpdated,

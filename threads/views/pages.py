@@ -126,6 +126,6 @@ def member_detail(request, handle: str):  # type: ignore[no-untyped-def]
             "groups": groups,
             "recent_posts": recent_posts,
             "useful_received": useful_received,
-            "can": {"edit": profile.pk == viewer.pk},
+            "can": {"edit": profile.pk == viewer.pk, "suspend": community_permissions.can_suspend_member(viewer, profile)},
         },
     )

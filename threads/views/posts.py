@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from community import throttle
 from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
@@ -60,6 +62,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "mark": permissions.can_mark_useful(member, post),
             "accept": post.pk != thread.accepted_post_id and permissions.can_accept_answer(member, thread, post),
             "quote": post.is_visible,
+            "flag": permissions.can_flag_post(member, post),
+            "hide": post.is_visible and permissions.can_hide_post(member, post),
+            "unhide": post.hidden and permissions.can_hide_post(member, post),
         }
         post.is_marked = post.pk in marked
         post.is_unread = known is not None and post.number > known
@@ -83,6 +88,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
                 "reply": can_reply,
                 "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
                 "moderate": permissions.is_moderator_of(member, thread.group_id),
+                **{f"moderate_{name}": allowed for name, allowed in permissions.moderation_controls(member, thread).items()},
             },
         },
     )
@@ -107,21 +113,56 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.access_group(member, slug)
     allow_announcement = permissions.can_post_announcement(member, group)
     form = ThreadForm(request.POST or None, allow_announcement=allow_announcement, initial={"kind": Thread.Kind.QUESTION})
+    status = 200
     if request.method == "POST":
         permissions.check_start_thread(member, group, request.POST.get("kind", ""))
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                thread = actions.create_thread(
-                    author=member, group=group, title=data["title"], kind=data["kind"], body=data["body"], themes=data["themes"]
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
+            limit = throttle.limit_for(member, "thread")
+            if not throttle.attempt(limit, member):
+                form.add_error(None, limit_message(limit))
+                status = 429
             else:
-                return redirect(thread)
+                try:
+                    thread = actions.create_thread(
+                        author=member, group=group, title=data["title"], kind=data["kind"], body=data["body"], themes=data["themes"]
+                    )
+                except DomainError as error:
+                    throttle.give_back(limit, member)
+                    form.add_error(None, error.message)
+                else:
+                    return redirect(thread)
     else:
         permissions.check_start_thread(member, group, Thread.Kind.QUESTION)
-    return render(request, "threads/thread_form.html", {"group": group, "form": form})
+    return render(request, "threads/thread_form.html", {"group": group, "form": form}, status=status)
+
+
+def limit_message(limit: throttle.Limit) -> str:
+    """The rate limit, in words, with the promise that nothing typed is lost."""
+    values = {"count": limit.count, "minutes": limit.minutes}
+    if limit.what == "thread":
+        rule = ngettext(
+            "You can start %(count)d thread per %(minutes)d minutes.",
+            "You can start %(count)d threads per %(minutes)d minutes.",
+            limit.count,
+        ) % values
+    elif limit.what == "post":
+        rule = ngettext(
+            "You can post %(count)d message per %(minutes)d minutes.",
+            "You can post %(count)d messages per %(minutes)d minutes.",
+            limit.count,
+        ) % values
+    else:
+        rule = ngettext(
+            "You can flag %(count)d post per %(minutes)d minutes.",
+            "You can flag %(count)d posts per %(minutes)d minutes.",
+            limit.count,
+        ) % values
+    parts = [_("Slow down a little."), rule]
+    if limit.for_new_members:
+        parts.append(_("The limits are stricter in your first week as a member."))
+    parts.append(_("What you wrote is kept below: send it again in a few minutes."))
+    return " ".join(parts)
 
 
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
@@ -135,14 +176,21 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if quote_id.isdigit():
         initial["body"] = quote_text(member, int(quote_id), thread)
     form = ReplyForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            post = actions.reply_to_thread(author=member, thread=thread, body=form.cleaned_data["body"])
-        except DomainError as error:
-            form.add_error(None, error.message)
+        limit = throttle.limit_for(member, "post")
+        if not throttle.attempt(limit, member):
+            form.add_error(None, limit_message(limit))
+            status = 429
         else:
-            return HttpResponseRedirect(thread_url(thread, page_of(post.number), post.number))
-    return render(request, "threads/reply_form.html", {"thread": thread, "form": form})
+            try:
+                post = actions.reply_to_thread(author=member, thread=thread, body=form.cleaned_data["body"])
+            except DomainError as error:
+                throttle.give_back(limit, member)
+                form.add_error(None, error.message)
+            else:
+                return HttpResponseRedirect(thread_url(thread, page_of(post.number), post.number))
+    return render(request, "threads/reply_form.html", {"thread": thread, "form": form}, status=status)
 
 
 def quote_text(member, post_id: int, thread: Thread | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -169,10 +217,12 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
     post = permissions.access_post(member, pk)
     permissions.check_edit_post(member, post)
     initial = {"body": post.body, "title": post.thread.title}
-    form = EditPostForm(request.POST or None, initial=initial, with_title=post.is_opening)
+    by_moderator = post.author_id != member.pk
+    form = EditPostForm(request.POST or None, initial=initial, with_title=post.is_opening, by_moderator=by_moderator)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            actions.edit_post(editor=member, post=post, body=form.cleaned_data["body"], title=form.cleaned_data.get("title"))
+            actions.edit_post(editor=member, post=post, body=data["body"], title=data.get("title"), reason=data.get("reason", ""))
         except DomainError as error:
             form.add_error(None, error.message)
         else:

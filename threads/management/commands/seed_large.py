@@ -464,13 +464,18 @@ class Command(BaseCommand):
             return [n_big]
         extra = n_posts - n_big - others  # replies to spread over the other threads
         limit = max(n_big // 2 - 1, -(-extra // others), 0)  # most replies one other thread gets
-        weights = [rng.paretovariate(1.3) for _ in range(others)]
+        # One in ten threads has no reply yet (the unanswered list needs them).
+        weights = [0.0 if rng.random() < 0.1 else rng.paretovariate(1.3) for _ in range(others)]
+        if not any(weights):
+            weights = [1.0] * others
         total = sum(weights)
         shares = [min(limit, int(extra * w / total)) for w in weights]
         left = extra - sum(shares)
-        order = list(range(others))
+        order = [i for i in range(others) if weights[i]]
         rng.shuffle(order)
         while left > 0:
+            if all(shares[i] >= limit for i in order):
+                order = list(range(others))
             for i in order:
                 if left and shares[i] < limit:
                     shares[i] += 1
@@ -514,7 +519,7 @@ class Command(BaseCommand):
                 group_pool = pool
             offsets = sorted(rng.random() for _ in range(n - 1))
             posts = [PostPlan(author_id=author_id, body=rng.randrange(len(self.openings)), created=created)]
-            for number, offset in enumerate(offsets, start=2):
+            for offset in offsets:
                 previous = posts[-1].author_id
                 writer = rng.choice(participants)
                 if writer == previous and len(participants) > 1:
@@ -619,7 +624,7 @@ class Command(BaseCommand):
             )
         Thread.objects.bulk_create(threads, batch_size=BATCH)
         ThreadTheme.objects.bulk_create(
-            [ThreadTheme(content_object_id=thread.pk, tag_id=tag) for thread, plan in zip(threads, plans) for tag in plan.theme_ids],
+            [ThreadTheme(content_object_id=thread.pk, tag_id=tag) for thread, plan in zip(threads, plans, strict=True) for tag in plan.theme_ids],
             batch_size=BATCH,
         )
         self.timings["threads"] = time.monotonic() - lap
@@ -648,7 +653,7 @@ class Command(BaseCommand):
             n_mentions += len(mentions)
             pending.clear()
 
-        for t, (thread, plan) in enumerate(zip(threads, plans)):
+        for t, (thread, plan) in enumerate(zip(threads, plans, strict=True)):
             for number, post_plan in enumerate(plan.posts, 1):
                 pooled = (self.openings if number == 1 else self.replies)[post_plan.body]
                 post = Post(

@@ -1,0 +1,41 @@
+"""The preferences form: e-mail per notification kind, the digest, the language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Member
+from notifications.email.preferences import Delivery, EmailSettings, Frequency, kind_label
+
+
+class EmailPreferencesForm(forms.Form):
+    digest = forms.ChoiceField(
+        label=_("Digest"),
+        choices=Frequency.choices,
+        widget=forms.RadioSelect,
+        help_text=_("New threads, the most useful replies and open questions from municipalities like yours."),
+    )
+    language = forms.ChoiceField(label=_("Language of the site and your e-mail"), choices=Member.Language.choices)
+
+    def __init__(self, *args: Any, current: EmailSettings, language: str, kinds: list[str], **kwargs: Any) -> None:
+        self.kinds = kinds
+        initial = {"digest": current.digest, "language": language}
+        initial.update({self.field_name(kind): delivery for kind, delivery in current.as_choices(kinds).items()})
+        super().__init__(*args, initial=initial, **kwargs)
+        for kind in kinds:
+            self.fields[self.field_name(kind)] = forms.ChoiceField(
+                label=kind_label(kind), choices=Delivery.choices, widget=forms.RadioSelect
+            )
+
+    @staticmethod
+    def field_name(kind: str) -> str:
+        return f"kind_{kind}"
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        return [self[self.field_name(kind)] for kind in self.kinds]
+
+    def chosen_kinds(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[self.field_name(kind)] for kind in self.kinds}

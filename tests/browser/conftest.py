@@ -1,0 +1,361 @@
+"""Browser tests: a real Chromium, driven by Playwright, against the real ASGI
+application served by Daphne in a separate process.
+
+The server process reads the same test database as the test (SQLite's test
+database is a file, see settings; PostgreSQL's is a server database), so data
+made with factories and actions in the test is what the browser sees. Mail the
+server sends is written to a folder the test reads through ``asgi_live_server.mailbox``.
+
+Every browser test goes through the ``browser`` fixture, which calls
+``tests.needs.need_browser()`` first: without Chromium or Playwright the test
+skips with the reason, or fails when SAMENLEVEN_REQUIRE contains "browser".
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from community.models import Member
+from tests.factories import PASSWORD
+from tests.needs import need_browser
+
+HOST = "127.0.0.1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 30  # seconds; Django and the URLconf load in the child
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+# --- The server process -------------------------------------------------------
+
+
+def build_application(overrides: dict[str, Any], database_name: str):
+    """Runs in the server process: use the test database and the test's settings,
+    then build the real application, ``community.asgi.application``.
+
+    Module level, with picklable arguments, so that it also works where
+    multiprocessing spawns instead of forking (the default from Python 3.14).
+    """
+    from django.conf import settings
+
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    settings.DATABASES["default"]["NAME"] = database_name
+    # Build the application afresh in this process: middleware (WhiteNoise) reads
+    # its settings when it is built, and the test process may have imported
+    # community.asgi already with other settings.
+    sys.modules.pop("community.asgi", None)
+    from community.asgi import application
+
+    return application
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_listening(process) -> bool:
+    """True once the server listens; False if it stopped first (Daphne stops when
+    it cannot listen, for instance because the port was taken in between)."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.ready.wait(timeout=0.1):
+            return True
+        if not process.is_alive():
+            return False
+    return False
+
+
+# --- Mail ---------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """The folder Django's file-based e-mail backend writes to, in both processes."""
+
+    folder: Path
+
+    # The file backend ends every message with a newline and a line of 79 dashes.
+    SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message sent so far, oldest first."""
+        files = sorted(self.folder.glob("*.log"), key=lambda path: (path.stat().st_mtime_ns, path.name))
+        return [
+            email.message_from_bytes(chunk, policy=email.policy.default)
+            for path in files
+            for chunk in path.read_bytes().split(self.SEPARATOR)
+            if chunk.strip()
+        ]
+
+    def latest(self, *, to: str, timeout: float = 5.0) -> EmailMessage:
+        """The newest message to this address, waiting a little for it to be written."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [message for message in self.messages() if to.lower() in str(message["To"]).lower()]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                sent = [f"{message['To']}: {message['Subject']}" for message in self.messages()]
+                raise AssertionError(f"No e-mail to {to} within {timeout}s; sent so far: {sent}")
+            time.sleep(0.05)
+
+    @staticmethod
+    def text_of(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def link(self, *, to: str, starting_with: str) -> str:
+        """The one link in the newest message to ``to`` that starts with ``starting_with``."""
+        message = self.latest(to=to)
+        links = [url for url in re.findall(r"https?://[^\s<>\"']+", self.text_of(message)) if url.startswith(starting_with)]
+        assert len(links) == 1, f"expected one link starting with {starting_with} in {message['Subject']!r}, found {links}"
+        return links[0]
+
+
+# --- The live server ----------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    mailbox: Mailbox
+    process: Any = field(repr=False)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, django_db_serialized_rollback, settings, tmp_path) -> Iterator[LiveServer]:
+    """The real ASGI application in a Daphne process, on a free port of 127.0.0.1.
+
+    The test's data must be committed for the server to see it, hence
+    ``transactional_db``; with ``django_db_serialized_rollback`` every test starts
+    with what the migrations put in the database (the themes, say), as on a real site.
+
+    The server sends mail to a folder (``.mailbox``), builds links in mail from
+    its own address (SITE_URL) and serves static files from the source folders
+    through WhiteNoise's finders, as in development. The test process gets the
+    same mail settings, so mail sent by actions called in the test lands in the
+    same mailbox.
+    """
+    from daphne.testing import DaphneProcess
+
+    mailbox = Mailbox(tmp_path / "mail")
+    mailbox.folder.mkdir()
+    database_name = connections["default"].settings_dict["NAME"]
+    # The server must not share the test's database connections.
+    connections.close_all()
+
+    last_error = "no attempt made"
+    for _attempt in range(3):
+        port = _free_port()
+        url = f"http://{HOST}:{port}"
+        overrides = {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mailbox.folder),
+            "SITE_URL": url,
+            "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, HOST],
+            # The test environment runs with DEBUG off, in which WhiteNoise only
+            # serves collected files; the tests serve them from the source folders.
+            "WHITENOISE_USE_FINDERS": True,
+        }
+        for name, value in overrides.items():
+            setattr(settings, name, value)
+        process = DaphneProcess(HOST, partial(build_application, overrides, str(database_name)), port=port)
+        process.daemon = True
+        process.start()
+        if _wait_until_listening(process):
+            break
+        if not process.errors.empty():
+            _error, last_error = process.errors.get(timeout=1)
+        else:
+            last_error = f"did not listen on port {port} (taken meanwhile?) within {SERVER_START_TIMEOUT}s"
+        process.terminate()
+        process.join(timeout=10)
+    else:
+        raise RuntimeError(f"The ASGI live server did not start: {last_error}")
+
+    server = LiveServer(url=url, mailbox=mailbox, process=process)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        errors = []
+        while not process.errors.empty():
+            errors.append(process.errors.get(timeout=1)[1])
+        # Connections the test made while the server ran; transactional_db flushes next.
+        connections.close_all()
+        assert not errors, "The ASGI live server crashed:\n" + "\n".join(errors)
+
+
+# --- The browser --------------------------------------------------------------
+
+
+# What the migrations put in the test database (serialized by pytest-django for
+# ``django_db_serialized_rollback``), per database alias.
+_MIGRATED_CONTENTS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _django_beside_playwright(django_db_setup) -> Iterator[None]:
+    """Let Django work in the test thread while Playwright runs there.
+
+    Playwright's sync API keeps an asyncio event loop running in the test thread
+    from start to stop. Two things follow:
+
+    - Django refuses ORM calls where a loop runs unless DJANGO_ALLOW_ASYNC_UNSAFE
+      is set. It is set only while the browser tests run: left set, it would leak
+      into the subprocesses of other tests (``check --deploy`` rejects it).
+    - With a loop running, ``django.db.connections`` hands out other connection
+      objects (asgiref's Local turns into a context variable), which lack the
+      serialized migration data pytest-django restores for a serialized rollback.
+      It is read here, before Playwright starts, and put back on them per test.
+    """
+    _MIGRATED_CONTENTS.update(
+        {
+            connection.alias: connection._test_serialized_contents
+            for connection in connections.all()
+            if hasattr(connection, "_test_serialized_contents")
+        }
+    )
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_for_serialized_rollback() -> None:
+    """Runs before pytest-django's database fixtures (autouse first): see above."""
+    for alias, contents in _MIGRATED_CONTENTS.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="package")
+def browser(_django_beside_playwright):
+    """One headless Chromium for the browser tests (the Debian package, never a download).
+
+    Package-scoped, so Playwright and its event loop stop once the browser tests
+    are done, before the rest of the suite runs.
+    """
+    executable = need_browser()
+    if not os.path.exists(executable):  # need_browser() also accepts a chromium found on PATH
+        executable = shutil.which("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in the browser while a context was open: script errors,
+    console errors (CSP refusals, failed loads) and failed responses."""
+
+    entries: list[str] = field(default_factory=list)
+
+    def watch(self, context) -> None:
+        context.on("weberror", lambda error: self.entries.append(f"script error: {error.error}"))
+        context.on(
+            "console",
+            lambda message: self.entries.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            else None,
+        )
+        context.on(
+            "response",
+            lambda response: self.entries.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400
+            else None,
+        )
+        # ERR_ABORTED is a request cut short by the next navigation (a favicon, say): not a fault.
+        context.on(
+            "requestfailed",
+            lambda request: self.entries.append(f"failed request: {request.url} ({request.failure})")
+            if "ERR_ABORTED" not in (request.failure or "")
+            else None,
+        )
+
+
+@pytest.fixture
+def new_context(browser, asgi_live_server) -> Iterator[Callable[..., Any]]:
+    """Make a fresh browser context (its own cookies: one person) on the live server.
+
+    Relative URLs resolve against the live server, the browser asks for Dutch,
+    and the context fails the test at teardown if a page had a script error, a
+    console error or an HTTP error response, unless ``expect_problems=True``.
+    """
+    opened: list[tuple[Any, PageProblems, bool]] = []
+
+    def _new_context(*, expect_problems: bool = False, **options: Any):
+        options = {"base_url": asgi_live_server.url, "locale": "nl-NL", **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        problems = PageProblems()
+        problems.watch(context)
+        opened.append((context, problems, expect_problems))
+        return context
+
+    yield _new_context
+    found = []
+    for context, problems, expect_problems in opened:
+        context.close()
+        if not expect_problems:
+            found.extend(problems.entries)
+    assert not found, "The browser saw problems:\n" + "\n".join(found)
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh browser context: one anonymous visitor."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def log_in() -> Callable[..., None]:
+    """Log a member in through the real login form: ``log_in(page, member)``."""
+
+    def _log_in(page, member: Member, password: str = PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(member.email)
+        page.locator("#id_password").fill(password)
+        with page.expect_navigation():
+            page.locator("main form").filter(has=page.locator("#id_username")).locator("[type=submit]").click()
+        if "/accounts/login/" in page.url:
+            raise AssertionError(f"Could not log in {member.email}:\n{page.locator('main').inner_text()}")
+
+    return _log_in
