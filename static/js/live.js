@@ -14,6 +14,7 @@ const language = document.documentElement.lang || "nl";
 
 let socket = null;
 let attempts = 0;
+let reconnectTimer = null;
 let lastNotificationId = null;
 let pendingPosts = [];
 let newRepliesButton = null;
@@ -220,11 +221,19 @@ function connect() {
     // 4401/4403: not (or no longer) allowed in; reconnecting would not help.
     if (event.code === 4401 || event.code === 4403) return;
     attempts += 1;
+    if (!navigator.onLine) return; // the "online" event reconnects
     // Exponential backoff with full jitter, capped at 30 seconds.
     const delay = Math.random() * Math.min(30000, 1000 * 2 ** Math.min(attempts, 5));
-    window.setTimeout(connect, delay);
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = window.setTimeout(connect, delay);
   });
 }
 
 if (body.dataset.live && "WebSocket" in window) connect();
-window.addEventListener("online", () => { if (socket && socket.readyState === WebSocket.CLOSED) connect(); });
+// Going offline ends the connection at once (a dead socket can look open for minutes);
+// coming back reconnects straight away, and the reconnect catches up.
+window.addEventListener("offline", () => { if (socket && socket.readyState === WebSocket.OPEN) socket.close(); });
+window.addEventListener("online", () => {
+  window.clearTimeout(reconnectTimer);
+  if (!socket || socket.readyState === WebSocket.CLOSED || socket.readyState === WebSocket.CLOSING) connect();
+});

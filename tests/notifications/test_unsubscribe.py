@@ -9,6 +9,8 @@ import pytest
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from community.actions import set_language
 from notifications.email.preferences import bulk_settings
@@ -22,6 +24,16 @@ pytestmark = pytest.mark.django_db
 def anonymous() -> Client:
     """A mail program: no session, and CSRF checks on as in production."""
     return Client(enforce_csrf_checks=True)
+
+
+INVALID = "The link is not valid: it may be incomplete or altered. Nothing has been changed."
+EXPIRED = "The link has expired. Nothing has been changed."
+
+
+def in_dutch(message: str) -> str:
+    """The page speaks the member's language (Dutch here), with the catalogue as it stands."""
+    with translation.override("nl"):
+        return escape(translation.gettext(message))
 
 
 def url(token: str) -> str:
@@ -80,7 +92,7 @@ def test_a_forged_token_gets_a_clear_error_and_changes_nothing(anonymous, member
     for label, bad in forged.items():
         response = getattr(anonymous, method)(url(bad))
         assert response.status_code == 400, label
-        assert "Er is niets veranderd" in response.content.decode() or "Nothing has been changed" in response.content.decode(), label
+        assert in_dutch(INVALID) in response.content.decode(), label
     assert not EmailPreference.objects.exists()
 
 
@@ -90,7 +102,7 @@ def test_an_expired_token_says_so_and_changes_nothing(anonymous, member, setting
     monkeypatch.setattr(signing.time, "time", lambda: real_time() + settings.UNSUBSCRIBE_MAX_AGE + 60)
     response = anonymous.post(url(token), {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 400
-    assert "verlopen" in response.content.decode() or "expired" in response.content.decode()
+    assert in_dutch(EXPIRED) in response.content.decode()
     assert not EmailPreference.objects.exists()
 
 
