@@ -216,8 +216,8 @@ async def run_clients(port: int, thread_id: int, sessions: list[str], trigger, w
     tasks = []
     for index, session in enumerate(sessions):
         tasks.append(asyncio.create_task(client(session)))
-        if index % 50 == 49:
-            await asyncio.sleep(0.05)  # connect in waves, not all at once
+        if index % 25 == 24:
+            await asyncio.sleep(0.25)  # connect in waves, not all at once (the listen backlog)
     await asyncio.wait_for(all_connected.wait(), TIMEOUT * 2)
     on_connected()
     sent_at["t"] = time.perf_counter()
