@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.email import outbox
-from notifications.models import DigestLedger, EmailPreference, OutboxMessage
+from notifications.models import DigestLedger, EmailPreference, Notification, OutboxMessage, Watch
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -69,3 +69,28 @@ class EmailPreferenceAdmin(ReadOnlyAdmin):
     list_filter = ["digest"]
     search_fields = ["member__name", "member__email"]
     list_select_related = ["member"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Notifications are written by the receivers; staff look, never edit."""
+
+    list_display = ["created", "recipient", "kind", "actor_name", "title", "read_at"]
+    list_filter = ["kind", "created"]
+    search_fields = ["recipient__name", "recipient__email", "actor_name", "title"]
+    raw_id_fields = ["recipient", "actor", "thread", "post"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Watch)
+class WatchAdmin(admin.ModelAdmin):
+    list_display = ["member", "level", "thread", "group", "theme", "updated"]
+    list_filter = ["level"]
+    search_fields = ["member__name", "member__email", "thread__title", "group__name", "theme__name"]
+    raw_id_fields = ["member", "thread", "group", "theme"]

@@ -16,7 +16,7 @@ def test_the_unused_auth_group_is_not_in_the_admin():
     assert AuthGroup not in admin.site._registry
 
 
-@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label in {"community", "threads"}], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label in {"community", "threads", "notifications"}], ids=lambda m: m.__name__)
 def test_staff_open_every_changelist_with_search_and_filters(client, login, staff, member, model):
     login(staff)
     opts = model._meta
