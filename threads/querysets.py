@@ -140,7 +140,9 @@ class PostQuerySet(models.QuerySet):
         return self.filter(number__gte=first, number__lte=last).order_by("number")
 
     def with_page_data(self) -> Self:
-        return self.select_related("author__municipality")
+        """Posts as a thread page shows them: with author and municipality, without
+        the search vector (large, and only the database reads it)."""
+        return self.select_related("author__municipality").defer("search_vector")
 
 
 class FlagQuerySet(models.QuerySet):
