@@ -193,7 +193,7 @@ def bench_env(database: str, *, db_pool: bool = False, conn_max_age: int = 0) ->
             "HTTPS": "0",
             "DATABASE_URL": url,
             "CONN_MAX_AGE": "0" if db_pool else str(conn_max_age),
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "REDIS_URL": "redis://127.0.0.1:6379/13",  # a database of its own: test suites flush theirs
             "CACHE_KEY_PREFIX": "samenleven-bench",
             "CHANNEL_PREFIX": "samenleven-bench",
             "EMAIL_URL": "console://",
