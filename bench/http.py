@@ -757,7 +757,8 @@ def main() -> None:
             "",
             f"### {args.database}, {args.topology} "
             + (f"(one {args.server} process)" if args.topology == "single" else f"(nginx + two {args.server} processes)")
-            + (", psycopg pool" if args.db_pool else ""),
+            + (", psycopg pool" if args.db_pool else "")
+            + (f", at most {args.app_concurrency} requests in Django per process" if args.app_concurrency else ""),
             "",
             f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores ({cpu_model()}), "
             f"{platform.python_implementation()} {platform.python_version()}, revision {git_revision()}. "
