@@ -170,13 +170,10 @@ def wait_for_quiet(limit: float, max_wait: float) -> float:
 # --- Setup ----------------------------------------------------------------------------------------
 
 
-def bench_env(database: str, *, db_pool: bool = False, conn_max_age: int = 0) -> dict[str, str]:
+def bench_env(database: str, *, db_pool: bool = False, conn_max_age: int = 60, http_threads: int | None = None) -> dict[str, str]:
     """The environment of the site under test. ``db_pool`` (PostgreSQL): Django's psycopg
     connection pool (OPTIONS "pool", given in the URL's query string) instead of CONN_MAX_AGE.
-
-    ``conn_max_age`` is 0 by default: under daphne every request runs in a new thread and so
-    on a new connection; with CONN_MAX_AGE > 0 those connections stay open (one per request)
-    until PostgreSQL refuses new ones (see README.md, "Findings")."""
+    ``http_threads``: the site's HTTP_THREADS (None: the site's default)."""
     if database == "postgres":
         url = PG_URL + ("?pool=true" if db_pool else "")
     else:
@@ -202,6 +199,8 @@ def bench_env(database: str, *, db_pool: bool = False, conn_max_age: int = 0) ->
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
+    if http_threads is not None:
+        env["HTTP_THREADS"] = str(http_threads)
     return env
 
 
@@ -475,19 +474,15 @@ def start_daphne(
     count: int,
     *,
     proxy_headers: bool,
-    app_concurrency: int = 0,
     server: str = "daphne",
 ) -> list[tuple[int, subprocess.Popen]]:
     """Start ``count`` application processes on free ports and wait until they answer.
 
     ``server`` is daphne (as deployed); uvicorn and gunicorn (WSGI, bench/wsgi_app.py, one sync
     worker per process) are experiments and must be importable (see bench/README.md).
-    ``app_concurrency``: run bench/asgi_limited.py (at most that many requests in Django at once)."""
+    """
     started = []
     app = "community.asgi:application"
-    if app_concurrency:
-        env = {**env, "BENCH_APP_CONCURRENCY": str(app_concurrency)}
-        app = "bench.asgi_limited:application"
     for i in range(count):
         port = free_port()
         if server == "daphne":
@@ -640,14 +635,10 @@ def main() -> None:
         help="PostgreSQL: use Django's psycopg connection pool (DATABASE_URL ?pool=true, CONN_MAX_AGE=0; needs psycopg[pool])",
     )  # fmt: skip
     parser.add_argument(
-        "--conn-max-age", type=int, default=0,
-        help="CONN_MAX_AGE of the site (default 0; > 0 keeps one PostgreSQL connection per request open under daphne, "
-        f"so a run stops when more than {PG_CONNECTION_LIMIT} are open)",
+        "--conn-max-age", type=int, default=60,
+        help=f"CONN_MAX_AGE of the site (default 60; a run stops when more than {PG_CONNECTION_LIMIT} connections are open)",
     )  # fmt: skip
-    parser.add_argument(
-        "--app-concurrency", type=int, default=0,
-        help="experiment: at most N requests inside Django per daphne process (bench/asgi_limited.py); 0 = as deployed",
-    )  # fmt: skip
+    parser.add_argument("--http-threads", type=int, help="HTTP_THREADS of the site (default: the site's default)")
     parser.add_argument(
         "--server", choices=["daphne", "uvicorn", "gunicorn"], default="daphne",
         help="experiment: the application server (daphne as deployed; uvicorn, or gunicorn serving WSGI)",
@@ -672,7 +663,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
     if args.db_pool and args.database != "postgres":
         parser.error("--db-pool is for PostgreSQL")
-    env = bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age)
+    env = bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads)
     prepare(args.database, env, args.seed_args.split(), fresh=args.fresh)
     django_setup(env)
     db_note = check_database_options(args.database)
@@ -686,12 +677,12 @@ def main() -> None:
     try:
         if args.topology == "single":
             ((port, daphne),) = start_daphne(
-                procs, env, tmp, 1, proxy_headers=False, app_concurrency=args.app_concurrency, server=args.server
+                procs, env, tmp, 1, proxy_headers=False, server=args.server
             )
             app_pids, nginx_pid_list = [daphne.pid], []
         else:
             daphnes = start_daphne(
-                procs, env, tmp, 2, proxy_headers=True, app_concurrency=args.app_concurrency, server=args.server
+                procs, env, tmp, 2, proxy_headers=True, server=args.server
             )
             port, nginx = start_nginx(procs, tmp, [p for p, _proc in daphnes])
             app_pids, nginx_pid_list = [proc.pid for _p, proc in daphnes], nginx_pids(nginx)
@@ -758,17 +749,12 @@ def main() -> None:
             f"### {args.database}, {args.topology} "
             + (f"(one {args.server} process)" if args.topology == "single" else f"(nginx + two {args.server} processes)")
             + (", psycopg pool" if args.db_pool else "")
-            + (f", at most {args.app_concurrency} requests in Django per process" if args.app_concurrency else ""),
+            + (f", HTTP_THREADS={args.http_threads}" if args.http_threads else ""),
             "",
             f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores ({cpu_model()}), "
             f"{platform.python_implementation()} {platform.python_version()}, revision {git_revision()}. "
             f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration:g}s after {args.warmup:g}s warm-up; "
             f"1 conn: wrk -t1 -c1 -d{args.single_duration:g}s. Logged in as {LOGIN_EMAIL}. {db_note}."
-            + (
-                f" Experiment: at most {args.app_concurrency} requests in Django per process (bench/asgi_limited.py)."
-                if args.app_concurrency
-                else ""
-            )
             + (f" Experiment: {args.server} instead of daphne." if args.server != "daphne" else ""),
             "",
             table(all_targets, args),

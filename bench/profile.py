@@ -234,15 +234,15 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--requests", type=int, default=200, help="requests to profile (pyinstrument)")
     parser.add_argument("--db-pool", action="store_true", help="PostgreSQL: Django's psycopg pool instead of CONN_MAX_AGE")
-    parser.add_argument("--conn-max-age", type=int, default=0, help="see bench/http.py --conn-max-age")
-    parser.add_argument("--app-concurrency", type=int, default=0, help="see bench/http.py --app-concurrency")
+    parser.add_argument("--conn-max-age", type=int, default=60, help="see bench/http.py --conn-max-age")
+    parser.add_argument("--http-threads", type=int, help="see bench/http.py --http-threads")
     parser.add_argument("--gil", action="store_true", help="py-spy --gil: only samples holding the GIL (Python CPU time)")
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks in this file")
     args = parser.parse_args()
     if not 3 <= args.duration <= 60:
         parser.error("--duration must be between 3 and 60 seconds")
 
-    env = bench.bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age)
+    env = bench.bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads)
     bench.django_setup(env)
     from threads.management.commands.seed_large import BIG_TITLE_PREFIX
     from threads.models import Thread
@@ -280,7 +280,7 @@ def main() -> None:
     procs = bench.Processes()
     tmp = Path(tempfile.mkdtemp(prefix="samenleven-profile-"))
     try:
-        ((port, daphne),) = bench.start_daphne(procs, env, tmp, 1, proxy_headers=False, app_concurrency=args.app_concurrency)
+        ((port, daphne),) = bench.start_daphne(procs, env, tmp, 1, proxy_headers=False)
         cookies = bench.login(port)
         status, _body = bench.fetch(port, path, cookies)
         if status != 200:

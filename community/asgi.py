@@ -1,15 +1,23 @@
 """ASGI entry point: HTTP through Django, WebSockets at /ws/.
 
+HTTP requests run on ``HTTP_THREADS`` reusable threads per process (community/handlers.py).
+
 WebSocket connections are origin-checked against ALLOWED_HOSTS and carry the
 session's member; the routes live in ``notifications/routing.py``.
 """
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+from community.handlers import PooledThreadsASGIHandler  # noqa: E402
+
+django_application = PooledThreadsASGIHandler(threads=settings.HTTP_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -1,0 +1,80 @@
+"""The ASGI handler's reusable request threads and the shared Redis client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+
+from community.cache import SharedPoolRedisCache
+from community.handlers import PooledThreadsASGIHandler
+from tests.community import handler_urls
+
+
+async def get(application, path: str) -> int:
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(timeout=10)
+    await communicator.receive_output(timeout=10)  # the body
+    await communicator.wait(timeout=10)
+    return start["status"]
+
+
+@pytest.fixture
+def record_view(settings):
+    settings.ROOT_URLCONF = "tests.community.handler_urls"
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.MIDDLEWARE = []
+    handler_urls.state.update(running=0, most=0, threads=[])
+    return handler_urls.state
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_requests_share_a_fixed_set_of_threads(record_view):
+    """Twelve requests at once on a handler with three threads: never more than three in
+    Django at a time, and only three threads ever, reused by the next batch (the stock
+    handler starts a thread per request)."""
+    application = PooledThreadsASGIHandler(threads=3)
+    statuses = await asyncio.gather(*(get(application, "/record/") for _ in range(12)))
+    assert statuses == [200] * 12
+    assert record_view["most"] == 3
+    first_batch = set(record_view["threads"])
+    assert len(first_batch) == 3
+    await asyncio.gather(*(get(application, "/record/") for _ in range(6)))
+    assert set(record_view["threads"]) == first_batch
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_one_thread_serves_requests_one_after_another(record_view):
+    application = PooledThreadsASGIHandler(threads=1)
+    await asyncio.gather(*(get(application, "/record/") for _ in range(4)))
+    assert record_view["most"] == 1
+    assert len(set(record_view["threads"])) == 1
+
+
+def test_at_least_one_thread():
+    with pytest.raises(ValueError):
+        PooledThreadsASGIHandler(threads=0)
+
+
+def test_the_site_uses_the_pooled_handler(settings):
+    from community.asgi import django_application
+
+    assert isinstance(django_application, PooledThreadsASGIHandler)
+    assert django_application.threads == settings.HTTP_THREADS
+
+
+def test_redis_cache_instances_share_one_client():
+    """Django makes a cache backend per request context under ASGI; they must share one
+    client (and so its connection pool), or every request opens a Redis connection."""
+    one = SharedPoolRedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "a"})
+    two = SharedPoolRedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "b"})
+    other = SharedPoolRedisCache("redis://127.0.0.1:6379/14", {})
+    assert one._cache is two._cache
+    assert one._cache is not other._cache
