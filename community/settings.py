@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "community.middleware.AuthenticationMiddleware",
     "community.middleware.MemberLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "community.middleware.ActiveMemberMiddleware",

@@ -219,11 +219,7 @@ def access_group(member: Member, slug: str) -> Group:
 def access_thread(member: Member, pk: int) -> Thread:
     from threads.models import Thread
 
-    thread = (
-        Thread.objects.select_related("group", "author__municipality", "accepted_post__author__municipality")
-        .filter(pk=pk)
-        .first()
-    )
+    thread = Thread.objects.select_related("group").filter(pk=pk).first()
     if thread is None or not can_read_thread(member, thread):
         raise Http404
     return thread

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from community import throttle
+from community.fragments import render_fragments
 from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
@@ -49,10 +52,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         page = int(raw_page)
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = min(page * POSTS_PER_PAGE, thread.last_post_number)
-    posts = list(Post.objects.filter(thread=thread).numbered(first, last).with_page_data())
+    posts = list(Post.objects.filter(thread=thread).with_page_data().numbered(first, last))
     marked = set(
         Mark.objects.filter(member_id=member.pk, post_id__in=[p.pk for p in posts if p.useful_count]).values_list("post_id", flat=True)
     ) if any(p.useful_count for p in posts) else set()
+    can_reply = permissions.can_reply(member, thread)
+    entries = []
     for post in posts:
         post.thread = thread
         post.can = {
@@ -68,11 +73,13 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         }
         post.is_marked = post.pk in marked
         post.is_unread = known is not None and post.number > known
-    accepted = thread.accepted_post
+        entries.append((_post_shown(post, thread, can_reply), partial(_post_context, post, thread, can_reply)))
+    for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
+        post.rendered = html
+    accepted = thread.accepted_post if page == 1 and thread.accepted_post_id else None
     if accepted is not None:
         accepted.thread = thread
         accepted.can_see = permissions.can_see_post_body(member, accepted)
-    can_reply = permissions.can_reply(member, thread)
     response = render(
         request,
         "threads/thread_detail.html",
@@ -95,6 +102,24 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     if posts:
         actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)
     return response
+
+
+def _post_shown(post: Post, thread: Thread, can_reply: bool) -> tuple:
+    """Everything ``threads/_post.html`` shows of a post for this viewer: its cache key."""
+    author = post.author
+    return (
+        post.pk, post.thread_id, post.number, post.html, post.created, post.edited_at, post.useful_count,
+        post.is_deleted, post.hidden, post.hidden_reason, post.pk == thread.accepted_post_id,
+        None if author is None else (
+            author.pk, author.handle, author.name, author.position, author.is_former_member,
+            author.municipality.name if author.municipality_id else None,
+        ),
+        tuple(post.can.values()), post.is_marked, post.is_unread, can_reply,
+    )  # fmt: skip
+
+
+def _post_context(post: Post, thread: Thread, can_reply: bool) -> dict:
+    return {"post": post, "thread": thread, "can": {"reply": can_reply}}
 
 
 def _page_links(current: int, total: int) -> list[int | None]:

@@ -1,0 +1,112 @@
+"""Cached HTML fragments, addressed by what they show.
+
+The parts of a page that repeat (a post on a thread page, a row of a thread list) are
+rendered from a small template each. Rendering them is most of the work of those pages,
+and most of the time the same fragment was rendered before: for another member with the
+same rights, or for the same member a minute ago.
+
+Each fragment's cache key is a digest of everything it shows: the caller passes those
+values (the post's text, counts and flags, the author's name and municipality, the
+viewer's rights on it ...), and the key also covers the template's source, the
+translation catalogues and the active language. A key therefore never needs
+invalidating: when anything shown changes, the key changes, and the old entry ages out.
+The one thing that differs per viewer and per request, the CSRF token in the forms, is
+rendered as a placeholder and put in on the way out.
+
+When the cache is unreachable the fragments are rendered as if nothing were cached: the
+page gets slower, never wrong or broken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from functools import cache as memoize
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a fragment stays cached after it was rendered.
+TIMEOUT = 60 * 60 * 24
+
+#: Stands for the CSRF token in cached fragments. Form input cannot contain NUL (Django's
+#: form fields refuse it, Markdown turns it into U+FFFD), so no member text can forge it.
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+
+
+@memoize
+def _catalogues_digest() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in settings.LOCALE_PATHS:
+        for path in sorted(Path(folder).glob("*/LC_MESSAGES/*.mo")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_template_digests: dict[str, str] = {}
+
+
+def _template_digest(template_name: str) -> str:
+    """Of the template's source and the catalogues; once per process unless DEBUG is on
+    (templates are then read again on every use, and may have changed)."""
+    if not settings.DEBUG and template_name in _template_digests:
+        return _template_digests[template_name]
+    source = get_template(template_name).template.source
+    digest = hashlib.blake2b(f"{source}\x00{_catalogues_digest()}".encode(), digest_size=8).hexdigest()
+    _template_digests[template_name] = digest
+    return digest
+
+
+def fragment_key(template_name: str, shown: Hashable) -> str:
+    """The cache key of a fragment of ``template_name`` that shows ``shown``."""
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"fragment:{_template_digest(template_name)}:{get_language()}:{digest}"
+
+
+def render_fragments(
+    request: HttpRequest,
+    template_name: str,
+    entries: Sequence[tuple[Hashable, Callable[[], dict[str, Any]]]],
+) -> list[SafeString]:
+    """Render one fragment per entry, from the cache where it was rendered before.
+
+    Each entry is ``(shown, context)``: ``shown`` is every value the fragment depends on
+    (a tuple of plain values; its ``repr`` is hashed), ``context`` makes the template
+    context when the fragment has to be rendered. The template is rendered without the
+    request (no context processors); ``{% csrf_token %}`` works.
+    """
+    template = get_template(template_name)
+    keys = [fragment_key(template_name, shown) for shown, _context in entries]
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - a cache that is down only makes the page slower
+        logger.warning("Fragment cache unreachable; rendering without it", exc_info=True)
+        found = {}
+    rendered: dict[str, str] = {}
+    html = []
+    for key, (_shown, context) in zip(keys, entries, strict=True):
+        fragment = found.get(key)
+        if fragment is None:
+            fragment = rendered.get(key)
+        if fragment is None:
+            fragment = rendered[key] = template.render({**context(), "csrf_token": CSRF_PLACEHOLDER})
+        html.append(fragment)
+    if rendered:
+        try:
+            cache.set_many(rendered, TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
+    if any(CSRF_PLACEHOLDER in fragment for fragment in html):
+        token = get_token(request)
+        html = [fragment.replace(CSRF_PLACEHOLDER, token) for fragment in html]
+    return [mark_safe(fragment) for fragment in html]  # noqa: S308 - rendered by the template engine, autoescaped
