@@ -49,8 +49,9 @@ class ThreadQuerySet(models.QuerySet):
 
     def with_list_data(self) -> Self:
         """Everything a thread list row shows, in two queries whatever the length
-        (themes are ordered by name through the Theme model's Meta)."""
-        return self.select_related("group", "author__municipality").prefetch_related("themes")
+        (themes are ordered by name through the Theme model's Meta); only the columns
+        a row uses, which makes loading a page of rows much cheaper."""
+        return self.select_related("group", "author__municipality").only(*LIST_THREAD_FIELDS).prefetch_related("themes")
 
     def with_read_state(self, member: Member) -> Self:
         """Annotate ``last_read_number`` (None when never opened) for unread counts."""
@@ -108,6 +109,14 @@ class ThreadQuerySet(models.QuerySet):
         typologies = MunicipalityTypology.objects.filter(municipality_id=member.municipality_id).values("typology_id")
         similar = MunicipalityTypology.objects.filter(typology_id__in=typologies).values("municipality_id")
         return self.filter(author__municipality_id__in=similar)
+
+
+#: The columns of a thread, its group, author and their municipality that a list row uses.
+LIST_THREAD_FIELDS = (
+    "group_id", "title", "slug", "kind", "author_id", "pinned", "locked", "hidden", "accepted_post_id",
+    "reply_count", "last_post_number", "last_activity_at", "group__name", "group__slug", "author__name",
+    "author__deleted_at", "author__municipality_id", "author__municipality__name",
+)  # fmt: skip
 
 
 class PostQuerySet(models.QuerySet):

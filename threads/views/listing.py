@@ -4,10 +4,12 @@ needs in a fixed number of queries, paged by indexed ordering without COUNT."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from community.fragments import render_fragments
 from threads.models import Thread
 
 THREADS_PER_PAGE = 30
@@ -39,14 +41,39 @@ def page_number(request: HttpRequest) -> int:
     return int(raw)
 
 
-def thread_page(request: HttpRequest, threads: QuerySet[Thread], *, per_page: int = THREADS_PER_PAGE) -> ThreadPage:
-    """Fetch one page (plus one row to know whether there is a next page)."""
+def thread_page(
+    request: HttpRequest, threads: QuerySet[Thread], *, per_page: int = THREADS_PER_PAGE, hide_group: bool = False
+) -> ThreadPage:
+    """Fetch one page (plus one row to know whether there is a next page) and render its
+    rows (``thread.row_html``) from cached fragments. ``hide_group``: the rows leave out
+    the group (on the group's own page)."""
     member = request.user
     number = page_number(request)
     start = (number - 1) * per_page
     rows = list(threads.visible_to(member).with_list_data().with_read_state(member)[start : start + per_page + 1])
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
     for thread in rows:
         last_read = thread.last_read_number
         thread.is_new = last_read is None
         thread.unread_count = 0 if last_read is None else max(0, thread.last_post_number - last_read)
-    return ThreadPage(threads=rows[:per_page], number=number, has_next=len(rows) > per_page)
+    entries = [(_row_shown(thread, hide_group), partial(_row_context, thread, hide_group)) for thread in rows]
+    for thread, html in zip(rows, render_fragments(request, "threads/_thread_row.html", entries), strict=True):
+        thread.row_html = html
+    return ThreadPage(threads=rows, number=number, has_next=has_next)
+
+
+def _row_shown(thread: Thread, hide_group: bool) -> tuple:
+    """Everything ``threads/_thread_row.html`` shows of a thread: its cache key."""
+    author = thread.author
+    return (
+        thread.pk, thread.slug, thread.title, thread.kind, thread.accepted_post_id is not None, thread.pinned,
+        thread.locked, thread.hidden, thread.reply_count, thread.last_activity_at, thread.is_new, thread.unread_count,
+        None if hide_group else (thread.group.name, thread.group.slug),
+        None if author is None else (author.name, author.is_former_member, author.municipality.name if author.municipality_id else None),
+        tuple((theme.name, theme.slug) for theme in thread.themes.all()),
+    )  # fmt: skip
+
+
+def _row_context(thread: Thread, hide_group: bool) -> dict:
+    return {"thread": thread, "hide_group": hide_group}

@@ -5,6 +5,8 @@ They live here, not in community, because community must not depend on threads.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -12,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from community import permissions as community_permissions
+from community.fragments import render_fragments
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
 from threads import permissions
@@ -53,18 +56,25 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     member = request.user
     group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
     can_read = permissions.can_read_group(member, group)
-    memberships = Membership.objects.filter(group=group).select_related("member__municipality").order_by("member__name")
+    memberships = (
+        Membership.objects.filter(group=group)
+        .select_related("member__municipality")
+        .only("member__handle", "member__name", "member__position", "member__municipality__name")
+        .order_by("member__name")
+    )
     moderators = [m.member for m in memberships.filter(role=Membership.Role.MODERATOR)]
+    members_page = Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
+    shown = [*moderators, *(membership.member for membership in members_page)]
+    for card_member, html in zip(shown, member_cards(request, shown), strict=True):
+        card_member.card_html = html
     return render(
         request,
         "threads/group_detail.html",
         {
             "group": group,
             "moderators": moderators,
-            "members_page": Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(
-                request.GET.get("members")
-            ),
-            "page": thread_page(request, Thread.objects.filter(group=group).for_group_page()) if can_read else None,
+            "members_page": members_page,
+            "page": thread_page(request, Thread.objects.filter(group=group).for_group_page(), hide_group=True) if can_read else None,
             "can": {
                 "read": can_read,
                 "start_thread": permissions.can_start_thread(member, group),
@@ -72,6 +82,18 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
                 "leave": community_permissions.can_leave_group(member, group),
             },
         },
+    )
+
+
+def member_cards(request, members) -> list:  # type: ignore[no-untyped-def]
+    """``community/_member_card.html`` for each member, from cached fragments."""
+    return render_fragments(
+        request,
+        "community/_member_card.html",
+        [
+            ((m.pk, m.handle, m.name, m.position, m.municipality.name if m.municipality_id else None), partial(dict, m=m))
+            for m in members
+        ],
     )
 
 
