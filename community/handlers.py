@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
 
 
 class PooledThreadsASGIHandler(ASGIHandler):
@@ -55,3 +56,9 @@ class PooledThreadsASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             free.put_nowait(executor)
+
+    def close(self) -> None:
+        """Close the database connections each request thread holds and stop the threads."""
+        for executor in self._executors:
+            executor.submit(connections.close_all).result()
+            executor.shutdown()

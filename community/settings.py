@@ -100,7 +100,7 @@ WSGI_APPLICATION = None
 ASGI_APPLICATION = "community.asgi.application"
 # Requests running Django code at once per ASGI process, each on a thread of its own that
 # is reused (community/handlers.py); more requests wait their turn in the event loop.
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2"))
 
 TEMPLATES = [
     {

@@ -35,12 +35,26 @@ def record_view(settings):
     return handler_urls.state
 
 
+@pytest.fixture
+def handlers():
+    """Make handlers; afterwards their threads' database connections are closed."""
+    made = []
+
+    def make(threads: int) -> PooledThreadsASGIHandler:
+        made.append(PooledThreadsASGIHandler(threads=threads))
+        return made[-1]
+
+    yield make
+    for handler in made:
+        handler.close()
+
+
 @pytest.mark.django_db(transaction=True)
-async def test_requests_share_a_fixed_set_of_threads(record_view):
+async def test_requests_share_a_fixed_set_of_threads(record_view, handlers):
     """Twelve requests at once on a handler with three threads: never more than three in
     Django at a time, and only three threads ever, reused by the next batch (the stock
     handler starts a thread per request)."""
-    application = PooledThreadsASGIHandler(threads=3)
+    application = handlers(3)
     statuses = await asyncio.gather(*(get(application, "/record/") for _ in range(12)))
     assert statuses == [200] * 12
     assert record_view["most"] == 3
@@ -51,8 +65,8 @@ async def test_requests_share_a_fixed_set_of_threads(record_view):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_one_thread_serves_requests_one_after_another(record_view):
-    application = PooledThreadsASGIHandler(threads=1)
+async def test_one_thread_serves_requests_one_after_another(record_view, handlers):
+    application = handlers(1)
     await asyncio.gather(*(get(application, "/record/") for _ in range(4)))
     assert record_view["most"] == 1
     assert len(set(record_view["threads"])) == 1
