@@ -10,8 +10,8 @@ values (the post's text, counts and flags, the author's name and municipality, t
 viewer's rights on it ...), and the key also covers the template's source, the
 translation catalogues and the active language. A key therefore never needs
 invalidating: when anything shown changes, the key changes, and the old entry ages out.
-The one thing that differs per viewer and per request, the CSRF token in the forms, is
-rendered as a placeholder and put in on the way out.
+What differs per request, such as the CSRF token in the forms or the address to return
+to, is rendered as a placeholder and put in on the way out.
 
 When the cache is unreachable the fragments are rendered as if nothing were cached: the
 page gets slower, never wrong or broken.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import cache as memoize
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -73,18 +74,29 @@ def fragment_key(template_name: str, shown: Hashable) -> str:
     return f"fragment:{_template_digest(template_name)}:{get_language()}:{digest}"
 
 
+def placeholder(name: str) -> str:
+    """Stands for a per-request value in cached fragments. Form input cannot contain NUL,
+    so no member text can forge one."""
+    return f"\x00{name}\x00"
+
+
 def render_fragments(
     request: HttpRequest,
     template_name: str,
     entries: Sequence[tuple[Hashable, Callable[[], dict[str, Any]]]],
+    *,
+    fill: Mapping[str, str] | None = None,
 ) -> list[SafeString]:
     """Render one fragment per entry, from the cache where it was rendered before.
 
     Each entry is ``(shown, context)``: ``shown`` is every value the fragment depends on
     (a tuple of plain values; its ``repr`` is hashed), ``context`` makes the template
     context when the fragment has to be rendered. The template is rendered without the
-    request (no context processors); ``{% csrf_token %}`` works.
+    request (no context processors); ``{% csrf_token %}`` works. ``fill`` names context
+    variables whose values differ per request: the template sees a placeholder, and the
+    fragment gets the value, HTML-escaped, on the way out.
     """
+    fill = fill or {}
     template = get_template(template_name)
     keys = [fragment_key(template_name, shown) for shown, _context in entries]
     try:
@@ -99,7 +111,9 @@ def render_fragments(
         if fragment is None:
             fragment = rendered.get(key)
         if fragment is None:
-            fragment = rendered[key] = template.render({**context(), "csrf_token": CSRF_PLACEHOLDER})
+            fragment = rendered[key] = template.render(
+                {**context(), **{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER}
+            )
         html.append(fragment)
     if rendered:
         try:
@@ -109,4 +123,7 @@ def render_fragments(
     if any(CSRF_PLACEHOLDER in fragment for fragment in html):
         token = get_token(request)
         html = [fragment.replace(CSRF_PLACEHOLDER, token) for fragment in html]
+    for name, value in fill.items():
+        filled = escape(value.replace("\x00", ""))  # a value cannot smuggle in a placeholder
+        html = [fragment.replace(placeholder(name), filled) for fragment in html]
     return [mark_safe(fragment) for fragment in html]  # noqa: S308 - rendered by the template engine, autoescaped

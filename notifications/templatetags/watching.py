@@ -1,7 +1,8 @@
 """The watch-level control on thread, group and theme pages.
 
-An inclusion tag so that the threads app need not know about notifications;
-it reads the member's level for that one target (one small query).
+A template tag so that the threads app need not know about notifications; it reads
+the member's level for that one target (one small query) and takes the form from the
+cached fragments (one per target and level; the return address is filled in).
 """
 
 from __future__ import annotations
@@ -9,25 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
+from community.fragments import render_fragments
 from notifications.models import Watch
 
 register = template.Library()
 
 
 
-@register.inclusion_tag("notifications/_watch.html", takes_context=True)
-def watch_control(context: dict[str, Any], target: str, obj: Any) -> dict[str, Any]:
-    member = context["request"].user
-    row = Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True).first()
-    if row is None:
+@register.simple_tag(takes_context=True)
+def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
+    request = context["request"]
+    member = request.user
+    current = Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True).first()
+    if current is None:
         # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
-        row = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
-    return {
-        "target": target,
-        "obj": obj,
-        "current": row,
-        "levels": list(reversed(Watch.Level.choices)),
-        "next": context["request"].get_full_path(),
-        "csrf_token": context.get("csrf_token"),
-    }
+        current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
+    values = {"target": target, "obj": obj, "current": current, "levels": list(reversed(Watch.Level.choices))}
+    [html] = render_fragments(
+        request, "notifications/_watch.html", [((target, obj.pk, current), lambda: values)], fill={"next": request.get_full_path()}
+    )
+    return html

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 
 from community.fragments import render_fragments
 from threads.models import Thread
+from threads.querysets import attach_themes
 
 THREADS_PER_PAGE = 30
 
@@ -53,6 +54,7 @@ def thread_page(
     rows = list(threads.visible_to(member).with_list_data().with_read_state(member)[start : start + per_page + 1])
     has_next = len(rows) > per_page
     rows = rows[:per_page]
+    attach_themes(rows)
     for thread in rows:
         last_read = thread.last_read_number
         thread.is_new = last_read is None
@@ -71,7 +73,7 @@ def _row_shown(thread: Thread, hide_group: bool) -> tuple:
         thread.locked, thread.hidden, thread.reply_count, thread.last_activity_at, thread.is_new, thread.unread_count,
         None if hide_group else (thread.group.name, thread.group.slug),
         None if author is None else (author.name, author.is_former_member, author.municipality.name if author.municipality_id else None),
-        tuple((theme.name, theme.slug) for theme in thread.themes.all()),
+        tuple(thread.theme_list),
     )  # fmt: skip
 
 

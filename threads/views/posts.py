@@ -90,7 +90,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "page": page,
             "page_range": _page_links(page, thread.page_count),
             "accepted": accepted,
-            "reply_form": ReplyForm() if can_reply else None,
+            "reply_form": _reply_section(request, thread) if can_reply else None,
             "can": {
                 "reply": can_reply,
                 "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
@@ -116,6 +116,14 @@ def _post_shown(post: Post, thread: Thread, can_reply: bool) -> tuple:
         ),
         tuple(post.can.values()), post.is_marked, post.is_unread, can_reply,
     )  # fmt: skip
+
+
+def _reply_section(request: HttpRequest, thread: Thread) -> str:
+    """The (empty) reply form under the posts: the same for every member who may reply."""
+    [html] = render_fragments(
+        request, "threads/_reply.html", [((thread.pk,), lambda: {"thread": thread, "reply_form": ReplyForm()})]
+    )
+    return html
 
 
 def _post_context(post: Post, thread: Thread, can_reply: bool) -> dict:
