@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from community import actions
+from community import actions, fragments
 from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
 
@@ -24,10 +24,12 @@ def _fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters live in the cache; every test starts with none."""
+    """Throttle counters and fragments live in the cache; every test starts with none."""
     cache.clear()
+    fragments.recent.clear()
     yield
     cache.clear()
+    fragments.recent.clear()
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from community.permissions import is_participant, may_moderate
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from community.models import Group, Member
     from threads.models import Post, Thread
 
@@ -216,10 +218,11 @@ def access_group(member: Member, slug: str) -> Group:
     return group
 
 
-def access_thread(member: Member, pk: int) -> Thread:
+def access_thread(member: Member, pk: int, queryset: QuerySet[Thread] | None = None) -> Thread:
+    """The thread, if the member may read it (else 404); ``queryset`` may add to the query."""
     from threads.models import Thread
 
-    thread = Thread.objects.select_related("group").filter(pk=pk).first()
+    thread = (Thread.objects.all() if queryset is None else queryset).select_related("group").filter(pk=pk).first()
     if thread is None or not can_read_thread(member, thread):
         raise Http404
     return thread

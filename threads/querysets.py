@@ -161,6 +161,12 @@ class PostQuerySet(models.QuerySet):
         """Posts first..last of a thread: an index range scan, as cheap on page 100 as on page 1."""
         return self.filter(number__gte=first, number__lte=last).order_by("number")[: max(0, last - first + 1)]
 
+    def with_marks_by(self, member: Member) -> Self:
+        """Annotate ``is_marked``: has the member marked the post "nuttig"?"""
+        from threads.models import Mark
+
+        return self.annotate(is_marked=Exists(Mark.objects.filter(post=OuterRef("pk"), member_id=member.pk)))
+
     def with_page_data(self) -> Self:
         """Posts as a thread page shows them, with author and municipality: only the
         columns the page uses (not the Markdown source, the plain text or the search

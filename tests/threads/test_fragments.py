@@ -83,3 +83,25 @@ def test_the_page_renders_when_the_cache_is_down(client, login, member, question
     response = client.get(question.get_absolute_url() + "?page=1")
     assert response.status_code == 200
     assert rendered_posts(response) == 1
+
+
+def test_fragments_used_recently_need_no_cache_round_trip(client, login, member, question, monkeypatch):
+    """The process keeps recently used fragments: safe, since a key names its content."""
+    url = question.get_absolute_url() + "?page=1"
+    login(member)
+    client.get(url)
+    calls = []
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or {})
+    response = client.get(url)
+    assert rendered_posts(response) == 0
+    assert calls == []
+
+
+def test_recent_fragments_forget_the_least_recently_used():
+    from community.fragments import RecentFragments
+
+    recent = RecentFragments(size=2)
+    recent.set_many({"a": "A", "b": "B"})
+    assert recent.get_many(["a"]) == {"a": "A"}
+    recent.set_many({"c": "C"})
+    assert recent.get_many(["a", "b", "c"]) == {"a": "A", "c": "C"}

@@ -16,7 +16,7 @@ from community.fragments import render_fragments
 from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
-from threads.models import POSTS_PER_PAGE, Mark, Post, ReadState, Thread
+from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -37,8 +37,8 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     """One page of posts, fetched by number range; without ?page= the thread
     opens at the member's first unread post."""
     member = request.user
-    thread = permissions.access_thread(member, pk)
-    known = ReadState.objects.filter(member_id=member.pk, thread_id=thread.pk).values_list("last_read_number", flat=True).first()
+    thread = permissions.access_thread(member, pk, Thread.objects.with_read_state(member))
+    known = thread.last_read_number
     raw_page = request.GET.get("page")
     if raw_page is None:
         if known:
@@ -52,10 +52,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         page = int(raw_page)
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = min(page * POSTS_PER_PAGE, thread.last_post_number)
-    posts = list(Post.objects.filter(thread=thread).with_page_data().numbered(first, last))
-    marked = set(
-        Mark.objects.filter(member_id=member.pk, post_id__in=[p.pk for p in posts if p.useful_count]).values_list("post_id", flat=True)
-    ) if any(p.useful_count for p in posts) else set()
+    posts = list(Post.objects.filter(thread=thread).with_page_data().with_marks_by(member).numbered(first, last))
     can_reply = permissions.can_reply(member, thread)
     entries = []
     for post in posts:
@@ -71,7 +68,6 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "hide": post.is_visible and permissions.can_hide_post(member, post),
             "unhide": post.hidden and permissions.can_hide_post(member, post),
         }
-        post.is_marked = post.pk in marked
         post.is_unread = known is not None and post.number > known
         entries.append((_post_shown(post, thread, can_reply), partial(_post_context, post, thread, can_reply)))
     for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
