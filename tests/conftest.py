@@ -12,6 +12,17 @@ from tests.factories import PASSWORD, MemberFactory
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_persistent_connections():
+    """Threads other than the test's (the WebSocket consumers' database thread, request
+    threads) would keep their database connections for CONN_MAX_AGE seconds, and
+    PostgreSQL cannot drop a test database that is still in use."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Production hashing is slow on purpose; tests create hundreds of accounts."""
     from django.conf import settings

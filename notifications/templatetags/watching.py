@@ -23,7 +23,7 @@ register = template.Library()
 def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
     request = context["request"]
     member = request.user
-    current = Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True).first()
+    current = next(iter(Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True)[:1]), None)
     if current is None:
         # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
         current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL

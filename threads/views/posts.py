@@ -17,6 +17,7 @@ from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
+from threads.querysets import attach_themes
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -76,12 +77,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     if accepted is not None:
         accepted.thread = thread
         accepted.can_see = permissions.can_see_post_body(member, accepted)
+    attach_themes([thread])
     response = render(
         request,
         "threads/thread_detail.html",
         {
             "thread": thread,
-            "themes": list(thread.themes.all()),
             "posts": posts,
             "page": page,
             "page_range": _page_links(page, thread.page_count),
