@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import cache as memoize
 from pathlib import Path
@@ -40,6 +38,8 @@ from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from community.recent import recent
 
 logger = logging.getLogger(__name__)
 
@@ -80,39 +80,8 @@ def fragment_key(template_name: str, shown: Hashable) -> str:
     return f"fragment:{_template_digest(template_name)}:{get_language()}:{digest}"
 
 
-class RecentFragments:
-    """The ``size`` fragments this process used last (least recently used go first)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
-        found = {}
-        with self._lock:
-            for key in keys:
-                fragment = self._items.get(key)
-                if fragment is not None:
-                    self._items.move_to_end(key)
-                    found[key] = fragment
-        return found
-
-    def set_many(self, fragments: Mapping[str, str]) -> None:
-        with self._lock:
-            for key, fragment in fragments.items():
-                self._items[key] = fragment
-                self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 #: About 3 KB each: some 15 MB per process at most.
-recent = RecentFragments(size=5000)
+recent_fragments = recent(5000)
 
 
 def placeholder(name: str) -> str:
@@ -140,7 +109,7 @@ def render_fragments(
     fill = fill or {}
     template = get_template(template_name)
     keys = [fragment_key(template_name, shown) for shown, _context in entries]
-    found = recent.get_many(keys)
+    found = recent_fragments.get_many(keys)
     wanted = [key for key in keys if key not in found]
     if wanted:
         try:
@@ -148,7 +117,7 @@ def render_fragments(
         except Exception:  # noqa: BLE001 - a cache that is down only makes the page slower
             logger.warning("Fragment cache unreachable; rendering without it", exc_info=True)
             shared = {}
-        recent.set_many(shared)
+        recent_fragments.set_many(shared)
         found.update(shared)
     rendered: dict[str, str] = {}
     html = []
@@ -162,7 +131,7 @@ def render_fragments(
             )
         html.append(fragment)
     if rendered:
-        recent.set_many(rendered)
+        recent_fragments.set_many(rendered)
         try:
             cache.set_many(rendered, TIMEOUT)
         except Exception:  # noqa: BLE001

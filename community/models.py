@@ -170,6 +170,11 @@ class Member(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("signed up"), default=timezone.now)
     # Kept by the notifications app, so that the bell in every page header costs no query.
     unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0)
+    # Moves (MemberQuerySet.renew_cached_facts) whenever the member's group memberships or
+    # watch levels change; facts about the member cached in process memory are keyed by it
+    # (community.permissions.load_roles), so a request that loaded the row after a change
+    # never sees the facts from before it.
+    cache_version = models.PositiveIntegerField(_("cache version"), default=0, editable=False)
     # Set when the member deleted their account: the row stays (their posts point to it),
     # anonymised, so that posts show "voormalig lid".
     deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True)

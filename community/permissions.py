@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from community.recent import recent
+
 if TYPE_CHECKING:
     from community.models import Group, Member
 
@@ -36,12 +38,26 @@ class Roles:
 NO_ROLES = Roles()
 
 
-def load_roles(member: Member) -> Roles:
-    from community.models import Group, Membership
+#: Roles by (member id, cache_version): a membership change moves the version, so an
+#: entry is never stale for a request that loaded the member after the change.
+_recent_roles = recent(10_000)
 
+
+def load_roles(member: Member) -> Roles:
     if not getattr(member, "pk", None):
         return NO_ROLES
-    rows = Membership.objects.filter(member_id=member.pk).values_list(
+    key = (member.pk, member.cache_version)
+    roles = _recent_roles.get(key)
+    if roles is None:
+        roles = _roles_from_database(member.pk)
+        _recent_roles.set(key, roles)
+    return roles
+
+
+def _roles_from_database(member_id: int) -> Roles:
+    from community.models import Group, Membership
+
+    rows = Membership.objects.filter(member_id=member_id).values_list(
         "group_id", "role", "group__kind", "group__region_id"
     )
     group_ids, moderated, regions = set(), set(), set()

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
 
 
 class MemberQuerySet(models.QuerySet):
+    def renew_cached_facts(self) -> int:
+        """Move ``cache_version``: the members' memberships or watch levels changed."""
+        return self.update(cache_version=models.F("cache_version") + 1)
+
     def participants(self) -> Self:
         """Approved members who are not deactivated; suspended members stay visible."""
         return self.filter(status__in=["active", "suspended"])

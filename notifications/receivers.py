@@ -11,9 +11,11 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals as community_signals
+from community.models import Member
 from notifications import actions, privacy, push
 from notifications.groups import thread_group
 from notifications.live import post_fragment, queue_counts_changed
@@ -235,3 +237,9 @@ def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:  # t
 @receiver(community_signals.collect_personal_data)
 def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return privacy.export_notifications_data(member=member)
+
+
+@receiver([post_save, post_delete], sender=Watch, dispatch_uid="notifications.watch_changed")
+def watch_changed(sender: Any, instance: Watch, **kwargs: Any) -> None:
+    """Watch levels are cached per ``Member.cache_version`` (templatetags/watching.py)."""
+    Member.objects.filter(pk=instance.member_id).renew_cached_facts()

@@ -6,9 +6,23 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from community import actions, fragments
+from community import actions, recent
 from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
+
+
+def steady_queries(client, url: str) -> list[str]:
+    """The SQL of a page in the steady state: after a first view, which may write the read
+    position and look up facts kept about the member (roles, watch levels; see
+    ``Member.cache_version``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return [query["sql"] for query in captured]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -35,12 +49,13 @@ def _fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters and fragments live in the cache; every test starts with none."""
+    """Throttle counters and fragments live in the cache, and cached facts in process
+    memory; every test starts with none."""
     cache.clear()
-    fragments.recent.clear()
+    recent.clear_all()
     yield
     cache.clear()
-    fragments.recent.clear()
+    recent.clear_all()
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The watch-level control on thread, group and theme pages.
 
-A template tag so that the threads app need not know about notifications; it reads
-the member's level for that one target (one small query) and takes the form from the
+A template tag so that the threads app need not know about notifications. It reads the
+member's level for that one target (one small query, kept in process memory by the
+member's ``cache_version``, which every watch change moves) and takes the form from the
 cached fragments (one per target and level; the return address is filled in).
 """
 
@@ -13,9 +14,12 @@ from django import template
 from django.utils.safestring import SafeString
 
 from community.fragments import render_fragments
+from community.recent import recent
 from notifications.models import Watch
 
 register = template.Library()
+
+_recent_levels = recent(20_000)
 
 
 
@@ -23,10 +27,14 @@ register = template.Library()
 def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
     request = context["request"]
     member = request.user
-    current = next(iter(Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True)[:1]), None)
+    key = (member.pk, member.cache_version, target, obj.pk)
+    current = _recent_levels.get(key)
     if current is None:
-        # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
-        current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
+        current = next(iter(Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True)[:1]), None)
+        if current is None:
+            # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
+            current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
+        _recent_levels.set(key, current)
     values = {"target": target, "obj": obj, "current": current, "levels": list(reversed(Watch.Level.choices))}
     [html] = render_fragments(
         request, "notifications/_watch.html", [((target, obj.pk, current), lambda: values)], fill={"next": request.get_full_path()}

@@ -7,24 +7,19 @@ when there are ten times more members.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community import actions
 from community.models import Group, Membership, Municipality
 from community.similarity import similar_municipalities
-from tests.conftest import approved_member
+from tests.conftest import approved_member, steady_queries
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
+    return len(steady_queries(client, url))
 
 
 def add_members(count: int, municipalities: list[Municipality]) -> None:

@@ -98,9 +98,9 @@ def test_fragments_used_recently_need_no_cache_round_trip(client, login, member,
 
 
 def test_recent_fragments_forget_the_least_recently_used():
-    from community.fragments import RecentFragments
+    from community.recent import Recent
 
-    recent = RecentFragments(size=2)
+    recent = Recent(size=2)
     recent.set_many({"a": "A", "b": "B"})
     assert recent.get_many(["a"]) == {"a": "A"}
     recent.set_many({"c": "C"})

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +13,7 @@ from community import actions as community_actions
 from community.errors import DomainError
 from community.models import Group, ModerationLogEntry, Municipality
 from notifications.models import Notification
-from tests.conftest import approved_member
+from tests.conftest import approved_member, steady_queries
 from tests.factories import GroupFactory, MemberFactory
 from tests.threads.conftest import make_thread
 from threads import actions
@@ -370,10 +368,7 @@ def _fill_queues(regional_group, plein, count: int, staff) -> None:
 
 
 def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
+    return len(steady_queries(client, url))
 
 
 @pytest.mark.parametrize("who", ["ambassador", "staff"])

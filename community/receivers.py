@@ -1,0 +1,23 @@
+"""Model signals the community app listens to: a member's memberships changed, so facts
+cached about them (their roles) must be looked up again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from community.models import Group, Member, Membership
+
+
+@receiver([post_save, post_delete], sender=Membership, dispatch_uid="community.membership_changed")
+def membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    Member.objects.filter(pk=instance.member_id).renew_cached_facts()
+
+
+@receiver(post_save, sender=Group, dispatch_uid="community.group_changed")
+def group_changed(sender: Any, instance: Group, created: bool, **kwargs: Any) -> None:
+    """A group's kind and province are part of its members' roles."""
+    if not created:
+        Member.objects.filter(memberships__group=instance).renew_cached_facts()
