@@ -7,8 +7,8 @@ same rights, or for the same member a minute ago.
 
 Each fragment's cache key is a digest of everything it shows: the caller passes those
 values (the post's text, counts and flags, the author's name and municipality, the
-viewer's rights on it ...), and the key also covers the template's source, the
-translation catalogues and the active language. A key therefore never needs
+viewer's rights on it ...), and the key also covers the template's source, the project's
+other templates, the translation catalogues and the active language. A key therefore never needs
 invalidating: when anything shown changes, the key changes, and the old entry ages out.
 What differs per request, such as the CSRF token in the forms or the address to return
 to, is rendered as a placeholder and put in on the way out.
@@ -51,25 +51,39 @@ TIMEOUT = 60 * 60 * 24
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 
+def _site_files() -> list[Path]:
+    folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])]
+    templates = sorted(file for folder in folders for file in folder.rglob("*.html"))
+    catalogues = sorted(file for folder in settings.LOCALE_PATHS for file in Path(folder).glob("*/LC_MESSAGES/*.mo"))
+    return templates + catalogues
+
+
 @memoize
-def _catalogues_digest() -> str:
+def _site_digest() -> str:
+    """Of the project's templates (a fragment's template may include others) and the
+    translation catalogues: a deploy that changes either starts with fresh keys."""
     digest = hashlib.blake2b(digest_size=8)
-    for folder in settings.LOCALE_PATHS:
-        for path in sorted(Path(folder).glob("*/LC_MESSAGES/*.mo")):
-            digest.update(path.read_bytes())
+    for path in _site_files():
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _site_stamp() -> str:
+    """With DEBUG on, files change while the process runs: their sizes and times, cheaply."""
+    return repr([(str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in _site_files()])
 
 
 _template_digests: dict[str, str] = {}
 
 
 def _template_digest(template_name: str) -> str:
-    """Of the template's source and the catalogues; once per process unless DEBUG is on
-    (templates are then read again on every use, and may have changed)."""
+    """Of the template's source and the site's templates and catalogues; once per process
+    unless DEBUG is on (templates are then read again on every use, and may have changed)."""
     if not settings.DEBUG and template_name in _template_digests:
         return _template_digests[template_name]
     source = get_template(template_name).template.source
-    digest = hashlib.blake2b(f"{source}\x00{_catalogues_digest()}".encode(), digest_size=8).hexdigest()
+    site = _site_stamp() if settings.DEBUG else _site_digest()
+    digest = hashlib.blake2b(f"{source}\x00{site}".encode(), digest_size=8).hexdigest()
     _template_digests[template_name] = digest
     return digest
 

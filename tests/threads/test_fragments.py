@@ -105,3 +105,19 @@ def test_recent_fragments_forget_the_least_recently_used():
     assert recent.get_many(["a"]) == {"a": "A"}
     recent.set_many({"c": "C"})
     assert recent.get_many(["a", "b", "c"]) == {"a": "A", "c": "C"}
+
+
+def test_a_change_in_an_included_template_gives_new_keys(settings, tmp_path):
+    """A fragment's template may include others (the reply form includes _form.html):
+    the keys cover every template of the project, so a deploy that changes one does not
+    serve fragments rendered with the old one."""
+    from community import fragments
+
+    included = tmp_path / "_included.html"
+    included.write_text("eerste versie")
+    (tmp_path / "_outer.html").write_text('{% include "_included.html" %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    settings.DEBUG = True  # files are looked at on every use
+    before = fragments.fragment_key("_outer.html", ("same",))
+    included.write_text("tweede versie, langer")
+    assert fragments.fragment_key("_outer.html", ("same",)) != before
