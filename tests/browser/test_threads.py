@@ -101,7 +101,7 @@ def test_the_unread_marker_vanishes_after_reading(asgi_live_server, new_context,
     row = fatima.locator(".thread-row", has=fatima.locator(f"a[href^='/t/{thread.pk}/']"))
     expect(row.locator(".unread")).to_be_visible()
     fatima.goto(f"/t/{thread.pk}/")
-    assert fatima.url.endswith(f"?page=1#post-2")
+    assert fatima.url.endswith("?page=1#post-2")
     expect(fatima.locator("#post-2.post--unread")).to_be_visible()
     fatima.goto("/latest/")
     expect(row.locator(".unread")).to_have_count(0)
