@@ -70,7 +70,8 @@ def _site_digest() -> str:
 
 def _site_stamp() -> str:
     """With DEBUG on, files change while the process runs: their sizes and times, cheaply."""
-    return repr([(str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in _site_files()])
+    stats = [(str(path), path.stat()) for path in _site_files()]
+    return repr([(name, stat.st_mtime_ns, stat.st_size) for name, stat in stats])
 
 
 _template_digests: dict[str, str] = {}

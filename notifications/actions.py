@@ -172,8 +172,7 @@ def set_watch_level(*, member: Member, level: int, thread=None, group=None, them
 
 def watch_by_default(*, member: Member, thread: Thread, level: int) -> None:
     """The defaults of SPEC F5: a row only when the member has chosen nothing yet."""
-    Watch.objects.bulk_create([Watch(member=member, thread=thread, level=level)], ignore_conflicts=True)
-    Member.objects.filter(pk=member.pk).renew_cached_facts()  # bulk_create sends no signals
+    Watch.objects.get_or_create(member=member, thread=thread, defaults={"level": level})
 
 
 def notify_members(

@@ -28,7 +28,11 @@ def test_a_new_watch_level_shows_on_the_thread_page(client, login, member, quest
     assert f'<option value="{Watch.Level.MUTED}" selected>' not in page
 
 
-def test_a_default_watch_written_in_bulk_moves_the_version(member, question):
-    version = fresh(member).cache_version
-    actions.watch_by_default(member=member, thread=question, level=Watch.Level.WATCHING)
-    assert fresh(member).cache_version == version + 1
+def test_a_default_watch_moves_the_version_when_it_is_written(colleague, question):
+    version = fresh(colleague).cache_version
+    actions.watch_by_default(member=colleague, thread=question, level=Watch.Level.TRACKING)
+    assert fresh(colleague).cache_version == version + 1
+    assert Watch.objects.get(member=colleague, thread=question).level == Watch.Level.TRACKING
+    actions.watch_by_default(member=colleague, thread=question, level=Watch.Level.WATCHING)
+    assert fresh(colleague).cache_version == version + 1, "an existing level stays, nothing cached changed"
+    assert Watch.objects.get(member=colleague, thread=question).level == Watch.Level.TRACKING

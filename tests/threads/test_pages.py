@@ -54,7 +54,7 @@ def test_the_thread_page_shows_posts_answer_reply_form_and_actions(client, login
     body = response.content.decode()
     assert response.context["accepted"] == answer
     assert body.index("Wie heeft een aanpak") < body.index('class="accepted-answer"') < body.index('id="post-2"')
-    assert response.context["reply_form"] is not None
+    assert response.context["reply_html"] is not None
     own, other = response.context["posts"]
     assert own.can["edit"] and not own.can["mark"] and not own.can["accept"]
     assert other.can["mark"] and not other.can["edit"] and not other.can["accept"]  # already the answer
@@ -133,6 +133,17 @@ def test_thread_page_queries_stay_constant_with_ten_times_more_posts_members_and
     # kept per Member.cache_version after the first view).
     assert (many_first, many_last) == (4, 4), (many_first, many_last)
 
+
+
+def test_the_accepted_answer_under_the_opening_post_costs_one_query(client, login, member, question, answer):
+    """Guards the lazy loads of the accepted post, its author and their municipality."""
+    login(member)
+    url = question.get_absolute_url() + "?page=1"
+    without = len(steady_queries(client, url))
+    actions.accept_answer(actor=member, thread=question, post=answer)
+    page_queries = steady_queries(client, url)
+    assert len(page_queries) == without + 1
+    assert "Bij ons met een balie op locatie." in client.get(url).content.decode().split('class="accepted-answer"')[1]
 
 # --- Writing through the pages ------------------------------------------------
 

@@ -73,7 +73,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         entries.append((_post_shown(post, thread, can_reply), partial(_post_context, post, thread, can_reply)))
     for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
         post.rendered = html
-    accepted = thread.accepted_post if page == 1 and thread.accepted_post_id else None
+    accepted = (
+        Post.objects.with_page_data().filter(pk=thread.accepted_post_id).first() if page == 1 and thread.accepted_post_id else None
+    )
     if accepted is not None:
         accepted.thread = thread
         accepted.can_see = permissions.can_see_post_body(member, accepted)
@@ -87,7 +89,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "page": page,
             "page_range": _page_links(page, thread.page_count),
             "accepted": accepted,
-            "reply_form": _reply_section(request, thread) if can_reply else None,
+            "reply_html": _reply_section(request, thread) if can_reply else None,
             "can": {
                 "reply": can_reply,
                 "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
