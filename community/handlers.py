@@ -13,6 +13,17 @@ database connections (``CONN_MAX_AGE``), are reused across requests, and at most
 ``threads`` requests run Python code at a time, which on a CPU-bound page is faster
 than many: fewer switches, no lock convoy, shorter queues at the database.
 
+Each request also crosses from the event loop to its thread once, not once per
+middleware. Django's handler builds the middleware chain in async mode; every
+middleware that can run both ways then runs its ``process_request`` and
+``process_response`` through ``sync_to_async``, and a synchronous middleware in the
+chain hands back to the event loop with ``async_to_sync``: some ten hand-offs per request,
+each a thread switch and a copy of the context. Here the chain is built in sync mode,
+as under WSGI, and a request's synchronous work (the ``request_started`` signal, the
+request object, the middleware, the view, closing a response that is not streamed and
+with it ``request_finished``) runs in one call on the request's thread; the event loop
+only reads the body and sends the response.
+
 WebSocket consumers do not pass through here (see ``community/asgi.py``).
 """
 
@@ -21,14 +32,20 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
-from django.core.handlers.asgi import ASGIHandler
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
 from django.db import connections
+from django.http import FileResponse, HttpResponseBase
+from django.urls import set_script_prefix
 
 
 class PooledThreadsASGIHandler(ASGIHandler):
     def __init__(self, threads: int) -> None:
-        super().__init__()
+        BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
         if threads < 1:
             raise ValueError("an ASGI handler needs at least one request thread")
         self.threads = threads
@@ -56,6 +73,39 @@ class PooledThreadsASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             free.put_nowait(executor)
+
+    async def handle(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+        try:
+            await self.send_response(response, send)
+        except asyncio.CancelledError:
+            pass  # the client went away while the response was being sent
+        finally:
+            if response.streaming:
+                await sync_to_async(response.close, thread_sensitive=True)()
+            body_file.close()
+
+    def _respond(self, scope, body_file) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        """A request's synchronous part, on its thread: as Django's WSGI handler does it."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            error_response.close()
+            return error_response
+        response = self.get_response(request)
+        response._handler_class = self.__class__
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size
+        if not response.streaming:
+            # The content is complete: close now (request_finished, database connections
+            # returned) rather than in one more hand-off after sending.
+            response.close()
+        return response
 
     def close(self) -> None:
         """Close the database connections each request thread holds and stop the threads."""
