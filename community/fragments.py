@@ -17,6 +17,11 @@ Because a key names its content, each process also keeps the fragments it used l
 memory, in front of the shared cache: a page whose fragments are all there makes no
 cache round trip at all.
 
+A fragment may contain other fragments (a thread page's posts are one fragment made of a
+fragment per post): while an enclosing fragment is rendered, the fragments inside it keep
+their placeholders, so that the enclosing one is cached without any request's values, and
+they are put in when the enclosing fragment goes out.
+
 When the cache is unreachable the fragments are rendered as if nothing were cached: the
 page gets slower, never wrong or broken.
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextvars import ContextVar
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import cache as memoize
 from pathlib import Path
@@ -99,10 +105,27 @@ def fragment_key(template_name: str, shown: Hashable) -> str:
 recent_fragments = recent(5000)
 
 
+#: The ``fill`` of the fragment being rendered, while one is: fragments inside it leave
+#: their placeholders for it to fill.
+_enclosing_fill: ContextVar[Mapping[str, str] | None] = ContextVar("enclosing_fill", default=None)
+
+
 def placeholder(name: str) -> str:
     """Stands for a per-request value in cached fragments. Form input cannot contain NUL,
     so no member text can forge one."""
     return f"\x00{name}\x00"
+
+
+def _csrf_token(request: HttpRequest) -> str:
+    """One masked token for all fragments of a request (masking one costs some 32 random
+    choices; any masked form of the secret is valid)."""
+    secret = request.META.get("CSRF_COOKIE")
+    known = getattr(request, "_fragments_csrf_token", None)
+    if known is not None and known[0] == secret and secret is not None:
+        return known[1]
+    token = get_token(request)
+    request._fragments_csrf_token = (request.META.get("CSRF_COOKIE"), token)  # the secret after rotate_token() differs
+    return token
 
 
 def render_fragments(
@@ -122,6 +145,11 @@ def render_fragments(
     fragment gets the value, HTML-escaped, on the way out.
     """
     fill = fill or {}
+    enclosing = _enclosing_fill.get()
+    if enclosing is not None and any(enclosing.get(name) != value for name, value in fill.items()):
+        # Cached inside the enclosing fragment, this one is not rendered when that one is
+        # found: only the enclosing fragment's values are put in then.
+        raise ValueError(f"{template_name}: a fragment inside another may only fill what the enclosing one fills")
     template = get_template(template_name)
     keys = [fragment_key(template_name, shown) for shown, _context in entries]
     found = recent_fragments.get_many(keys)
@@ -141,9 +169,13 @@ def render_fragments(
         if fragment is None:
             fragment = rendered.get(key)
         if fragment is None:
-            fragment = rendered[key] = template.render(
-                {**context(), **{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER}
-            )
+            token = _enclosing_fill.set(fill)
+            try:
+                fragment = rendered[key] = template.render(
+                    {**context(), **{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER}
+                )
+            finally:
+                _enclosing_fill.reset(token)
         html.append(fragment)
     if rendered:
         recent_fragments.set_many(rendered)
@@ -151,8 +183,10 @@ def render_fragments(
             cache.set_many(rendered, TIMEOUT)
         except Exception:  # noqa: BLE001
             logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
+    if enclosing is not None:
+        return [mark_safe(fragment) for fragment in html]  # noqa: S308 - the enclosing fragment fills them
     if any(CSRF_PLACEHOLDER in fragment for fragment in html):
-        token = get_token(request)
+        token = _csrf_token(request)
         html = [fragment.replace(CSRF_PLACEHOLDER, token) for fragment in html]
     for name, value in fill.items():
         filled = escape(value.replace("\x00", ""))  # a value cannot smuggle in a placeholder

@@ -121,3 +121,131 @@ def test_a_change_in_an_included_template_gives_new_keys(settings, tmp_path):
     before = fragments.fragment_key("_outer.html", ("same",))
     included.write_text("tweede versie, langer")
     assert fragments.fragment_key("_outer.html", ("same",)) != before
+
+
+POSTS = "threads/_thread_posts.html"
+
+
+def rendered(response, name: str) -> int:
+    return sum(1 for template in response.templates if template.name == name)
+
+
+def test_the_posts_of_a_page_are_one_fragment_shared_by_members_with_the_same_rights(client, login, member, colleague, outsider, question):
+    """Neither has written nor marked a post of the page: the second member's request
+    renders no template for the posts, not even the page's list of them."""
+    actions.reply_to_thread(author=member, thread=question, body="Wij gebruiken een vast formulier.")
+    url = question.get_absolute_url() + "?page=1"
+    login(colleague)
+    first = client.get(url)
+    assert rendered(first, POSTS) == 1 and rendered(first, POST) == 2
+    login(outsider)  # Het Plein is open to every member
+    second = client.get(url)
+    assert rendered(second, POSTS) == 0 and rendered(second, POST) == 0
+    body = second.content.decode()
+    assert "Wij gebruiken een vast formulier." in body and 'id="post-2"' in body
+
+
+def test_what_differs_per_member_is_part_of_the_posts_key(client, login, member, colleague, outsider, question):
+    """Own posts (edit link, no nuttig button), marks and unread markers differ per
+    member: each gets the posts as they are for them, not another member's copy."""
+    reply = actions.reply_to_thread(author=colleague, thread=question, body="Bij ons werkt het zo.")
+    actions.mark_useful(member=outsider, post=reply)
+    url = question.get_absolute_url() + "?page=1"
+
+    def second_post(who) -> str:
+        login(who)
+        return client.get(url).content.decode().split('id="post-2"')[1].split("</article>")[0]
+
+    own, marked, plain = second_post(colleague), second_post(outsider), second_post(member)
+    assert f"/posts/{reply.pk}/edit/" in own and f"/posts/{reply.pk}/useful/" not in own
+    assert 'aria-pressed="true"' in marked and f"/posts/{reply.pk}/edit/" not in marked
+    assert 'aria-pressed="false"' in plain and f"/posts/{reply.pk}/edit/" not in plain
+    actions.reply_to_thread(author=colleague, thread=question, body="Nog een aanvulling.")
+    login(member)
+    page = client.get(url).content.decode()
+    assert page.split('id="post-3"')[0].rsplit("<article", 1)[1].count("post--unread") == 1
+
+
+def test_forms_in_the_cached_posts_of_another_member_carry_this_requests_token(member, colleague, outsider, question):
+    """The posts fragment was rendered for one member and is served to another: it holds
+    placeholders, not the first member's token, and the second member's form posts."""
+    reply = actions.reply_to_thread(author=member, thread=question, body="Nuttig antwoord.")
+    url = question.get_absolute_url() + "?page=1"
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(colleague, backend="community.auth.EmailBackend")
+    first_page = first.get(url).content.decode()
+    first_token = first_page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(outsider, backend="community.auth.EmailBackend")
+    page = second.get(url)
+    assert rendered(page, POSTS) == 0
+    body = page.content.decode()
+    assert CSRF_PLACEHOLDER not in body and first_token not in body
+    form = body.split(f'action="/posts/{reply.pk}/useful/"')[1]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert second.post(f"/posts/{reply.pk}/useful/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert Mark.objects.filter(member=outsider, post=reply).exists()
+
+
+def test_one_masked_csrf_token_per_request(client, login, member, question, monkeypatch):
+    """Masking a token costs 32 random choices; the header, the watch control and the
+    posts share one per request."""
+    from community import fragments
+
+    url = question.get_absolute_url() + "?page=1"
+    login(member)
+    client.get(url)
+    calls = []
+    real = fragments.get_token
+    monkeypatch.setattr(fragments, "get_token", lambda request: calls.append(1) or real(request))
+    body = client.get(url).content.decode()
+    assert len(calls) == 1
+    tokens = {part.split('"')[0] for part in body.split('name="csrfmiddlewaretoken" value="')[1:]}
+    assert len(tokens) == 1
+
+
+def nested_templates(settings, tmp_path):
+    (tmp_path / "_inner.html").write_text("<form>{% csrf_token %}{{ next }}</form>")
+    (tmp_path / "_outer.html").write_text("[{{ inner }}]")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+
+def render_nested(rf, fill):
+    from community.fragments import render_fragments
+
+    request = rf.get("/")
+
+    def outer_context():
+        [inner] = render_fragments(request, "_inner.html", [(("inner",), dict)], fill=fill)
+        return {"inner": inner}
+
+    [html] = render_fragments(request, "_outer.html", [(("outer",), outer_context)], fill=fill)
+    return request, html
+
+
+def test_a_fragment_inside_another_leaves_its_placeholders_to_the_enclosing_one(settings, tmp_path, rf):
+    from community.fragments import placeholder, recent_fragments
+
+    nested_templates(settings, tmp_path)
+    request, html = render_nested(rf, {"next": "/a/?b=<c>"})
+    assert html.startswith("[<form>") and "/a/?b=&lt;c&gt;" in html and "\x00" not in html
+    [outer] = [value for value in recent_fragments._items.values() if value.startswith("[")]
+    assert CSRF_PLACEHOLDER in outer and placeholder("next") in outer, "cached without this request's values"
+    other, again = render_nested(rf, {"next": "/d/"})
+    assert again.startswith("[<form>") and "/d/" in again and "/a/" not in again
+    mine, theirs = (r.META["CSRF_COOKIE"] for r in (request, other))
+    assert mine != theirs
+
+
+def test_a_fragment_inside_another_may_only_fill_what_the_enclosing_one_fills(settings, tmp_path, rf):
+    from community.fragments import render_fragments
+
+    nested_templates(settings, tmp_path)
+    request = rf.get("/")
+
+    def outer_context():
+        [inner] = render_fragments(request, "_inner.html", [(("inner",), dict)], fill={"next": "/x/"})
+        return {"inner": inner}
+
+    with pytest.raises(ValueError, match="enclosing"):
+        render_fragments(request, "_outer.html", [(("outer-alone",), outer_context)])

@@ -17,6 +17,7 @@ from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
+from threads.pageposts import page_posts
 from threads.querysets import attach_themes
 
 
@@ -53,68 +54,78 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         page = int(raw_page)
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = min(page * POSTS_PER_PAGE, thread.last_post_number)
-    posts = list(Post.objects.filter(thread=thread).with_page_data().with_marks_by(member).numbered(first, last))
-    can_reply = permissions.can_reply(member, thread)
-    entries = []
+    accepted_id = thread.accepted_post_id if page == 1 else None
+    posts, accepted = page_posts(thread, member, first, last, also=accepted_id)
+    can = {
+        "reply": permissions.can_reply(member, thread),
+        "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
+        "moderate": permissions.is_moderator_of(member, thread.group_id),
+        **{f"moderate_{name}": allowed for name, allowed in permissions.moderation_controls(member, thread).items()},
+    }
     for post in posts:
-        post.thread = thread
-        post.can = {
-            "see": permissions.can_see_post_body(member, post),
-            "edit": permissions.can_edit_post(member, post),
-            "delete": permissions.can_delete_post(member, post),
-            "mark": permissions.can_mark_useful(member, post),
-            "accept": post.pk != thread.accepted_post_id and permissions.can_accept_answer(member, thread, post),
-            "quote": post.is_visible,
-            "flag": permissions.can_flag_post(member, post),
-            "hide": post.is_visible and permissions.can_hide_post(member, post),
-            "unhide": post.hidden and permissions.can_hide_post(member, post),
-        }
+        post.can = _post_rights(member, thread, post)
         post.is_unread = known is not None and post.number > known
-        entries.append((_post_shown(post, thread, can_reply), partial(_post_context, post, thread, can_reply)))
-    for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
-        post.rendered = html
-    accepted = (
-        Post.objects.with_page_data().filter(pk=thread.accepted_post_id).first() if page == 1 and thread.accepted_post_id else None
-    )
     if accepted is not None:
-        accepted.thread = thread
         accepted.can_see = permissions.can_see_post_body(member, accepted)
+    shown = (
+        thread.pk, thread.accepted_post_id, thread.page_count, thread.locked, page, can["reply"], can["unaccept"],
+        tuple((post.shown(), tuple(post.can.values()), post.is_unread) for post in posts),
+        None if accepted is None else (accepted.shown(), accepted.can_see),
+    )  # fmt: skip
+    [posts_html] = render_fragments(
+        request, "threads/_thread_posts.html", [(shown, partial(_posts_context, request, thread, page, posts, accepted, can))]
+    )
     attach_themes([thread])
     response = render(
         request,
         "threads/thread_detail.html",
-        {
-            "thread": thread,
-            "posts": posts,
-            "page": page,
-            "page_range": _page_links(page, thread.page_count),
-            "accepted": accepted,
-            "reply_html": _reply_section(request, thread) if can_reply else None,
-            "can": {
-                "reply": can_reply,
-                "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
-                "moderate": permissions.is_moderator_of(member, thread.group_id),
-                **{f"moderate_{name}": allowed for name, allowed in permissions.moderation_controls(member, thread).items()},
-            },
-        },
+        {"thread": thread, "page": page, "posts": posts, "accepted": accepted, "posts_html": posts_html, "can": can},
     )
     if posts:
         actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)
     return response
 
 
-def _post_shown(post: Post, thread: Thread, can_reply: bool) -> tuple:
-    """Everything ``threads/_post.html`` shows of a post for this viewer: its cache key."""
-    author = post.author
-    return (
-        post.pk, post.thread_id, post.number, post.html, post.created, post.edited_at, post.useful_count,
-        post.is_deleted, post.hidden, post.hidden_reason, post.pk == thread.accepted_post_id,
-        None if author is None else (
-            author.pk, author.handle, author.name, author.position, author.is_former_member,
-            author.municipality.name if author.municipality_id else None,
-        ),
-        tuple(post.can.values()), post.is_marked, post.is_unread, can_reply,
-    )  # fmt: skip
+def _post_rights(member, thread: Thread, post) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+    """What the member may do with a post of the page: part of what the page shows."""
+    return {
+        "see": permissions.can_see_post_body(member, post),
+        "edit": permissions.can_edit_post(member, post),
+        "delete": permissions.can_delete_post(member, post),
+        "mark": permissions.can_mark_useful(member, post),
+        "accept": post.pk != thread.accepted_post_id and permissions.can_accept_answer(member, thread, post),
+        "quote": post.is_visible,
+        "flag": permissions.can_flag_post(member, post),
+        "hide": post.is_visible and permissions.can_hide_post(member, post),
+        "unhide": post.hidden and permissions.can_hide_post(member, post),
+    }
+
+
+def _posts_context(request: HttpRequest, thread: Thread, page: int, rows: list, accepted_row, can: dict) -> dict:  # type: ignore[no-untyped-def]
+    """The posts of the page, the accepted answer, the pages and the reply form, when
+    ``threads/_thread_posts.html`` has to be rendered."""
+    posts = []
+    entries = []
+    for row in rows:
+        post = row.as_post()
+        post.can, post.is_unread = row.can, row.is_unread
+        posts.append(post)
+        entries.append(((row.shown(), tuple(row.can.values()), row.is_unread, can["reply"]), partial(_post_context, post, thread, can["reply"])))
+    for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
+        post.rendered = html
+    accepted = None
+    if accepted_row is not None:
+        accepted = accepted_row.as_post()
+        accepted.can_see = accepted_row.can_see
+    return {
+        "thread": thread,
+        "posts": posts,
+        "page": page,
+        "page_range": _page_links(page, thread.page_count),
+        "accepted": accepted,
+        "reply_html": _reply_section(request, thread) if can["reply"] else None,
+        "can": can,
+    }
 
 
 def _reply_section(request: HttpRequest, thread: Thread) -> str:

@@ -1,0 +1,139 @@
+"""The posts of one thread page, read as plain rows.
+
+A thread page shows its posts from one cached fragment whose key is made of everything
+those posts show (``threads/views/posts.py``). To make that key, each request needs the
+page's posts as plain values: their text, counts and flags, their authors, and whether
+this member marked them. Read through the ORM as model objects (post, author,
+municipality), twenty posts cost about ten times as much as the SQL itself; so they are
+read with one hand-written query, and made into model objects only when the fragment has
+to be rendered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from community.models import Member, Municipality
+from threads.models import Mark, Post
+
+if TYPE_CHECKING:
+    from threads.models import Thread
+
+
+def _sql(also_one: bool) -> str:
+    q = connection.ops.quote_name
+    post, member, municipality, mark = (q(model._meta.db_table) for model in (Post, Member, Municipality, Mark))
+    # The range comes through the (thread, number) unique index; with ``also_one`` one more
+    # post by id (the accepted answer, shown on page 1 wherever it is in the thread).
+    where = "p.thread_id = %s AND ((p.number >= %s AND p.number <= %s) OR p.id = %s)" if also_one else (
+        "p.thread_id = %s AND p.number >= %s AND p.number <= %s"
+    )  # fmt: skip
+    return (
+        "SELECT p.id, p.number, p.html, p.created, p.edited_at, p.useful_count, p.deleted_at, p.hidden, p.hidden_reason,"
+        " p.author_id, a.handle, a.name, a.position, a.deleted_at, a.municipality_id, m.name,"
+        f" EXISTS (SELECT 1 FROM {mark} k WHERE k.post_id = p.id AND k.member_id = %s)"
+        f" FROM {post} p LEFT JOIN {member} a ON a.id = p.author_id LEFT JOIN {municipality} m ON m.id = a.municipality_id"
+        f" WHERE {where} ORDER BY p.number LIMIT %s"
+    )
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """As the ORM gives it: SQLite returns text, and naive times are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if settings.USE_TZ and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+class PagePost:
+    """One post of a thread page as plain values, with what the permission checks read
+    (``pk``, ``author_id``, ``is_deleted``, ``is_visible``, ``thread`` ...)."""
+
+    __slots__ = (
+        "pk", "number", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden", "hidden_reason",
+        "author_id", "author_handle", "author_name", "author_position", "author_deleted_at", "municipality_id",
+        "municipality_name", "is_marked", "thread",
+        # Set by the view: the member's rights on the post, and whether it is new to them.
+        "can", "is_unread", "can_see",
+    )  # fmt: skip
+
+    def __init__(self, row: tuple, thread: Thread) -> None:
+        (
+            self.pk, self.number, self.html, created, edited_at, self.useful_count, deleted_at, hidden,
+            self.hidden_reason, self.author_id, self.author_handle, self.author_name, self.author_position,
+            author_deleted_at, self.municipality_id, self.municipality_name, is_marked,
+        ) = row  # fmt: skip
+        self.created, self.edited_at, self.deleted_at = _moment(created), _moment(edited_at), _moment(deleted_at)
+        self.author_deleted_at = _moment(author_deleted_at)
+        self.hidden, self.is_marked = bool(hidden), bool(is_marked)
+        self.thread = thread
+
+    @property
+    def thread_id(self) -> int:
+        return self.thread.pk
+
+    @property
+    def is_opening(self) -> bool:
+        return self.number == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return not self.hidden and self.deleted_at is None
+
+    def shown(self) -> tuple:
+        """Every value of the post and its author that a page shows."""
+        return (
+            self.pk, self.number, self.html, self.created, self.edited_at, self.useful_count, self.deleted_at,
+            self.hidden, self.hidden_reason, self.is_marked, self.author_id, self.author_handle, self.author_name,
+            self.author_position, self.author_deleted_at is not None, self.municipality_name,
+        )  # fmt: skip
+
+    def as_post(self) -> Post:
+        """A ``Post`` (not saved) with its author and their municipality, for the templates."""
+        post = Post(
+            id=self.pk, thread_id=self.thread.pk, number=self.number, author_id=self.author_id, html=self.html,
+            created=self.created, edited_at=self.edited_at, useful_count=self.useful_count,
+            deleted_at=self.deleted_at, hidden=self.hidden, hidden_reason=self.hidden_reason,
+        )  # fmt: skip
+        post.thread = self.thread
+        if self.author_id is not None:
+            author = Member(
+                id=self.author_id, handle=self.author_handle, name=self.author_name, position=self.author_position,
+                deleted_at=self.author_deleted_at, municipality_id=self.municipality_id,
+            )  # fmt: skip
+            author.municipality = (
+                Municipality(id=self.municipality_id, name=self.municipality_name) if self.municipality_id else None
+            )
+            post.author = author
+        else:
+            post.author = None
+        post.is_marked = self.is_marked
+        return post
+
+
+def page_posts(thread: Thread, member: Member, first: int, last: int, also: int | None = None) -> tuple[list[PagePost], PagePost | None]:
+    """Posts ``first..last`` of the thread (by number) and, when ``also`` is a post id,
+    that post of the thread too, wherever it is: ``(posts, also_post)``. One query."""
+    count = max(0, last - first + 1)
+    params: list = [member.pk, thread.pk, first, last]
+    if also is not None:
+        params.append(also)
+    params.append(count + (1 if also is not None else 0))
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(also is not None), params)
+        rows = [PagePost(row, thread) for row in cursor.fetchall()]
+    found = next((post for post in rows if post.pk == also), None) if also is not None else None
+    return [post for post in rows if first <= post.number <= last], found
