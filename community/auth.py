@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from community.rows import Columns
 
 
 class EmailBackend(ModelBackend):
@@ -20,3 +25,28 @@ class EmailBackend(ModelBackend):
         if not username or password is None:
             return None
         return super().authenticate(request, username=username.strip(), password=password)
+
+    def get_user(self, user_id: Any) -> Any:
+        """The member of a session, on every request: read with plain SQL (see community/rows.py)."""
+        member = load_member(user_id)
+        return member if member is not None and self.user_can_authenticate(member) else None
+
+
+@cache
+def _member_columns() -> Columns:
+    from community.models import Member
+
+    return Columns(Member, "m")
+
+
+def load_member(pk: Any) -> Any:
+    """The member with this primary key, or None."""
+    columns = _member_columns()
+    try:
+        pk = columns.model._meta.pk.to_python(pk)
+    except ValidationError:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns.sql} FROM {columns.table} WHERE m.id = %s", [pk])
+        row = cursor.fetchone()
+    return None if row is None else columns.make(row)

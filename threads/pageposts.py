@@ -1,4 +1,4 @@
-"""The posts of one thread page, read as plain rows.
+"""The thread and the posts of one thread page, read with plain SQL.
 
 A thread page shows its posts from one cached fragment whose key is made of everything
 those posts show (``threads/views/posts.py``). To make that key, each request needs the
@@ -6,24 +6,23 @@ page's posts as plain values: their text, counts and flags, their authors, and w
 this member marked them. Read through the ORM as model objects (post, author,
 municipality), twenty posts cost about ten times as much as the SQL itself; so they are
 read with one hand-written query, and made into model objects only when the fragment has
-to be rendered.
+to be rendered. The thread, its group and the member's read position come in one more
+(``community/rows.py`` says why).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from functools import cache
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from community.models import Member, Municipality
-from threads.models import Mark, Post
-
-if TYPE_CHECKING:
-    from threads.models import Thread
+from community.models import Group, Member, Municipality
+from community.rows import Columns
+from threads.models import Mark, Post, ReadState, Thread
 
 
 def _sql(also_one: bool) -> str:
@@ -137,3 +136,30 @@ def page_posts(thread: Thread, member: Member, first: int, last: int, also: int 
         rows = [PagePost(row, thread) for row in cursor.fetchall()]
     found = next((post for post in rows if post.pk == also), None) if also is not None else None
     return [post for post in rows if first <= post.number <= last], found
+
+
+@cache
+def _thread_columns() -> tuple[Columns, Columns]:
+    return Columns(Thread, "t"), Columns(Group, "g")
+
+
+def page_thread(member: Member, pk: int) -> Thread | None:
+    """The thread with its group and ``last_read_number`` (the member's read position,
+    None if never opened), in one query; None if there is no such thread."""
+    thread_columns, group_columns = _thread_columns()
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {thread_columns.sql}, {group_columns.sql},"
+            f" (SELECT r.last_read_number FROM {q(ReadState._meta.db_table)} r WHERE r.thread_id = t.id AND r.member_id = %s)"
+            f" FROM {thread_columns.table} JOIN {group_columns.table} ON g.id = t.group_id WHERE t.id = %s",
+            [member.pk, pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(thread_columns)
+    thread = thread_columns.make(row[:split])
+    thread.group = group_columns.make(row[split:-1])
+    thread.last_read_number = row[-1]
+    return thread
