@@ -42,7 +42,7 @@ def _sql(also_one: bool) -> str:
     )
 
 
-def _moment(value: datetime | str | None) -> datetime | None:
+def moment(value: datetime | str | None) -> datetime | None:
     """As the ORM gives it: SQLite returns text, and naive times are UTC."""
     if value is None:
         return None
@@ -71,8 +71,8 @@ class PagePost:
             self.hidden_reason, self.author_id, self.author_handle, self.author_name, self.author_position,
             author_deleted_at, self.municipality_id, self.municipality_name, is_marked,
         ) = row  # fmt: skip
-        self.created, self.edited_at, self.deleted_at = _moment(created), _moment(edited_at), _moment(deleted_at)
-        self.author_deleted_at = _moment(author_deleted_at)
+        self.created, self.edited_at, self.deleted_at = moment(created), moment(edited_at), moment(deleted_at)
+        self.author_deleted_at = moment(author_deleted_at)
         self.hidden, self.is_marked = bool(hidden), bool(is_marked)
         self.thread = thread
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from community.fragments import render_fragments
+from threads.listrows import ListRow, list_rows
 from threads.models import Thread
 from threads.querysets import attach_themes
 
@@ -18,7 +19,7 @@ THREADS_PER_PAGE = 30
 
 @dataclass
 class ThreadPage:
-    threads: list[Thread]
+    threads: list[ListRow]
     number: int
     has_next: bool
 
@@ -50,32 +51,26 @@ def thread_page(
     the group (on the group's own page)."""
     member = request.user
     number = page_number(request)
-    start = (number - 1) * per_page
-    rows = list(threads.visible_to(member).with_list_data().with_read_state(member)[start : start + per_page + 1])
+    rows = list_rows(threads.visible_to(member), member, (number - 1) * per_page, per_page + 1)
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     attach_themes(rows)
-    for thread in rows:
-        last_read = thread.last_read_number
-        thread.is_new = last_read is None
-        thread.unread_count = 0 if last_read is None else max(0, thread.last_post_number - last_read)
     entries = [(_row_shown(thread, hide_group), partial(_row_context, thread, hide_group)) for thread in rows]
     for thread, html in zip(rows, render_fragments(request, "threads/_thread_row.html", entries), strict=True):
         thread.row_html = html
     return ThreadPage(threads=rows, number=number, has_next=has_next)
 
 
-def _row_shown(thread: Thread, hide_group: bool) -> tuple:
+def _row_shown(thread: ListRow, hide_group: bool) -> tuple:
     """Everything ``threads/_thread_row.html`` shows of a thread: its cache key."""
-    author = thread.author
     return (
         thread.pk, thread.slug, thread.title, thread.kind, thread.accepted_post_id is not None, thread.pinned,
         thread.locked, thread.hidden, thread.reply_count, thread.last_activity_at, thread.is_new, thread.unread_count,
-        None if hide_group else (thread.group.name, thread.group.slug),
-        None if author is None else (author.name, author.is_former_member, author.municipality.name if author.municipality_id else None),
+        None if hide_group else (thread.group_name, thread.group_slug),
+        None if thread.author_id is None else (thread.author_name, thread.author_deleted_at is not None, thread.municipality_name),
         tuple(thread.theme_list),
     )  # fmt: skip
 
 
-def _row_context(thread: Thread, hide_group: bool) -> dict:
-    return {"thread": thread, "hide_group": hide_group}
+def _row_context(thread: ListRow, hide_group: bool) -> dict:
+    return {"thread": thread.as_thread(), "hide_group": hide_group}

@@ -1,0 +1,51 @@
+"""List rows read with plain SQL around the list's own QuerySet (threads/listrows.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from community.models import Member
+from threads import actions
+from threads.listrows import list_rows
+from threads.models import Thread
+from tests.threads.conftest import make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, plein):
+    first = make_thread(member, plein, title="Eerste", posts=2, repliers=[colleague])
+    second = make_thread(colleague, plein, title="Tweede")
+    third = make_thread(member, plein, title="Derde", posts=1, repliers=[colleague])
+    Thread.objects.filter(pk=second.pk).update(pinned=True)
+    actions.mark_read(member=member, thread=first, number=1, known=None)
+    member.roles  # the member's groups, kept per cache version
+    with CaptureQueriesContext(connection) as queries:
+        latest = list_rows(Thread.objects.latest().visible_to(member), member, 0, 10)
+    assert len(queries) == 1
+    assert [row.title for row in latest] == [t.title for t in Thread.objects.latest()]
+    pinned_first = list_rows(Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
+    assert pinned_first[0].pk == second.pk
+    assert [row.pk for row in list_rows(Thread.objects.latest(), member, 1, 1)] == [Thread.objects.latest()[1].pk]
+    row = next(row for row in latest if row.pk == first.pk)
+    first.refresh_from_db()
+    assert (row.reply_count, row.last_post_number, row.last_activity_at) == (first.reply_count, first.last_post_number, first.last_activity_at)
+    assert row.last_read_number == 1 and row.group_name == plein.name and row.pinned is False
+    assert row.author_name == member.name and row.municipality_name == member.municipality.name
+    assert row.get_absolute_url() == first.get_absolute_url()
+    thread = row.as_thread()
+    assert thread.group.get_absolute_url() == plein.get_absolute_url() and thread.author.municipality.name == member.municipality.name
+
+
+def test_no_rows_for_a_list_that_cannot_match(member, plein):
+    make_thread(member, plein)
+    member.status = Member.Status.REJECTED
+    assert list_rows(Thread.objects.latest().visible_to(member), member, 0, 10) == []
+
+
+def test_a_list_without_an_ordering_is_refused(member, plein):
+    make_thread(member, plein)
+    with pytest.raises(ValueError, match="ordering"):
+        list_rows(Thread.objects.all(), member, 0, 10)
