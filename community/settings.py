@@ -131,6 +131,12 @@ if DATABASE_URL:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+    elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # PostgreSQL: parameters bound by the server, and a query run five times on a
+        # connection is prepared there, so it is no longer planned on every request: that
+        # planning was most of the database's CPU per page (bench/README.md). Turn off behind
+        # a pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
