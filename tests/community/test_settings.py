@@ -79,3 +79,33 @@ def test_the_example_environment_file_documents_every_variable_the_settings_read
     read = set(re.findall(r'env(?:_bool|_list)?\(\s*"([A-Z_]+)"', source)) | set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read - documented == set()
+
+
+SHOW_DATABASE_OPTIONS = "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "True 5"), ("1", "True 5"), ("0", "None None")])
+def test_postgresql_prepares_queries_unless_turned_off(value, expected):
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://samenleven@127.0.0.1:5432/samenleven"}
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    result = manage("shell", "-c", SHOW_DATABASE_OPTIONS, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_is_prepared_once_on_the_server(member):
+    """Not planned again on every request: PostgreSQL keeps the statement."""
+    from django.db import connection
+
+    from community.auth import load_member
+    from tests.needs import need_postgres
+
+    need_postgres()
+    for _ in range(6):
+        load_member(member.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "community_member" m WHERE m.id = $1' in statement for statement in statements), statements
