@@ -44,8 +44,8 @@ def _sql(also_one: bool) -> str:
 
 def moment(value: datetime | str | None) -> datetime | None:
     """As the ORM gives it: SQLite returns text, and naive times are UTC."""
-    if value is None:
-        return None
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value  # PostgreSQL's answer
     if isinstance(value, str):
         value = parse_datetime(value)
     if settings.USE_TZ and timezone.is_naive(value):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from community import permissions as community_permissions
 from community.fragments import render_fragments
+from community.members import GroupMembers, group_moderators
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
 from threads import permissions
@@ -56,17 +57,11 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     member = request.user
     group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
     can_read = permissions.can_read_group(member, group)
-    memberships = (
-        Membership.objects.filter(group=group)
-        .select_related("member__municipality")
-        .only("member__handle", "member__name", "member__position", "member__municipality__name")
-        .order_by("member__name")
-    )
-    moderators = [m.member for m in memberships.filter(role=Membership.Role.MODERATOR)]
-    members_page = Paginator(memberships.filter(role=Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
-    shown = [*moderators, *(membership.member for membership in members_page)]
-    for card_member, html in zip(shown, member_cards(request, shown), strict=True):
-        card_member.card_html = html
+    moderators = group_moderators(group.pk)
+    members_page = Paginator(GroupMembers(group.pk, Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
+    shown = [*moderators, *members_page]
+    for card, html in zip(shown, member_cards(request, shown), strict=True):
+        card.card_html = html
     return render(
         request,
         "threads/group_detail.html",
@@ -85,16 +80,13 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def member_cards(request, members) -> list:  # type: ignore[no-untyped-def]
-    """``community/_member_card.html`` for each member, from cached fragments."""
-    return render_fragments(
-        request,
-        "community/_member_card.html",
-        [
-            ((m.pk, m.handle, m.name, m.position, m.municipality.name if m.municipality_id else None), partial(dict, m=m))
-            for m in members
-        ],
-    )
+def member_cards(request, cards) -> list:  # type: ignore[no-untyped-def]
+    """``community/_member_card.html`` for each member card, from cached fragments."""
+    return render_fragments(request, "community/_member_card.html", [(card.shown(), partial(_card_context, card)) for card in cards])
+
+
+def _card_context(card) -> dict:  # type: ignore[no-untyped-def]
+    return {"m": card.as_member()}
 
 
 @require_safe

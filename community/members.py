@@ -1,0 +1,75 @@
+"""A group's members by name, read with plain SQL, for the group page.
+
+The group page shows the group's moderators and a page of its members (Het Plein has
+every member). Read through QuerySets, the two lists and the count cost about as much CPU
+as the rest of the page; here each is one plain query, whose rows become ``Member``
+objects only to render a card that is not cached (``threads/views/pages.py``). The ``member_by_name`` index lets the database walk a
+large group's members in name order instead of sorting all of them.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from community.models import Member, Membership, Municipality
+
+
+class MemberCard:
+    """What a member card shows, as plain values."""
+
+    __slots__ = ("pk", "handle", "name", "position", "municipality_id", "municipality_name", "card_html")
+
+    def __init__(self, row: tuple) -> None:
+        self.pk, self.handle, self.name, self.position, self.municipality_id, self.municipality_name = row
+
+    def shown(self) -> tuple:
+        return (self.pk, self.handle, self.name, self.position, self.municipality_name)
+
+    def as_member(self) -> Member:
+        member = Member(id=self.pk, handle=self.handle, name=self.name, position=self.position, municipality_id=self.municipality_id)
+        member.municipality = Municipality(id=self.municipality_id, name=self.municipality_name) if self.municipality_id else None
+        return member
+
+
+def _select(role_sql: str) -> str:
+    q = connection.ops.quote_name
+    membership, member, municipality = (q(model._meta.db_table) for model in (Membership, Member, Municipality))
+    return (
+        "SELECT m.id, m.handle, m.name, m.position, m.municipality_id, mu.name"
+        f" FROM {member} m JOIN {membership} ms ON ms.member_id = m.id LEFT JOIN {municipality} mu ON mu.id = m.municipality_id"
+        f" WHERE ms.group_id = %s AND {role_sql} ORDER BY m.name, m.id"
+    )
+
+
+class GroupMembers:
+    """The group's members with ``role``, by name, as a sequence for Django's ``Paginator``:
+    ``count()`` and slices each run one query."""
+
+    def __init__(self, group_id: int, role: str) -> None:
+        self.group_id = group_id
+        self.role = role
+
+    def count(self) -> int:
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {q(Membership._meta.db_table)} WHERE group_id = %s AND role = %s", [self.group_id, self.role]
+            )
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[MemberCard]:
+        if not isinstance(window, slice) or window.step is not None:
+            raise TypeError("GroupMembers supports slices only")
+        start, stop = window.start or 0, window.stop
+        with connection.cursor() as cursor:
+            cursor.execute(_select("ms.role = %s") + " LIMIT %s OFFSET %s", [self.group_id, self.role, stop - start, start])
+            return [MemberCard(row) for row in cursor.fetchall()]
+
+
+def group_moderators(group_id: int) -> list[MemberCard]:
+    with connection.cursor() as cursor:
+        cursor.execute(_select("ms.role = %s"), [group_id, Membership.Role.MODERATOR])
+        return [MemberCard(row) for row in cursor.fetchall()]
