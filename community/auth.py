@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from community.rows import Columns
 
@@ -46,7 +45,5 @@ def load_member(pk: Any) -> Any:
         pk = columns.model._meta.pk.to_python(pk)
     except ValidationError:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns.sql} FROM {columns.table} WHERE m.id = %s", [pk])
-        row = cursor.fetchone()
-    return None if row is None else columns.make(row)
+    found = columns.fetch("m.id = %s", [pk])
+    return found[0] if found else None

@@ -1,4 +1,4 @@
-"""A group's members by name, read with plain SQL, for the group page.
+"""A group's members by name, and a member's groups, read with plain SQL.
 
 The group page shows the group's moderators and a page of its members (Het Plein has
 every member). Read through QuerySets, the two lists and the count cost about as much CPU
@@ -9,9 +9,12 @@ large group's members in name order instead of sorting all of them.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 
-from community.models import Member, Membership, Municipality
+from community.models import Group, Member, Membership, Municipality
+from community.rows import Columns
 
 
 class MemberCard:
@@ -73,3 +76,28 @@ def group_moderators(group_id: int) -> list[MemberCard]:
     with connection.cursor() as cursor:
         cursor.execute(_select("ms.role = %s"), [group_id, Membership.Role.MODERATOR])
         return [MemberCard(row) for row in cursor.fetchall()]
+
+
+@cache
+def _columns() -> tuple[Columns, Columns]:
+    return Columns(Group, "g"), Columns(Municipality, "mu")
+
+
+def groups_of(member: Member) -> list[Group]:
+    """The member's groups (from their roles, kept in memory), by kind and name."""
+    ids = sorted(member.roles.group_ids)
+    if not ids:
+        return []
+    groups, _municipalities = _columns()
+    return groups.fetch(f"g.id IN ({', '.join(['%s'] * len(ids))})", ids, order_by="g.kind, g.name")  # type: ignore[return-value]
+
+
+def municipality_of(member: Member) -> Municipality | None:
+    """The member's municipality, set on the member (so ``member.municipality`` needs no query)."""
+    if member.municipality_id is None:
+        return None
+    if not Member.municipality.is_cached(member):
+        _groups, municipalities = _columns()
+        found = municipalities.fetch("mu.id = %s", [member.municipality_id])
+        member.municipality = found[0] if found else None
+    return member.municipality

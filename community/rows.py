@@ -65,3 +65,10 @@ class Columns:
                 value = converter(value, column, self.connection)
             values[index] = value
         return self.model.from_db(self.using, self.names, values)
+
+    def fetch(self, where: str, params: Sequence[Any], order_by: str = "") -> list[Model]:
+        """The instances of the rows that match ``where`` (SQL on this alias), in ``order_by``."""
+        sql = f"SELECT {self.sql} FROM {self.table} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return [self.make(row) for row in cursor.fetchall()]

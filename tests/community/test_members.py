@@ -35,3 +35,17 @@ def test_the_group_page_lists_members_by_name_with_a_card_each(client, login, me
     members = body.split('id="members-heading"')[1]
     assert members.index("Anna Bakker") < members.index(member.name)
     assert f'href="/members/{member.handle}/"' in members and escape(municipality.name) in members
+
+
+def test_a_members_groups_by_kind_and_name_and_their_municipality_once(member, django_assert_num_queries):
+    from community.auth import load_member
+    from community.members import groups_of, municipality_of
+
+    expected = list(Group.objects.filter(memberships__member=member).order_by("kind", "name"))
+    loaded = load_member(member.pk)
+    loaded.roles  # kept per cache version
+    with django_assert_num_queries(2):
+        assert groups_of(loaded) == expected
+        assert municipality_of(loaded).name == member.municipality.name
+        assert municipality_of(loaded) is loaded.municipality  # no second query
+    assert [g.get_absolute_url() for g in groups_of(loaded)] == [g.get_absolute_url() for g in expected]
