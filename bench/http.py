@@ -132,6 +132,12 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes (all of them: other databases' work counts too)."""
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True, check=False).stdout.split()
+    return [int(pid) for pid in found]
+
+
 def pg_sessions() -> int | None:
     """Connections ever opened to the bench database (PostgreSQL 14+), to see connection reuse."""
     import psycopg
@@ -270,9 +276,12 @@ def check_database_options(database: str) -> str:
                 file=sys.stderr,
             )
         return f"sqlite OPTIONS {options!r}, journal_mode={mode}, CONN_MAX_AGE={db.get('CONN_MAX_AGE')}"
-    pool = db.get("OPTIONS", {}).get("pool")
+    options = db.get("OPTIONS", {})
+    pool = options.get("pool")
+    prepared = options.get("server_side_binding") is True and options.get("prepare_threshold") is not None
     return (
         f"postgresql CONN_MAX_AGE={db.get('CONN_MAX_AGE')}, CONN_HEALTH_CHECKS={db.get('CONN_HEALTH_CHECKS')}"
+        + f", prepared statements {'on (prepare_threshold ' + str(options['prepare_threshold']) + ')' if prepared else 'off'}"
         + (f", OPTIONS pool={pool!r} (psycopg_pool)" if pool else "")
     )
 
@@ -570,7 +579,7 @@ def table(all_targets: list[Target], args: argparse.Namespace) -> str:
         "queries (writes)", "bytes", "app CPU ms/request", "CPU: app / nginx / machine", "background CPU before",
     ]  # fmt: skip
     if args.database == "postgres":
-        head.append("new DB connections per request")
+        head += ["PostgreSQL CPU ms/request", "new DB connections per request"]
     if goals:
         head.append("goal")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -591,6 +600,7 @@ def table(all_targets: list[Target], args: argparse.Namespace) -> str:
             t.cpu.get("background", ""),
         ]
         if args.database == "postgres":
+            row.append(f"{t.cpu['db'] * 1000 / w16['rps']:.1f}" if w16.get("rps") and "db" in t.cpu else "")
             row.append(t.cpu.get("connections", "?"))
         if goals:
             wanted = goal_for(t, args.topology)
@@ -640,6 +650,9 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--http-threads", type=int, help="HTTP_THREADS of the site (default: the site's default)")
     parser.add_argument(
+        "--no-prepared-statements", action="store_true", help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 (plan every query again)"
+    )
+    parser.add_argument(
         "--server", choices=["daphne", "uvicorn", "gunicorn"], default="daphne",
         help="experiment: the application server (daphne as deployed; uvicorn, or gunicorn serving WSGI)",
     )  # fmt: skip
@@ -664,6 +677,8 @@ def main() -> None:
     if args.db_pool and args.database != "postgres":
         parser.error("--db-pool is for PostgreSQL")
     env = bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads)
+    if args.no_prepared_statements:
+        env["DATABASE_PREPARED_STATEMENTS"] = "0"
     prepare(args.database, env, args.seed_args.split(), fresh=args.fresh)
     django_setup(env)
     db_note = check_database_options(args.database)
@@ -710,6 +725,8 @@ def main() -> None:
             background = wait_for_quiet(args.quiet / 100, args.quiet_wait)
             sessions_before = pg_sessions() if args.database == "postgres" else None
             app_before, nginx_before, (total_before, idle_before) = cpu_ticks(app_pids), cpu_ticks(nginx_pid_list), machine_ticks()
+            db_pids = postgres_pids() if args.database == "postgres" else []
+            db_before = cpu_ticks(db_pids)
             started = time.monotonic()
             target.wrk16, raw16 = run_wrk(
                 url, cookies, threads=args.wrk_threads, connections=args.connections, duration=args.duration, watch_pg=watch_pg
@@ -718,10 +735,12 @@ def main() -> None:
             total_after, idle_after = machine_ticks()
             app_cpu = (cpu_ticks(app_pids) - app_before) / hz / elapsed
             nginx_cpu = (cpu_ticks(nginx_pid_list) - nginx_before) / hz / elapsed
+            db_cpu = (cpu_ticks(db_pids) - db_before) / hz / elapsed
             busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
             target.cpu = {
                 "text": f"{app_cpu * 100:.0f}% / {nginx_cpu * 100:.0f}% / {busy * 100:.0f}%",
                 "app": app_cpu,
+                "db": db_cpu,
                 "background": f"{background * 100:.0f}%",
             }
             if sessions_before is not None and target.wrk16.get("requests"):
@@ -733,6 +752,7 @@ def main() -> None:
                 f"p99 {target.wrk16.get('p99', 0):6.1f} ms  1 conn {target.wrk1.get('mean', 0):5.1f} ms  "
                 f"errors {target.wrk16.get('errors', 0) + target.wrk1.get('errors', 0)}  cpu {target.cpu['text']}"
                 f"  app cpu/request {target.cpu['app'] * 1000 / max(target.wrk16.get('rps', 0), 0.001):.1f} ms"
+                f"  db cpu/request {target.cpu['db'] * 1000 / max(target.wrk16.get('rps', 0), 0.001):.1f} ms"
                 f"  db connections/request {target.cpu.get('connections', '-')}",
                 flush=True,
             )

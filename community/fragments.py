@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextvars import ContextVar
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cache as memoize
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,15 @@ def _template_digest(template_name: str) -> str:
     return digest
 
 
+def fragment_keys(template_name: str, shown: Iterable[Hashable]) -> list[str]:
+    """The cache keys of fragments of ``template_name`` that show each of ``shown``."""
+    prefix = f"fragment:{_template_digest(template_name)}:{get_language()}:"
+    return [prefix + hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest() for values in shown]
+
+
 def fragment_key(template_name: str, shown: Hashable) -> str:
     """The cache key of a fragment of ``template_name`` that shows ``shown``."""
-    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"fragment:{_template_digest(template_name)}:{get_language()}:{digest}"
+    return fragment_keys(template_name, [shown])[0]
 
 
 #: About 3 KB each: some 15 MB per process at most.
@@ -151,7 +156,7 @@ def render_fragments(
         # found: only the enclosing fragment's values are put in then.
         raise ValueError(f"{template_name}: a fragment inside another may only fill what the enclosing one fills")
     template = get_template(template_name)
-    keys = [fragment_key(template_name, shown) for shown, _context in entries]
+    keys = fragment_keys(template_name, [shown for shown, _context in entries])
     found = recent_fragments.get_many(keys)
     wanted = [key for key in keys if key not in found]
     if wanted:
