@@ -121,15 +121,26 @@ def wait_for_http(port: int, path: str, proc: subprocess.Popen, log: Path, timeo
     raise SystemExit(f"nothing answered on port {port} within {timeout}s; log {log}:\n{log.read_text()[-3000:]}")
 
 
-def cpu_ticks(pids: list[int]) -> int:
-    total = 0
+def ticks_by_pid(pids: list[int]) -> dict[int, int]:
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            found[pid] = int(fields[11]) + int(fields[12])  # utime, stime
         except (OSError, IndexError, ValueError):
             pass
-    return total
+    return found
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    return sum(ticks_by_pid(pids).values())
+
+
+def ticks_since(before: dict[int, int]) -> int:
+    """CPU ticks the processes of ``before`` used since; processes that ended meanwhile are
+    left out (their time is lost with them), so the figure never goes below zero."""
+    after = ticks_by_pid(list(before))
+    return sum(after[pid] - ticks for pid, ticks in before.items() if pid in after)
 
 
 def postgres_pids() -> list[int]:
@@ -725,8 +736,7 @@ def main() -> None:
             background = wait_for_quiet(args.quiet / 100, args.quiet_wait)
             sessions_before = pg_sessions() if args.database == "postgres" else None
             app_before, nginx_before, (total_before, idle_before) = cpu_ticks(app_pids), cpu_ticks(nginx_pid_list), machine_ticks()
-            db_pids = postgres_pids() if args.database == "postgres" else []
-            db_before = cpu_ticks(db_pids)
+            db_before = ticks_by_pid(postgres_pids() if args.database == "postgres" else [])
             started = time.monotonic()
             target.wrk16, raw16 = run_wrk(
                 url, cookies, threads=args.wrk_threads, connections=args.connections, duration=args.duration, watch_pg=watch_pg
@@ -735,7 +745,7 @@ def main() -> None:
             total_after, idle_after = machine_ticks()
             app_cpu = (cpu_ticks(app_pids) - app_before) / hz / elapsed
             nginx_cpu = (cpu_ticks(nginx_pid_list) - nginx_before) / hz / elapsed
-            db_cpu = (cpu_ticks(db_pids) - db_before) / hz / elapsed
+            db_cpu = ticks_since(db_before) / hz / elapsed
             busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
             target.cpu = {
                 "text": f"{app_cpu * 100:.0f}% / {nginx_cpu * 100:.0f}% / {busy * 100:.0f}%",

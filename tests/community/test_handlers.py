@@ -92,3 +92,13 @@ def test_redis_cache_instances_share_one_client():
     other = SharedPoolRedisCache("redis://127.0.0.1:6379/14", {})
     assert one._cache is two._cache
     assert one._cache is not other._cache
+
+
+def test_what_the_site_loads_at_start_is_kept_out_of_full_garbage_collections():
+    """Full collections scanned all of Django and the apps and stopped a process for up to
+    100 ms under load; what is loaded at start is frozen (``gc.freeze``)."""
+    import gc
+
+    import community.asgi  # noqa: F401
+
+    assert gc.get_freeze_count() > 10_000
