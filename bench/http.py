@@ -136,11 +136,11 @@ def cpu_ticks(pids: list[int]) -> int:
     return sum(ticks_by_pid(pids).values())
 
 
-def ticks_since(before: dict[int, int]) -> int:
-    """CPU ticks the processes of ``before`` used since; processes that ended meanwhile are
-    left out (their time is lost with them), so the figure never goes below zero."""
-    after = ticks_by_pid(list(before))
-    return sum(after[pid] - ticks for pid, ticks in before.items() if pid in after)
+def ticks_since(before: dict[int, int], now: list[int]) -> int:
+    """CPU ticks used since ``before`` by the processes ``now``: all of theirs for those started
+    meanwhile; processes that ended meanwhile are left out (their time is lost with them)."""
+    after = ticks_by_pid(now)
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
 
 
 def postgres_pids() -> list[int]:
@@ -745,7 +745,7 @@ def main() -> None:
             total_after, idle_after = machine_ticks()
             app_cpu = (cpu_ticks(app_pids) - app_before) / hz / elapsed
             nginx_cpu = (cpu_ticks(nginx_pid_list) - nginx_before) / hz / elapsed
-            db_cpu = ticks_since(db_before) / hz / elapsed
+            db_cpu = ticks_since(db_before, postgres_pids() if args.database == "postgres" else []) / hz / elapsed
             busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
             target.cpu = {
                 "text": f"{app_cpu * 100:.0f}% / {nginx_cpu * 100:.0f}% / {busy * 100:.0f}%",
