@@ -228,6 +228,17 @@ def access_thread(member: Member, pk: int, queryset: QuerySet[Thread] | None = N
     return thread
 
 
+def access_thread_page(member: Member, pk: int) -> Thread:
+    """The thread as its page reads it (with group and the member's read position, one
+    plain query: ``threads/pageposts.py``), if the member may read it (else 404)."""
+    from threads.pageposts import page_thread
+
+    thread = page_thread(member, pk)
+    if thread is None or not can_read_thread(member, thread):
+        raise Http404
+    return thread
+
+
 def access_post(member: Member, pk: int) -> Post:
     from threads.models import Post
 

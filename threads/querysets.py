@@ -47,21 +47,6 @@ class ThreadQuerySet(models.QuerySet):
     def in_groups_of(self, member: Member) -> Self:
         return self.filter(group_id__in=member.roles.group_ids)
 
-    def with_list_data(self) -> Self:
-        """What a thread list row shows apart from the themes (``attach_themes``): only
-        the columns a row uses, which makes loading a page of rows much cheaper."""
-        return self.select_related("group", "author__municipality").only(*LIST_THREAD_FIELDS)
-
-    def with_read_state(self, member: Member) -> Self:
-        """Annotate ``last_read_number`` (None when never opened) for unread counts."""
-        from threads.models import ReadState
-
-        return self.annotate(
-            last_read_number=models.Subquery(
-                ReadState.objects.filter(thread=OuterRef("pk"), member_id=member.pk).values("last_read_number")[:1]
-            )
-        )
-
     def latest(self) -> Self:
         return self.order_by("-last_activity_at", "-id")
 
@@ -134,14 +119,6 @@ def attach_themes(threads: list) -> None:  # type: ignore[type-arg]
         thread.theme_list = by_thread[thread.pk]
 
 
-#: The columns of a thread, its group, author and their municipality that a list row uses.
-LIST_THREAD_FIELDS = (
-    "group_id", "title", "slug", "kind", "author_id", "pinned", "locked", "hidden", "accepted_post_id",
-    "reply_count", "last_post_number", "last_activity_at", "group__name", "group__slug", "author__name",
-    "author__deleted_at", "author__municipality_id", "author__municipality__name",
-)  # fmt: skip
-
-
 class PostQuerySet(models.QuerySet):
     def moderated_by(self, member: Member) -> Self:
         ids = moderated_group_ids(member)
@@ -166,30 +143,6 @@ class PostQuerySet(models.QuerySet):
 
     def with_queue_data(self) -> Self:
         return self.select_related("thread__group", "author__municipality")
-
-    def numbered(self, first: int, last: int) -> Self:
-        """Posts first..last of a thread: an index range scan, as cheap on page 100 as on page 1."""
-        return self.filter(number__gte=first, number__lte=last).order_by("number")[: max(0, last - first + 1)]
-
-    def with_marks_by(self, member: Member) -> Self:
-        """Annotate ``is_marked``: has the member marked the post "nuttig"?"""
-        from threads.models import Mark
-
-        return self.annotate(is_marked=Exists(Mark.objects.filter(post=OuterRef("pk"), member_id=member.pk)))
-
-    def with_page_data(self) -> Self:
-        """Posts as a thread page shows them, with author and municipality: only the
-        columns the page uses (not the Markdown source, the plain text or the search
-        vector, nor most of the author's row), which makes loading them much cheaper."""
-        return self.select_related("author__municipality").only(*PAGE_POST_FIELDS)
-
-
-#: The columns of a post, its author and their municipality that a thread page uses.
-PAGE_POST_FIELDS = (
-    "thread_id", "number", "author_id", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden",
-    "hidden_reason", "author__handle", "author__name", "author__position", "author__deleted_at",
-    "author__municipality_id", "author__municipality__name",
-)  # fmt: skip
 
 
 class FlagQuerySet(models.QuerySet):

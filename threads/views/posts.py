@@ -17,7 +17,7 @@ from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
-from threads.pageposts import page_posts, page_thread
+from threads.pageposts import page_posts
 from threads.querysets import attach_themes
 
 
@@ -39,9 +39,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     """One page of posts, fetched by number range; without ?page= the thread
     opens at the member's first unread post."""
     member = request.user
-    thread = page_thread(member, pk)
-    if thread is None or not permissions.can_read_thread(member, thread):
-        raise Http404
+    thread = permissions.access_thread_page(member, pk)
     known = thread.last_read_number
     raw_page = request.GET.get("page")
     if raw_page is None:
