@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,8 @@ class Roles:
     group_ids: frozenset[int] = field(default_factory=frozenset)
     moderated_group_ids: frozenset[int] = field(default_factory=frozenset)
     ambassador_region_ids: frozenset[int] = field(default_factory=frozenset)
+    #: The member's groups and the groups open to every member: whose threads they may read.
+    readable_group_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_ambassador(self) -> bool:
@@ -55,19 +58,29 @@ def load_roles(member: Member) -> Roles:
 
 
 def _roles_from_database(member_id: int) -> Roles:
+    """The member's memberships and the open groups, in one query. Every change of either
+    moves ``cache_version`` (``community/receivers.py``: a membership changes the member's; a
+    group saved or deleted changes everybody's)."""
     from community.models import Group, Membership
 
-    rows = Membership.objects.filter(member_id=member_id).values_list(
-        "group_id", "role", "group__kind", "group__region_id"
+    q = connection.ops.quote_name
+    rows = Group.objects.raw(
+        f"SELECT g.id, g.kind, g.region_id, g.read_access, m.role AS member_role"
+        f" FROM {q(Group._meta.db_table)} g LEFT JOIN {q(Membership._meta.db_table)} m ON m.group_id = g.id AND m.member_id = %s"
+        f" WHERE m.id IS NOT NULL OR g.read_access = %s",
+        [member_id, Group.ReadAccess.EVERYONE],
     )
-    group_ids, moderated, regions = set(), set(), set()
-    for group_id, role, kind, region_id in rows:
-        group_ids.add(group_id)
-        if role == Membership.Role.MODERATOR:
-            moderated.add(group_id)
-            if kind == Group.Kind.REGION:
-                regions.add(region_id)
-    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions))
+    group_ids, moderated, regions, readable = set(), set(), set(), set()
+    for group in rows:
+        readable.add(group.pk)
+        if group.member_role is None:
+            continue
+        group_ids.add(group.pk)
+        if group.member_role == Membership.Role.MODERATOR:
+            moderated.add(group.pk)
+            if group.kind == Group.Kind.REGION:
+                regions.add(group.region_id)
+    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions), frozenset(readable))
 
 
 def is_participant(member: Member | None) -> bool:

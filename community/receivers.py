@@ -16,8 +16,8 @@ def membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None
     Member.objects.filter(pk=instance.member_id).renew_cached_facts()
 
 
-@receiver(post_save, sender=Group, dispatch_uid="community.group_changed")
-def group_changed(sender: Any, instance: Group, created: bool, **kwargs: Any) -> None:
-    """A group's kind and province are part of its members' roles."""
-    if not created:
-        Member.objects.filter(memberships__group=instance).renew_cached_facts()
+@receiver([post_save, post_delete], sender=Group, dispatch_uid="community.group_changed")
+def group_changed(sender: Any, instance: Group, **kwargs: Any) -> None:
+    """A group's kind and province are part of its members' roles, and whether it is open to
+    every member is part of everybody's (``Roles.readable_group_ids``). Groups change rarely."""
+    Member.objects.renew_cached_facts()

@@ -66,3 +66,36 @@ def test_approval_puts_the_new_groups_in_the_roles(dutch_data, municipality, sta
     actions.approve_member(actor=staff, member=fresh(applicant))
     assert fresh(applicant).roles.group_ids == frozenset(Membership.objects.filter(member=applicant).values_list("group_id", flat=True))
     assert fresh(applicant).roles.group_ids
+
+
+def test_readable_groups_are_the_members_own_and_the_open_ones(member):
+    roles = load_roles(Member.objects.get(pk=member.pk))
+    open_groups = set(Group.objects.filter(read_access=Group.ReadAccess.EVERYONE).values_list("pk", flat=True))
+    own = set(member.memberships.values_list("group_id", flat=True))
+    assert roles.group_ids == own
+    assert roles.readable_group_ids == own | open_groups
+
+
+def test_a_group_opened_or_closed_shows_at_once_for_every_member(client, login, staff, member):
+    """Whether a group is open is part of everybody's roles: saving any group moves every
+    member's version, not only its members'."""
+    from community.models import Municipality
+    from tests.conftest import approved_member
+    from threads import actions as thread_actions
+    from threads.models import Theme
+
+    outsider = approved_member(Municipality.objects.get(code="GM0984"), name="Iris Kok", handle="iris")  # Venray, Limburg
+
+    region = Group.objects.get(slug="zuid-holland")
+    assert region.read_access == Group.ReadAccess.MEMBERS and not region.memberships.filter(member=outsider).exists()
+    thread = thread_actions.create_thread(author=member, group=region, title="Alleen voor Zuid-Holland", kind="question", body="Vraag.", themes=[Theme.objects.first()])
+    login(outsider)
+    assert "Alleen voor Zuid-Holland" not in client.get("/latest/").content.decode()
+    assert client.get(thread.get_absolute_url() + "?page=1").status_code == 404
+    region.read_access = Group.ReadAccess.EVERYONE
+    region.save()
+    assert "Alleen voor Zuid-Holland" in client.get("/latest/").content.decode()
+    assert client.get(thread.get_absolute_url() + "?page=1").status_code == 200
+    region.read_access = Group.ReadAccess.MEMBERS
+    region.save()
+    assert "Alleen voor Zuid-Holland" not in client.get("/latest/").content.decode()
