@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, plein):
     first = make_thread(member, plein, title="Eerste", posts=2, repliers=[colleague])
     second = make_thread(colleague, plein, title="Tweede")
-    third = make_thread(member, plein, title="Derde", posts=1, repliers=[colleague])
+    make_thread(member, plein, title="Derde", posts=1, repliers=[colleague])
     Thread.objects.filter(pk=second.pk).update(pinned=True)
     actions.mark_read(member=member, thread=first, number=1, known=None)
     member.roles  # the member's groups, kept per cache version
