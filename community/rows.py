@@ -12,11 +12,28 @@ backend's and the fields' own value converters, which SQLite needs for times and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Field, Model
+
+
+@cache
+def _converters_of(field: Field, using: str) -> tuple[Any, list]:
+    """The column expression and the value converters the ORM applies to ``field``."""
+    connection = connections[using]
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+
+def from_database(field: Field, value: Any, using: str = "default") -> Any:
+    """A value of ``field`` read with plain SQL, as the ORM would give it (SQLite, for
+    one, returns times as text and booleans as integers)."""
+    column, converters = _converters_of(field, using)
+    for converter in converters:
+        value = converter(value, column, connections[using])
+    return value
 
 
 class Columns:
@@ -44,14 +61,9 @@ class Columns:
         return f"{self.connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
 
     @cached_property
-    def _converters(self) -> list[tuple[int, list, Any]]:
-        found = []
-        for index, field in enumerate(self.fields):
-            column = field.get_col(self.alias)
-            converters = self.connection.ops.get_db_converters(column) + field.get_db_converters(self.connection)
-            if converters:
-                found.append((index, converters, column))
-        return found
+    def _converted(self) -> list[tuple[int, Field]]:
+        """The fields whose values the ORM converts, by position."""
+        return [(index, field) for index, field in enumerate(self.fields) if _converters_of(field, self.using)[1]]
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -59,11 +71,8 @@ class Columns:
     def make(self, values: Sequence[Any]) -> Model:
         """The instance for this model's part of a row (``len(self)`` values, in order)."""
         values = list(values)
-        for index, converters, column in self._converters:
-            value = values[index]
-            for converter in converters:
-                value = converter(value, column, self.connection)
-            values[index] = value
+        for index, field in self._converted:
+            values[index] = from_database(field, values[index], self.using)
         return self.model.from_db(self.using, self.names, values)
 
     def fetch(self, where: str, params: Sequence[Any], order_by: str = "") -> list[Model]:

@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from community.models import Group, Member, Municipality
+from community.rows import from_database
 from threads.models import ReadState, Thread
-from threads.pageposts import moment
 
 
 class ListRow:
@@ -38,8 +38,10 @@ class ListRow:
             self.group_slug, self.author_id, self.author_name, author_deleted_at, self.municipality_id,
             self.municipality_name, self.last_read_number,
         ) = row  # fmt: skip
-        self.pinned, self.locked, self.hidden = bool(pinned), bool(locked), bool(hidden)
-        self.last_activity_at, self.author_deleted_at = moment(last_activity_at), moment(author_deleted_at)
+        field = Thread._meta.get_field
+        self.pinned, self.locked = from_database(field("pinned"), pinned), from_database(field("locked"), locked)
+        self.hidden, self.last_activity_at = from_database(field("hidden"), hidden), from_database(field("last_activity_at"), last_activity_at)
+        self.author_deleted_at = from_database(Member._meta.get_field("deleted_at"), author_deleted_at)
         self.theme_list: list[tuple[str, str]] = []
         # New: never opened; else the posts since the member's read position.
         self.is_new = self.last_read_number is None

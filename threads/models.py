@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -106,7 +108,29 @@ class Thread(models.Model):
         return max(1, -(-self.last_post_number // POSTS_PER_PAGE))
 
 
-class Post(models.Model):
+class PostState:
+    """What a post's number and flags mean: for ``Post`` and for a post read as plain values
+    (``threads/pageposts.py``)."""
+
+    __slots__ = ()
+    number: int
+    deleted_at: datetime | None
+    hidden: bool
+
+    @property
+    def is_opening(self) -> bool:
+        return self.number == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return not self.hidden and self.deleted_at is None
+
+
+class Post(PostState, models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts", verbose_name=_("thread"))
     number = models.PositiveIntegerField(_("number"))
     author = models.ForeignKey(
@@ -151,17 +175,6 @@ class Post(models.Model):
         page = (self.number - 1) // POSTS_PER_PAGE + 1
         return f"{reverse('thread', args=[self.thread_id])}?page={page}#post-{self.number}"
 
-    @property
-    def is_opening(self) -> bool:
-        return self.number == 1
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_visible(self) -> bool:
-        return not self.hidden and self.deleted_at is None
 
 
 class PostRevision(models.Model):

@@ -12,17 +12,13 @@ to be rendered. The thread, its group and the member's read position come in one
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 
-from django.conf import settings
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from community.models import Group, Member, Municipality
-from community.rows import Columns
-from threads.models import Mark, Post, ReadState, Thread
+from community.rows import Columns, from_database
+from threads.models import Mark, Post, PostState, ReadState, Thread
 
 
 def _sql(also_one: bool) -> str:
@@ -42,18 +38,7 @@ def _sql(also_one: bool) -> str:
     )
 
 
-def moment(value: datetime | str | None) -> datetime | None:
-    """As the ORM gives it: SQLite returns text, and naive times are UTC."""
-    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
-        return value  # PostgreSQL's answer
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if settings.USE_TZ and timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
-class PagePost:
+class PagePost(PostState):
     """One post of a thread page as plain values, with what the permission checks read
     (``pk``, ``author_id``, ``is_deleted``, ``is_visible``, ``thread`` ...)."""
 
@@ -71,26 +56,16 @@ class PagePost:
             self.hidden_reason, self.author_id, self.author_handle, self.author_name, self.author_position,
             author_deleted_at, self.municipality_id, self.municipality_name, is_marked,
         ) = row  # fmt: skip
-        self.created, self.edited_at, self.deleted_at = moment(created), moment(edited_at), moment(deleted_at)
-        self.author_deleted_at = moment(author_deleted_at)
-        self.hidden, self.is_marked = bool(hidden), bool(is_marked)
+        field = Post._meta.get_field
+        self.created, self.edited_at = from_database(field("created"), created), from_database(field("edited_at"), edited_at)
+        self.deleted_at, self.hidden = from_database(field("deleted_at"), deleted_at), from_database(field("hidden"), hidden)
+        self.author_deleted_at = from_database(Member._meta.get_field("deleted_at"), author_deleted_at)
+        self.is_marked = bool(is_marked)  # EXISTS: 0 or 1 on SQLite
         self.thread = thread
 
     @property
     def thread_id(self) -> int:
         return self.thread.pk
-
-    @property
-    def is_opening(self) -> bool:
-        return self.number == 1
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_visible(self) -> bool:
-        return not self.hidden and self.deleted_at is None
 
     def shown(self) -> tuple:
         """Every value of the post and its author that a page shows."""
