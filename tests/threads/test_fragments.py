@@ -249,3 +249,19 @@ def test_a_fragment_inside_another_may_only_fill_what_the_enclosing_one_fills(se
 
     with pytest.raises(ValueError, match="enclosing"):
         render_fragments(request, "_outer.html", [(("outer-alone",), outer_context)])
+
+
+def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(client, login, member, colleague, outsider, question):
+    """Whether a post is the accepted answer is part of its own fragment's key, not only
+    of the page's: the post fragment seen before the answer was chosen is not reused."""
+    answer = actions.reply_to_thread(author=colleague, thread=question, body="Zo doen wij het.")
+    url = question.get_absolute_url() + "?page=1"
+
+    def answer_article() -> str:
+        body = client.get(url).content.decode()
+        return body.split('id="post-2"')[0].rsplit("<article", 1)[1]
+
+    login(outsider)
+    assert "post--accepted" not in answer_article()
+    actions.accept_answer(actor=member, thread=question, post=answer)
+    assert "post--accepted" in answer_article()

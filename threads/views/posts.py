@@ -69,7 +69,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         accepted.can_see = permissions.can_see_post_body(member, accepted)
     shown = (
         thread.pk, thread.accepted_post_id, thread.page_count, thread.locked, page, can["reply"], can["unaccept"],
-        tuple((post.shown(), tuple(post.can.values()), post.is_unread) for post in posts),
+        tuple(_post_shown(post, thread) for post in posts),
         None if accepted is None else (accepted.shown(), accepted.can_see),
     )  # fmt: skip
     [posts_html] = render_fragments(
@@ -84,6 +84,13 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     if posts:
         actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)
     return response
+
+
+def _post_shown(post, thread: Thread) -> tuple:  # type: ignore[no-untyped-def]
+    """Everything ``threads/_post.html`` shows of a post for this member, but the page's
+    ``can.reply``: the post's values, their rights on it, whether it is new to them and
+    whether it is the accepted answer."""
+    return (post.shown(), tuple(post.can.values()), post.is_unread, post.pk == thread.accepted_post_id)
 
 
 def _post_rights(member, thread: Thread, post) -> dict[str, bool]:  # type: ignore[no-untyped-def]
@@ -110,7 +117,7 @@ def _posts_context(request: HttpRequest, thread: Thread, page: int, rows: list, 
         post = row.as_post()
         post.can, post.is_unread = row.can, row.is_unread
         posts.append(post)
-        entries.append(((row.shown(), tuple(row.can.values()), row.is_unread, can["reply"]), partial(_post_context, post, thread, can["reply"])))
+        entries.append(((_post_shown(row, thread), can["reply"]), partial(_post_context, post, thread, can["reply"])))
     for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
         post.rendered = html
     accepted = None
