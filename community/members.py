@@ -3,8 +3,9 @@
 The group page shows the group's moderators and a page of its members (Het Plein has
 every member). Read through QuerySets, the two lists and the count cost about as much CPU
 as the rest of the page; here each is one plain query, whose rows become ``Member``
-objects only to render a card that is not cached (``threads/views/pages.py``). The ``member_by_name`` index lets the database walk a
-large group's members in name order instead of sorting all of them.
+objects only to render a card that is not cached (``threads/views/pages.py``). The
+``member_by_name`` index lets the database walk a large group's members in name order
+instead of sorting all of them.
 """
 
 from __future__ import annotations
@@ -29,9 +30,17 @@ class MemberCard:
         return (self.pk, self.handle, self.name, self.position, self.municipality_name)
 
     def as_member(self) -> Member:
-        member = Member(id=self.pk, handle=self.handle, name=self.name, position=self.position, municipality_id=self.municipality_id)
-        member.municipality = Municipality(id=self.municipality_id, name=self.municipality_name) if self.municipality_id else None
-        return member
+        return member_from_values(
+            self.pk, self.municipality_id, self.municipality_name, handle=self.handle, name=self.name, position=self.position
+        )
+
+
+def member_from_values(pk: int, municipality_id: int | None, municipality_name: str | None, **fields: object) -> Member:
+    """A ``Member`` (not saved) with their municipality, made from values read with plain
+    SQL, for a template to show (name, profile link, municipality)."""
+    member = Member(id=pk, municipality_id=municipality_id, **fields)
+    member.municipality = Municipality(id=municipality_id, name=municipality_name) if municipality_id else None
+    return member
 
 
 def _select(role_sql: str) -> str:
@@ -67,14 +76,17 @@ class GroupMembers:
         if not isinstance(window, slice) or window.step is not None:
             raise TypeError("GroupMembers supports slices only")
         start, stop = window.start or 0, window.stop
-        with connection.cursor() as cursor:
-            cursor.execute(_select("ms.role = %s") + " LIMIT %s OFFSET %s", [self.group_id, self.role, stop - start, start])
-            return [MemberCard(row) for row in cursor.fetchall()]
+        return _cards(" LIMIT %s OFFSET %s", [self.group_id, self.role, stop - start, start])
 
 
 def group_moderators(group_id: int) -> list[MemberCard]:
+    return _cards("", [group_id, Membership.Role.MODERATOR])
+
+
+def _cards(limit_sql: str, params: list) -> list[MemberCard]:
+    """Members of a group with a role (the first two ``params``), by name."""
     with connection.cursor() as cursor:
-        cursor.execute(_select("ms.role = %s"), [group_id, Membership.Role.MODERATOR])
+        cursor.execute(_select("ms.role = %s") + limit_sql, params)
         return [MemberCard(row) for row in cursor.fetchall()]
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from community.members import member_from_values
 from community.models import Group, Member, Municipality
 from community.rows import from_database
 from threads.models import ReadState, Thread
@@ -59,12 +60,10 @@ class ListRow:
             author_id=self.author_id,
         )  # fmt: skip
         thread.group = Group(id=self.group_id, name=self.group_name, slug=self.group_slug)
-        if self.author_id is None:
-            thread.author = None
-        else:
-            author = Member(id=self.author_id, name=self.author_name, deleted_at=self.author_deleted_at, municipality_id=self.municipality_id)
-            author.municipality = Municipality(id=self.municipality_id, name=self.municipality_name) if self.municipality_id else None
-            thread.author = author
+        thread.author = None if self.author_id is None else member_from_values(
+            self.author_id, self.municipality_id, self.municipality_name, name=self.author_name,
+            deleted_at=self.author_deleted_at,
+        )  # fmt: skip
         for name in ("theme_list", "is_new", "unread_count", "last_read_number"):
             setattr(thread, name, getattr(self, name))
         return thread

@@ -16,6 +16,7 @@ from functools import cache
 
 from django.db import connection
 
+from community.members import member_from_values
 from community.models import Group, Member, Municipality
 from community.rows import Columns, from_database
 from threads.models import Mark, Post, PostState, ReadState, Thread
@@ -83,17 +84,10 @@ class PagePost(PostState):
             deleted_at=self.deleted_at, hidden=self.hidden, hidden_reason=self.hidden_reason,
         )  # fmt: skip
         post.thread = self.thread
-        if self.author_id is not None:
-            author = Member(
-                id=self.author_id, handle=self.author_handle, name=self.author_name, position=self.author_position,
-                deleted_at=self.author_deleted_at, municipality_id=self.municipality_id,
-            )  # fmt: skip
-            author.municipality = (
-                Municipality(id=self.municipality_id, name=self.municipality_name) if self.municipality_id else None
-            )
-            post.author = author
-        else:
-            post.author = None
+        post.author = None if self.author_id is None else member_from_values(
+            self.author_id, self.municipality_id, self.municipality_name, handle=self.author_handle,
+            name=self.author_name, position=self.author_position, deleted_at=self.author_deleted_at,
+        )  # fmt: skip
         post.is_marked = self.is_marked
         return post
 
