@@ -43,13 +43,13 @@ def member_from_values(pk: int, municipality_id: int | None, municipality_name: 
     return member
 
 
-def _select(role_sql: str) -> str:
+def _select() -> str:
     q = connection.ops.quote_name
     membership, member, municipality = (q(model._meta.db_table) for model in (Membership, Member, Municipality))
     return (
         "SELECT m.id, m.handle, m.name, m.position, m.municipality_id, mu.name"
         f" FROM {member} m JOIN {membership} ms ON ms.member_id = m.id LEFT JOIN {municipality} mu ON mu.id = m.municipality_id"
-        f" WHERE ms.group_id = %s AND {role_sql} ORDER BY m.name, m.id"
+        " WHERE ms.group_id = %s AND ms.role = %s ORDER BY m.name, m.id"
     )
 
 
@@ -86,7 +86,7 @@ def group_moderators(group_id: int) -> list[MemberCard]:
 def _cards(limit_sql: str, params: list) -> list[MemberCard]:
     """Members of a group with a role (the first two ``params``), by name."""
     with connection.cursor() as cursor:
-        cursor.execute(_select("ms.role = %s") + limit_sql, params)
+        cursor.execute(_select() + limit_sql, params)
         return [MemberCard(row) for row in cursor.fetchall()]
 
 
