@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -61,13 +62,17 @@ def _site_files() -> list[Path]:
     folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])]
     templates = sorted(file for folder in folders for file in folder.rglob("*.html"))
     catalogues = sorted(file for folder in settings.LOCALE_PATHS for file in Path(folder).glob("*/LC_MESSAGES/*.mo"))
-    return templates + catalogues
+    # Fragments hold {% static %} addresses: with hashed names, a new stylesheet is a new address.
+    manifest_name = getattr(staticfiles_storage, "manifest_name", None)
+    manifest = [Path(staticfiles_storage.path(manifest_name))] if manifest_name else []
+    return templates + catalogues + [path for path in manifest if path.exists()]
 
 
 @memoize
 def _site_digest() -> str:
-    """Of the project's templates (a fragment's template may include others) and the
-    translation catalogues: a deploy that changes either starts with fresh keys."""
+    """Of the project's templates (a fragment's template may include others), the
+    translation catalogues and the static files' manifest: a deploy that changes any of
+    them starts with fresh keys."""
     digest = hashlib.blake2b(digest_size=8)
     for path in _site_files():
         digest.update(path.read_bytes())
@@ -149,14 +154,32 @@ def render_fragments(
     variables whose values differ per request: the template sees a placeholder, and the
     fragment gets the value, HTML-escaped, on the way out.
     """
-    fill = fill or {}
+    template = get_template(template_name)
+
+    def renderer(context: Callable[[], dict[str, Any]]) -> Callable[[dict[str, str]], str]:
+        return lambda placeholders: template.render({**context(), **placeholders})
+
+    return cached_fragments(
+        request, template_name, [(shown, renderer(context)) for shown, context in entries], fill=fill or {}
+    )
+
+
+def cached_fragments(
+    request: HttpRequest,
+    template_name: str,
+    entries: Sequence[tuple[Hashable, Callable[[dict[str, str]], str]]],
+    *,
+    fill: Mapping[str, str],
+) -> list[SafeString]:
+    """``render_fragments`` for any way of rendering: each entry's renderer gets the
+    placeholders (``csrf_token`` and the ``fill`` names) to render with, and returns the HTML.
+    ``template_name`` is the template the fragments come from (its source is in their keys)."""
     enclosing = _enclosing_fill.get()
     if enclosing is not None and any(enclosing.get(name) != value for name, value in fill.items()):
         # Cached inside the enclosing fragment, this one is not rendered when that one is
         # found: only the enclosing fragment's values are put in then.
         raise ValueError(f"{template_name}: a fragment inside another may only fill what the enclosing one fills")
-    template = get_template(template_name)
-    keys = fragment_keys(template_name, [shown for shown, _context in entries])
+    keys = fragment_keys(template_name, [shown for shown, _render in entries])
     found = recent_fragments.get_many(keys)
     wanted = [key for key in keys if key not in found]
     if wanted:
@@ -169,16 +192,14 @@ def render_fragments(
         found.update(shared)
     rendered: dict[str, str] = {}
     html = []
-    for key, (_shown, context) in zip(keys, entries, strict=True):
+    for key, (_shown, render) in zip(keys, entries, strict=True):
         fragment = found.get(key)
         if fragment is None:
             fragment = rendered.get(key)
         if fragment is None:
             token = _enclosing_fill.set(fill)
             try:
-                fragment = rendered[key] = template.render(
-                    {**context(), **{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER}
-                )
+                fragment = rendered[key] = render({**{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER})
             finally:
                 _enclosing_fill.reset(token)
         html.append(fragment)

@@ -11,12 +11,15 @@ made only when a row's fragment has to be rendered (``ListRow.as_thread``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
 from community.members import member_from_values
 from community.models import Group, Member, Municipality
+from community.recent import recent
 from community.rows import from_database
 from threads.models import ReadState, Thread
 
@@ -28,8 +31,8 @@ class ListRow:
         "pk", "title", "slug", "kind", "pinned", "locked", "hidden", "accepted_post_id", "reply_count",
         "last_post_number", "last_activity_at", "group_id", "group_name", "group_slug", "author_id", "author_name",
         "author_deleted_at", "municipality_id", "municipality_name", "last_read_number",
-        # What is new to the member; set by the list: themes, the rendered row.
-        "theme_list", "is_new", "unread_count", "row_html",
+        # Set by the list: themes; what is new to the member.
+        "theme_list", "is_new", "unread_count",
     )  # fmt: skip
 
     def __init__(self, row: tuple) -> None:
@@ -81,13 +84,48 @@ def _order_by(threads: QuerySet[Thread]) -> str:
     return ", ".join(columns)
 
 
-def list_rows(threads: QuerySet[Thread], member: Member, start: int, count: int) -> list[ListRow]:
-    """Rows ``start .. start + count - 1`` of the list, in its order. One query."""
+#: Compiled list statements by the list, the member's version of their roles and the
+#: window (see ``list_rows``).
+_statements = recent(5000)
+
+
+def list_rows(
+    make_threads: Callable[[], QuerySet[Thread]], member: Member, start: int, count: int, *, key: Hashable = None
+) -> list[ListRow]:
+    """Rows ``start .. start + count - 1`` of the list ``make_threads()``, in its order. One query.
+
+    With a ``key``, the statement is made once per list, member and version of their roles,
+    and kept in memory: building and compiling the QuerySet costs more CPU than the database
+    spends on it. ``key`` must name everything the QuerySet depends on besides the member's
+    roles, id, staff flag, standing and municipality (the list, and its group or theme ...);
+    lists that depend on the time (such as "top of this week") have none.
+    """
+    memo_key = None
+    if key is not None:
+        memo_key = (
+            key, member.pk, member.cache_version, member.is_staff, member.is_participant, member.municipality_id,
+            start, count, connection.vendor,
+        )  # fmt: skip
+    statement = None if memo_key is None else _statements.get(memo_key)
+    if statement is None:
+        statement = _statement(make_threads(), member, start, count)
+        if memo_key is not None:
+            _statements.set(memo_key, statement)
+    sql, params = statement
+    if sql is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [ListRow(row) for row in cursor.fetchall()]
+
+
+def _statement(threads: QuerySet[Thread], member: Member, start: int, count: int) -> tuple[str | None, tuple]:
+    """The list query's SQL and parameters; ``(None, ())`` when the list is empty for certain."""
     picked = threads.values_list("pk", flat=True)[start : start + count]
     try:
         picked_sql, picked_params = picked.query.sql_with_params()
     except EmptyResultSet:
-        return []
+        return None, ()
     q = connection.ops.quote_name
     thread, group, member_table, municipality, read = (
         q(model._meta.db_table) for model in (Thread, Group, Member, Municipality, ReadState)
@@ -101,6 +139,4 @@ def list_rows(threads: QuerySet[Thread], member: Member, start: int, count: int)
         f" LEFT JOIN {municipality} m ON m.id = a.municipality_id"
         f" WHERE t.id IN ({picked_sql}) ORDER BY {_order_by(threads)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, *picked_params])
-        return [ListRow(row) for row in cursor.fetchall()]
+    return sql, (member.pk, *picked_params)

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community.models import Member
+from community import actions as community_actions
+from community.models import Group, Member
 from threads import actions
 from threads.listrows import list_rows
 from threads.models import Thread
@@ -23,12 +24,12 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
     actions.mark_read(member=member, thread=first, number=1, known=None)
     member.roles  # the member's groups, kept per cache version
     with CaptureQueriesContext(connection) as queries:
-        latest = list_rows(Thread.objects.latest().visible_to(member), member, 0, 10)
+        latest = list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)
     assert len(queries) == 1
     assert [row.title for row in latest] == [t.title for t in Thread.objects.latest()]
-    pinned_first = list_rows(Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
+    pinned_first = list_rows(lambda: Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
     assert pinned_first[0].pk == second.pk
-    assert [row.pk for row in list_rows(Thread.objects.latest(), member, 1, 1)] == [Thread.objects.latest()[1].pk]
+    assert [row.pk for row in list_rows(Thread.objects.latest, member, 1, 1)] == [Thread.objects.latest()[1].pk]
     row = next(row for row in latest if row.pk == first.pk)
     first.refresh_from_db()
     assert (row.reply_count, row.last_post_number, row.last_activity_at) == (first.reply_count, first.last_post_number, first.last_activity_at)
@@ -42,10 +43,42 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
 def test_no_rows_for_a_list_that_cannot_match(member, plein):
     make_thread(member, plein)
     member.status = Member.Status.REJECTED
-    assert list_rows(Thread.objects.latest().visible_to(member), member, 0, 10) == []
+    assert list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10) == []
 
 
 def test_a_list_without_an_ordering_is_refused(member, plein):
     make_thread(member, plein)
     with pytest.raises(ValueError, match="ordering"):
-        list_rows(Thread.objects.all(), member, 0, 10)
+        list_rows(Thread.objects.all, member, 0, 10)
+
+
+def test_a_named_list_makes_its_statement_once_per_member_version(outsider, colleague, plein):
+    """Building and compiling the QuerySet is most of a list's CPU: with a key it happens
+    once, until the member's roles (their ``cache_version``) change."""
+    member = outsider  # from Limburg: not in Zuid-Holland's closed regional group
+    regio = Group.objects.get(slug="zuid-holland")
+    assert regio.read_access == Group.ReadAccess.MEMBERS
+    make_thread(colleague, plein, title="In het plein")
+    regional = make_thread(colleague, regio, title="In de regio")
+    made = []
+
+    def latest():
+        made.append(1)
+        return Thread.objects.latest().visible_to(member)
+
+    def titles(who):
+        return [row.title for row in list_rows(latest, who, 0, 10, key="latest")]
+
+    assert "In de regio" not in titles(member)
+    assert "In de regio" not in titles(member)
+    assert len(made) == 1
+    list_rows(latest, member, 10, 10, key="latest")  # another window: its own statement
+    assert len(made) == 2
+    community_actions.join_group(member=member, group=regio)
+    member = Member.objects.get(pk=member.pk)  # as the next request loads it
+    assert "In de regio" in titles(member)
+    assert len(made) == 3
+    list_rows(latest, member, 0, 10, key=None)
+    list_rows(latest, member, 0, 10, key=None)
+    assert len(made) == 5
+    assert regional.pk in [row.pk for row in list_rows(latest, member, 0, 10, key="latest")]

@@ -3,11 +3,13 @@ needs in a fixed number of queries, paged by indexed ordering without COUNT."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.safestring import SafeString, mark_safe
 
 from community.fragments import render_fragments
 from threads.listrows import ListRow, list_rows
@@ -22,6 +24,8 @@ class ThreadPage:
     threads: list[ListRow]
     number: int
     has_next: bool
+    #: The rows' ``threads/_thread_row.html``, one after the other.
+    rows_html: SafeString
 
     @property
     def has_previous(self) -> bool:
@@ -44,21 +48,29 @@ def page_number(request: HttpRequest) -> int:
 
 
 def thread_page(
-    request: HttpRequest, threads: QuerySet[Thread], *, per_page: int = THREADS_PER_PAGE, hide_group: bool = False
+    request: HttpRequest,
+    make_threads: Callable[[], QuerySet[Thread]],
+    *,
+    key: Hashable = None,
+    per_page: int = THREADS_PER_PAGE,
+    hide_group: bool = False,
 ) -> ThreadPage:
-    """Fetch one page (plus one row to know whether there is a next page) and render its
-    rows (``thread.row_html``) from cached fragments. ``hide_group``: the rows leave out
-    the group (on the group's own page)."""
+    """Fetch one page (plus one row to know whether there is a next page) of the list
+    ``make_threads()`` and render its rows (``rows_html``) from cached fragments.
+    ``key`` names the list, so that its statement is kept (``threads.listrows.list_rows``).
+    ``hide_group``: the rows leave out the group (on the group's own page)."""
     member = request.user
     number = page_number(request)
-    rows = list_rows(threads.visible_to(member), member, (number - 1) * per_page, per_page + 1)
+    rows = list_rows(
+        lambda: make_threads().visible_to(member), member, (number - 1) * per_page, per_page + 1,
+        key=None if key is None else ("thread_page", key),
+    )  # fmt: skip
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     attach_themes(rows)
     entries = [(_row_shown(thread, hide_group), partial(_row_context, thread, hide_group)) for thread in rows]
-    for thread, html in zip(rows, render_fragments(request, "threads/_thread_row.html", entries), strict=True):
-        thread.row_html = html
-    return ThreadPage(threads=rows, number=number, has_next=has_next)
+    rows_html = mark_safe("\n".join(render_fragments(request, "threads/_thread_row.html", entries)))  # noqa: S308 - rendered fragments
+    return ThreadPage(threads=rows, number=number, has_next=has_next, rows_html=rows_html)
 
 
 def _row_shown(thread: ListRow, hide_group: bool) -> tuple:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -14,22 +17,41 @@ from threads.models import Theme, Thread
 from threads.views.listing import thread_page
 
 
-def render_list(request: HttpRequest, threads, *, title: str, intro: str = "", extra: dict | None = None) -> HttpResponse:  # type: ignore[no-untyped-def]
-    context = {"page": thread_page(request, threads), "title": title, "intro": intro, "list_name": request.resolver_match.url_name}
+def render_list(
+    request: HttpRequest,
+    make_threads: Callable[[], QuerySet[Thread]],
+    *,
+    key: Hashable,
+    title: str,
+    intro: str = "",
+    extra: dict | None = None,
+) -> HttpResponse:
+    """``key``: what the list depends on besides the member (see ``thread_page``); None
+    for a list that changes with the time."""
+    list_name = request.resolver_match.url_name
+    context = {
+        "page": thread_page(request, make_threads, key=None if key is None else (list_name, key)),
+        "title": title,
+        "intro": intro,
+        "list_name": list_name,
+    }
     context.update(extra or {})
     return render(request, "threads/thread_list.html", context)
 
 
 @require_safe
 def latest(request: HttpRequest) -> HttpResponse:
-    return render_list(request, Thread.objects.latest(), title=_("Latest"), intro=_("All threads you can read, most recent activity first."))
+    return render_list(
+        request, Thread.objects.latest, key=(), title=_("Latest"), intro=_("All threads you can read, most recent activity first.")
+    )
 
 
 @require_safe
 def unread(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        Thread.objects.unread_by(request.user).latest(),
+        lambda: Thread.objects.unread_by(request.user).latest(),
+        key=(),
         title=_("Unread"),
         intro=_("Threads you have read before that have new posts."),
     )
@@ -39,7 +61,8 @@ def unread(request: HttpRequest) -> HttpResponse:
 def unanswered(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        Thread.objects.unanswered_questions().latest(),
+        lambda: Thread.objects.unanswered_questions().latest(),
+        key=(),
         title=_("Unanswered questions"),
         intro=_("Questions that nobody has replied to yet. Perhaps you know the answer?"),
     )
@@ -51,7 +74,8 @@ def top(request: HttpRequest) -> HttpResponse:
     period = form.cleaned_data["period"] if form.is_valid() and form.cleaned_data["period"] else "month"
     return render_list(
         request,
-        Thread.objects.top(period),
+        lambda: Thread.objects.top(period),
+        key=None,  # "this week" moves with the clock
         title=_("Top"),
         intro=_("Threads whose posts were marked useful most often."),
         extra={"period": period, "periods": TopPeriodForm.base_fields["period"].choices},
@@ -68,7 +92,8 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     return render_list(
         request,
-        Thread.objects.with_theme(theme).latest(),
+        lambda: Thread.objects.with_theme(theme).latest(),
+        key=theme.pk,
         title=_("Theme: %(theme)s") % {"theme": theme.name},
         intro=theme.description,
         extra={"theme": theme},
@@ -80,7 +105,8 @@ def region(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
     return render_list(
         request,
-        Thread.objects.from_region(region).latest(),
+        lambda: Thread.objects.from_region(region).latest(),
+        key=region.pk,
         title=_("From %(region)s") % {"region": region.name},
         intro=_("Threads started by members from municipalities in %(region)s.") % {"region": region.name},
         extra={"regions": Region.objects.all(), "region": region},
@@ -91,7 +117,8 @@ def region(request: HttpRequest, slug: str) -> HttpResponse:
 def similar(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        Thread.objects.from_municipalities_like(request.user).latest(),
+        lambda: Thread.objects.from_municipalities_like(request.user).latest(),
+        key=(),
         title=_("From municipalities like mine"),
         intro=_("Threads started by members from municipalities that share a typology with yours."),
     )

@@ -49,7 +49,11 @@ def home(request):  # type: ignore[no-untyped-def]
     return render(
         request,
         "threads/home.html",
-        {"page": thread_page(request, Thread.objects.in_groups_of(member).latest()), "groups": groups, "pending_count": pending},
+        {
+            "page": thread_page(request, lambda: Thread.objects.in_groups_of(member).latest(), key="home"),
+            "groups": groups,
+            "pending_count": pending,
+        },
     )
 
 
@@ -70,7 +74,9 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
             "group": group,
             "moderators": moderators,
             "members_page": members_page,
-            "page": thread_page(request, Thread.objects.filter(group=group).for_group_page(), hide_group=True) if can_read else None,
+            "page": thread_page(request, lambda: Thread.objects.filter(group=group).for_group_page(), key=("group", group.pk), hide_group=True)
+            if can_read
+            else None,
             "can": {
                 "read": can_read,
                 "start_thread": permissions.can_start_thread(member, group),
@@ -115,7 +121,12 @@ def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
         {
             "municipality": municipality,
             "members": members,
-            "threads": thread_page(request, Thread.objects.filter(author__municipality=municipality).latest(), per_page=RECENT),
+            "threads": thread_page(
+                request,
+                lambda: Thread.objects.filter(author__municipality=municipality).latest(),
+                key=("municipality", municipality.pk),
+                per_page=RECENT,
+            ),
             "similar": [(s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar],
         },
     )

@@ -1,0 +1,104 @@
+"""``{% fragment %}`` blocks: the parts of a page shell that are the same for many requests
+(the head, the footer, the list navigation) rendered once and taken from the cache."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token
+from django.template import TemplateSyntaxError, engines
+from django.template.loader import render_to_string
+
+from community import fragments
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def templates(settings, tmp_path):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    return tmp_path
+
+
+def test_a_block_is_rendered_once_per_value_it_shows(templates, rf):
+    """``other`` is not among the block's values, so the cached block keeps the first
+    request's: that is what shows the block came from the cache."""
+    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value %}{{ value }}/{{ other }}{% endfragment %}]')
+    assert render_to_string("_block.html", {"value": 1, "other": "a"}, request=rf.get("/")) == "[1/a]"
+    assert render_to_string("_block.html", {"value": 1, "other": "b"}, request=rf.get("/")) == "[1/a]"
+    assert render_to_string("_block.html", {"value": 2, "other": "b"}, request=rf.get("/")) == "[2/b]"
+
+
+def test_without_a_request_or_a_template_name_the_block_is_rendered_each_time(templates, rf):
+    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" %}{{ other }}{% endfragment %}')
+    assert render_to_string("_block.html", {"other": "a"}) == "a"
+    assert render_to_string("_block.html", {"other": "b"}) == "b"
+    unnamed = engines["django"].from_string('{% load site %}{% fragment "demo" %}{{ other }}{% endfragment %}')
+    assert unnamed.render({"other": "a"}, rf.get("/")) == "a"
+    assert unnamed.render({"other": "b"}, rf.get("/")) == "b"
+
+
+def test_two_blocks_of_one_template_are_two_fragments(templates, rf):
+    (templates / "_two.html").write_text('{% load site %}{% fragment "a" %}A{{ x }}{% endfragment %}|{% fragment "b" %}B{{ x }}{% endfragment %}')
+    assert render_to_string("_two.html", {"x": 1}, request=rf.get("/")) == "A1|B1"
+
+
+def test_a_form_in_a_block_carries_each_requests_own_token(templates, rf):
+    (templates / "_form.html").write_text('{% load site %}{% fragment "form" %}<form>{% csrf_token %}</form>{% endfragment %}')
+    first, second = rf.get("/"), rf.get("/")
+    tokens = []
+    for request in (first, second):
+        html = render_to_string("_form.html", request=request)
+        assert fragments.CSRF_PLACEHOLDER not in html
+        tokens.append(html.split('value="')[1].split('"')[0])
+    # Each token unmasks to its own request's secret.
+    assert _unmask_cipher_token(tokens[0]) == first.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(tokens[1]) == second.META["CSRF_COOKIE"]
+    assert first.META["CSRF_COOKIE"] != second.META["CSRF_COOKIE"]
+
+
+def test_a_name_must_be_quoted():
+    with pytest.raises(TemplateSyntaxError, match="quoted name"):
+        engines["django"].from_string("{% load site %}{% fragment demo %}x{% endfragment %}")
+
+
+def test_the_list_navigation_comes_from_the_cache_and_marks_the_current_list(client, login, member):
+    login(member)
+    client.get("/latest/")
+    navigations = [key for key, html in fragments.recent_fragments._items.items() if 'class="list-nav"' in html]
+    assert len(navigations) == 1
+    fragments.recent_fragments.set(navigations[0], '<nav class="list-nav">from the cache</nav>')
+    assert "from the cache" in client.get("/latest/").content.decode()
+    unread = client.get("/unread/").content.decode()
+    assert "from the cache" not in unread
+    assert 'href="/unread/" aria-current="page"' in unread and 'href="/latest/" aria-current="page"' not in unread
+
+
+def test_the_head_and_footer_follow_the_language_and_the_members_rights(client, login, member):
+    visitor = client.get("/accounts/login/").content.decode()
+    assert "live.js" not in visitor and "data-toasts" not in visitor
+    login(member)
+    page = client.get("/latest/").content.decode()
+    assert "live.js" in page and "data-toasts" in page and 'data-live="/ws/"' in page
+    assert "is de community van" in page
+    client.post("/language/", {"language": "en", "next": "/latest/"})
+    assert "is the community of" in client.get("/latest/").content.decode()
+
+
+def test_the_static_files_manifest_is_part_of_every_key(settings, tmp_path):
+    """Blocks hold {% static %} addresses, whose hashed names change with the files: a
+    deploy with a new stylesheet must not serve a head with the old address."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    manifest = tmp_path / "staticfiles.json"
+    manifest.write_text(json.dumps({"paths": {"css/site.css": "css/site.aaaa.css"}, "version": "1.1"}))
+    assert manifest in fragments._site_files()
+    fragments._site_digest.cache_clear()
+    before = fragments._site_digest()
+    manifest.write_text(json.dumps({"paths": {"css/site.css": "css/site.bbbb.css"}, "version": "1.1"}))
+    fragments._site_digest.cache_clear()
+    try:
+        assert fragments._site_digest() != before
+    finally:
+        fragments._site_digest.cache_clear()
