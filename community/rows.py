@@ -27,6 +27,17 @@ def _converters_of(field: Field, using: str) -> tuple[Any, list]:
     return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
 
 
+def among(column: str, values: Sequence[Any], using: str = "default") -> tuple[str, list]:
+    """``column`` is one of ``values``, as SQL and its parameters. On PostgreSQL one array
+    parameter (``= ANY(%s)``), so that the statement's text, and its prepared plan, are
+    the same however many values there are; elsewhere ``IN (%s, ...)``."""
+    if not values:
+        raise ValueError("among() needs at least one value")
+    if connections[using].vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def from_database(field: Field, value: Any, using: str = "default") -> Any:
     """A value of ``field`` read with plain SQL, as the ORM would give it (SQLite, for
     one, returns times as text and booleans as integers)."""

@@ -2,11 +2,11 @@
 
 Which threads a list shows, and in what order, stays with the QuerySets
 (``threads/querysets.py``: visibility, unread, per group, top ...); they are compiled into
-a subquery of thread ids. What a row shows of those threads (the thread's columns, its
-group, its author and their municipality, the member's read position) is read by one
-hand-written query around that subquery: a page of 30 rows as model objects costs about
-three times as much CPU as the whole list query takes with plain rows. Model objects are
-made only when a row's fragment has to be rendered (``ListRow.as_thread``).
+a query of thread ids. What a row shows of those threads (the thread's columns, its group,
+its author and their municipality, the member's read position) is read by one
+hand-written query by those ids: a page of 30 rows as model objects costs about three
+times as much CPU as the whole list query takes with plain rows. Model objects are made
+only when a row's fragment has to be rendered (``ListRow.as_thread``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from community.members import member_from_values
 from community.models import Group, Member, Municipality
 from community.recent import recent
-from community.rows import from_database
+from community.rows import among, from_database
 from threads.models import ReadState, Thread
 
 
@@ -72,18 +72,6 @@ class ListRow:
         return thread
 
 
-def _order_by(threads: QuerySet[Thread]) -> str:
-    """The list's ordering (plain columns of the thread, as all lists use) for the outer query."""
-    q = connection.ops.quote_name
-    columns = []
-    for name in threads.query.order_by:
-        field = Thread._meta.get_field(name.lstrip("-").replace("pk", "id"))
-        columns.append(f"t.{q(field.column)}{' DESC' if name.startswith('-') else ''}")
-    if not columns:
-        raise ValueError("a thread list needs an ordering")
-    return ", ".join(columns)
-
-
 #: Compiled list statements by the list, the member's version of their roles and the
 #: window (see ``list_rows``).
 _statements = recent(5000)
@@ -92,13 +80,19 @@ _statements = recent(5000)
 def list_rows(
     make_threads: Callable[[], QuerySet[Thread]], member: Member, start: int, count: int, *, key: Hashable = None
 ) -> list[ListRow]:
-    """Rows ``start .. start + count - 1`` of the list ``make_threads()``, in its order. One query.
+    """Rows ``start .. start + count - 1`` of the list ``make_threads()``, in its order. Two
+    queries: the list's thread ids, then what the rows show of them.
 
-    With a ``key``, the statement is made once per list, member and version of their roles,
-    and kept in memory: building and compiling the QuerySet costs more CPU than the database
-    spends on it. ``key`` must name everything the QuerySet depends on besides the member's
-    roles, id, staff flag, standing and municipality (the list, and its group or theme ...);
-    lists that depend on the time (such as "top of this week") have none.
+    Two plain statements rather than one with the ids as a subquery: PostgreSQL planned the
+    combined statement anew on every request (its generic plan looked dearer than the custom
+    ones), and planning it took longer than running it; the rows statement now has one
+    text and one plan whatever the list.
+
+    With a ``key``, the ids statement is made once per list, member and version of their
+    roles, and kept in memory: building and compiling the QuerySet costs more CPU than the
+    database spends on it. ``key`` must name everything the QuerySet depends on besides the
+    member's roles, id, staff flag, standing and municipality (the list, and its group or
+    theme ...); lists that depend on the time (such as "top of this week") have none.
     """
     memo_key = None
     if key is not None:
@@ -108,7 +102,7 @@ def list_rows(
         )  # fmt: skip
     statement = None if memo_key is None else _statements.get(memo_key)
     if statement is None:
-        statement = _statement(make_threads(), member, start, count)
+        statement = _ids_statement(make_threads(), start, count)
         if memo_key is not None:
             _statements.set(memo_key, statement)
     sql, params = statement
@@ -116,27 +110,38 @@ def list_rows(
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [ListRow(row) for row in cursor.fetchall()]
+        ids = [pk for (pk,) in cursor.fetchall()]
+        if not ids:
+            return []
+        cursor.execute(*_rows_statement(ids, member))
+        rows = {row[0]: ListRow(row) for row in cursor.fetchall()}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
-def _statement(threads: QuerySet[Thread], member: Member, start: int, count: int) -> tuple[str | None, tuple]:
-    """The list query's SQL and parameters; ``(None, ())`` when the list is empty for certain."""
-    picked = threads.values_list("pk", flat=True)[start : start + count]
+def _ids_statement(threads: QuerySet[Thread], start: int, count: int) -> tuple[str | None, tuple]:
+    """The SQL and parameters of the list's thread ids, in its order; ``(None, ())`` when
+    the list is empty for certain."""
+    if not threads.query.order_by:
+        raise ValueError("a thread list needs an ordering")
     try:
-        picked_sql, picked_params = picked.query.sql_with_params()
+        sql, params = threads.values_list("pk", flat=True)[start : start + count].query.sql_with_params()
     except EmptyResultSet:
         return None, ()
+    return sql, tuple(params)
+
+
+def _rows_statement(ids: list[int], member: Member) -> tuple[str, list]:
     q = connection.ops.quote_name
     thread, group, member_table, municipality, read = (
         q(model._meta.db_table) for model in (Thread, Group, Member, Municipality, ReadState)
     )
+    picked, picked_params = among("t.id", ids)
     sql = (
         "SELECT t.id, t.title, t.slug, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,"
         " t.last_post_number, t.last_activity_at, t.group_id, g.name, g.slug, t.author_id, a.name, a.deleted_at,"
         " a.municipality_id, m.name,"
         f" (SELECT r.last_read_number FROM {read} r WHERE r.thread_id = t.id AND r.member_id = %s)"
         f" FROM {thread} t JOIN {group} g ON g.id = t.group_id LEFT JOIN {member_table} a ON a.id = t.author_id"
-        f" LEFT JOIN {municipality} m ON m.id = a.municipality_id"
-        f" WHERE t.id IN ({picked_sql}) ORDER BY {_order_by(threads)}"
+        f" LEFT JOIN {municipality} m ON m.id = a.municipality_id WHERE {picked}"
     )
-    return sql, (member.pk, *picked_params)
+    return sql, [member.pk, *picked_params]

@@ -10,6 +10,8 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from community.rows import among
+
 if TYPE_CHECKING:
     from community.models import Member
 
@@ -108,12 +110,12 @@ def attach_themes(threads: list) -> None:  # type: ignore[type-arg]
     if by_thread:
         q = connection.ops.quote_name
         link, theme = q(ThreadTheme._meta.db_table), q(Theme._meta.db_table)
-        slots = ", ".join(["%s"] * len(by_thread))
+        threads_sql, params = among("l.content_object_id", list(by_thread))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT l.content_object_id, t.name, t.slug FROM {link} l JOIN {theme} t ON t.id = l.tag_id"
-                f" WHERE l.content_object_id IN ({slots}) ORDER BY t.name, t.id",
-                list(by_thread),
+                f" WHERE {threads_sql} ORDER BY t.name, t.id",
+                params,
             )
             for thread_id, name, slug in cursor.fetchall():
                 by_thread[thread_id].append((name, slug))

@@ -25,7 +25,7 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
     member.roles  # the member's groups, kept per cache version
     with CaptureQueriesContext(connection) as queries:
         latest = list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)
-    assert len(queries) == 1
+    assert len(queries) == 2  # the ids in the list's order, then the rows by id
     assert [row.title for row in latest] == [t.title for t in Thread.objects.latest()]
     pinned_first = list_rows(lambda: Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
     assert pinned_first[0].pk == second.pk
@@ -82,3 +82,25 @@ def test_a_named_list_makes_its_statement_once_per_member_version(outsider, coll
     list_rows(latest, member, 0, 10, key=None)
     assert len(made) == 5
     assert regional.pk in [row.pk for row in list_rows(latest, member, 0, 10, key="latest")]
+
+
+def test_the_rows_statement_has_one_text_however_many_rows(member, plein):
+    """On PostgreSQL the ids go in one array parameter, so the statement is prepared once
+    and keeps its plan; elsewhere as many parameters as ids."""
+    for number in range(3):
+        make_thread(member, plein, title=f"Onderwerp {number}")
+    member.roles
+    texts = []
+
+    def keep_text(execute, sql, params, many, context):
+        texts.append(sql)
+        return execute(sql, params, many, context)
+
+    for count in (1, 3):
+        with connection.execute_wrapper(keep_text):
+            assert len(list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, count)) == count
+    ids_one, rows_one, ids_three, rows_three = texts
+    if connection.vendor == "postgresql":
+        assert rows_one == rows_three and "= ANY(%s)" in rows_one
+    else:
+        assert rows_one.count("%s") + 2 == rows_three.count("%s")
