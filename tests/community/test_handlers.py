@@ -102,3 +102,22 @@ def test_what_the_site_loads_at_start_is_kept_out_of_full_garbage_collections():
     import community.asgi  # noqa: F401
 
     assert gc.get_freeze_count() > 10_000
+
+
+def test_what_the_first_requests_made_is_frozen_after_the_warm_up(monkeypatch):
+    """The templates, resolvers and caches the first requests fill live as long as the
+    process: after ``warm_up`` requests they are frozen too, once."""
+    import gc
+    import io
+
+    from community.handlers import PooledThreadsASGIHandler
+
+    handler = PooledThreadsASGIHandler(threads=1)
+    handler.warm_up = 3
+    freezes = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
+    scope = {"type": "http", "method": "GET", "path": "/healthz", "query_string": b"", "headers": [(b"host", b"testserver")]}
+    for served in range(1, 6):
+        handler._respond(scope, io.BytesIO())
+        assert len(freezes) == (1 if served >= 3 else 0)
+    handler.close()
