@@ -152,7 +152,9 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
         Membership.objects.bulk_create(
             [Membership(member=member, group=group) for group in groups], ignore_conflicts=True
         )
-        Member.objects.filter(pk=member.pk).renew_cached_facts()  # bulk_create sends no signals
+        # bulk_create sends no signals: what community/receivers.py would do.
+        Member.objects.filter(pk=member.pk).renew_cached_facts()
+        Group.objects.filter(pk__in=[group.pk for group in groups]).recount_members()
     write_log_entry(
         actor=actor,
         action=ModerationLogEntry.Action.APPROVE_MEMBER if actor else ModerationLogEntry.Action.AUTO_APPROVE_MEMBER,

@@ -32,18 +32,29 @@ class EmailBackend(ModelBackend):
 
 
 @cache
-def _member_columns() -> Columns:
-    from community.models import Member
+def _columns() -> tuple[Columns, Columns]:
+    from community.models import Member, Municipality
 
-    return Columns(Member, "m")
+    return Columns(Member, "m"), Columns(Municipality, "mu")
 
 
 def load_member(pk: Any) -> Any:
-    """The member with this primary key, or None."""
-    columns = _member_columns()
+    """The member with this primary key and their municipality (``member.municipality``
+    needs no query after this), or None."""
+    members, municipalities = _columns()
     try:
-        pk = columns.model._meta.pk.to_python(pk)
+        pk = members.model._meta.pk.to_python(pk)
     except ValidationError:
         return None
-    found = columns.fetch("m.id = %s", [pk])
-    return found[0] if found else None
+    with members.connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {members.sql}, {municipalities.sql} FROM {members.table}"
+            f" LEFT JOIN {municipalities.table} ON mu.id = m.municipality_id WHERE m.id = %s",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    member = members.make(row[: len(members)])
+    member.municipality = None if member.municipality_id is None else municipalities.make(row[len(members) :])
+    return member

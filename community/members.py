@@ -2,7 +2,7 @@
 
 The group page shows the group's moderators and a page of its members (Het Plein has
 every member). Read through QuerySets, the two lists and the count cost about as much CPU
-as the rest of the page; here each is one plain query, whose rows become ``Member``
+as the rest of the page; here each list is one plain query (the count is kept on the group), whose rows become ``Member``
 objects only to render a card that is not cached (``threads/views/pages.py``). The
 ``member_by_name`` index lets the database walk a large group's members in name order
 instead of sorting all of them.
@@ -55,22 +55,18 @@ def _select() -> str:
 
 class GroupMembers:
     """The group's members with ``role``, by name, as a sequence for Django's ``Paginator``:
-    ``count()`` and slices each run one query."""
+    slices run one query each; ``count`` is given (the group keeps its member count)."""
 
-    def __init__(self, group_id: int, role: str) -> None:
+    def __init__(self, group_id: int, role: str, count: int) -> None:
         self.group_id = group_id
         self.role = role
+        self._count = count
 
     def count(self) -> int:
-        q = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {q(Membership._meta.db_table)} WHERE group_id = %s AND role = %s", [self.group_id, self.role]
-            )
-            return cursor.fetchone()[0]
+        return self._count
 
     def __len__(self) -> int:
-        return self.count()
+        return self._count
 
     def __getitem__(self, window: slice) -> list[MemberCard]:
         if not isinstance(window, slice) or window.step is not None:
@@ -90,26 +86,22 @@ def _cards(limit_sql: str, params: list) -> list[MemberCard]:
         return [MemberCard(row) for row in cursor.fetchall()]
 
 
-@cache
-def _columns() -> tuple[Columns, Columns]:
-    return Columns(Group, "g"), Columns(Municipality, "mu")
-
-
 def groups_of(member: Member) -> list[Group]:
-    """The member's groups (from their roles, kept in memory), by kind and name."""
-    ids = sorted(member.roles.group_ids)
-    if not ids:
-        return []
-    groups, _municipalities = _columns()
-    return groups.fetch(f"g.id IN ({', '.join(['%s'] * len(ids))})", ids, order_by="g.kind, g.name")  # type: ignore[return-value]
+    """The member's groups by kind and name (kept with their roles: no query)."""
+    return list(member.roles.groups)
+
+
+@cache
+def _municipality_columns() -> Columns:
+    return Columns(Municipality, "mu")
 
 
 def municipality_of(member: Member) -> Municipality | None:
-    """The member's municipality, set on the member (so ``member.municipality`` needs no query)."""
+    """The member's municipality, set on the member (so ``member.municipality`` needs no query);
+    the member of a request has it already (``community.auth.load_member``)."""
     if member.municipality_id is None:
         return None
     if not Member.municipality.is_cached(member):
-        _groups, municipalities = _columns()
-        found = municipalities.fetch("mu.id = %s", [member.municipality_id])
+        found = _municipality_columns().fetch("mu.id = %s", [member.municipality_id])
         member.municipality = found[0] if found else None
     return member.municipality

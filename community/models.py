@@ -291,6 +291,9 @@ class Group(models.Model):
         help_text=_("Only members of a group may post in it. Regional groups are readable by their members only."),
     )
     created = models.DateTimeField(_("created"), default=timezone.now)
+    #: Its memberships, kept by ``community/receivers.py`` (the group page and the list of
+    #: groups show it; counting Het Plein's every member on each view cost more than the rest).
+    member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
 
     objects = GroupQuerySet.as_manager()
 

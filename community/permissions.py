@@ -32,6 +32,9 @@ class Roles:
     ambassador_region_ids: frozenset[int] = field(default_factory=frozenset)
     #: The member's groups and the groups open to every member: whose threads they may read.
     readable_group_ids: frozenset[int] = field(default_factory=frozenset)
+    #: The member's groups by kind and name (``Group`` objects with id, slug, name and kind),
+    #: to link to them.
+    groups: tuple[Group, ...] = ()
 
     @property
     def is_ambassador(self) -> bool:
@@ -64,23 +67,26 @@ def _roles_from_database(member_id: int) -> Roles:
     from community.models import Group, Membership
 
     q = connection.ops.quote_name
-    rows = Group.objects.raw(
-        f"SELECT g.id, g.kind, g.region_id, g.read_access, m.role AS member_role"
-        f" FROM {q(Group._meta.db_table)} g LEFT JOIN {q(Membership._meta.db_table)} m ON m.group_id = g.id AND m.member_id = %s"
-        f" WHERE m.id IS NOT NULL OR g.read_access = %s",
-        [member_id, Group.ReadAccess.EVERYONE],
-    )
-    group_ids, moderated, regions, readable = set(), set(), set(), set()
-    for group in rows:
-        readable.add(group.pk)
-        if group.member_role is None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT g.id, g.slug, g.name, g.kind, g.region_id, m.role"
+            f" FROM {q(Group._meta.db_table)} g LEFT JOIN {q(Membership._meta.db_table)} m ON m.group_id = g.id AND m.member_id = %s"
+            " WHERE m.id IS NOT NULL OR g.read_access = %s ORDER BY g.kind, g.name, g.id",
+            [member_id, Group.ReadAccess.EVERYONE],
+        )
+        rows = cursor.fetchall()
+    group_ids, moderated, regions, readable, groups = set(), set(), set(), set(), []
+    for pk, slug, name, kind, region_id, role in rows:
+        readable.add(pk)
+        if role is None:
             continue
-        group_ids.add(group.pk)
-        if group.member_role == Membership.Role.MODERATOR:
-            moderated.add(group.pk)
-            if group.kind == Group.Kind.REGION:
-                regions.add(group.region_id)
-    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions), frozenset(readable))
+        group_ids.add(pk)
+        groups.append(Group(id=pk, slug=slug, name=name, kind=kind, region_id=region_id))
+        if role == Membership.Role.MODERATOR:
+            moderated.add(pk)
+            if kind == Group.Kind.REGION:
+                regions.add(region_id)
+    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions), frozenset(readable), tuple(groups))
 
 
 def is_participant(member: Member | None) -> bool:

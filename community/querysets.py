@@ -1,11 +1,13 @@
-"""Reads: chainable querysets for members, municipalities and groups."""
+"""Reads (and the few bulk updates of kept values): chainable querysets for members,
+municipalities and groups."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
     from community.models import Member
@@ -63,8 +65,12 @@ class MunicipalityQuerySet(models.QuerySet):
 
 
 class GroupQuerySet(models.QuerySet):
-    def with_member_counts(self) -> Self:
-        return self.annotate(member_count=Count("memberships", distinct=True))
+    def recount_members(self) -> int:
+        """Set ``member_count`` from the memberships (after changes that send no signals)."""
+        from community.models import Membership
+
+        counted = Membership.objects.filter(group=OuterRef("pk")).order_by().values("group").annotate(n=Count("pk")).values("n")
+        return self.update(member_count=Coalesce(Subquery(counted), 0))
 
     def automatic_for(self, municipality) -> Self:  # type: ignore[no-untyped-def]
         """The groups a member from this municipality joins on approval: Het Plein,

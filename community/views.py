@@ -304,7 +304,7 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = Group.objects.with_member_counts().select_related("region", "typology").order_by("kind", "name")
+    groups = Group.objects.select_related("region", "typology").order_by("kind", "name")
     by_kind: dict[str, list[Group]] = {}
     for group in groups:
         by_kind.setdefault(group.kind, []).append(group)

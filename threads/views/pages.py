@@ -63,7 +63,8 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
     can_read = permissions.can_read_group(member, group)
     moderators = group_moderators(group.pk)
-    members_page = Paginator(GroupMembers(group.pk, Membership.Role.MEMBER), MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
+    members = GroupMembers(group.pk, Membership.Role.MEMBER, count=max(0, group.member_count - len(moderators)))
+    members_page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
     shown = [*moderators, *members_page]
     for card, html in zip(shown, member_cards(request, shown), strict=True):
         card.card_html = html

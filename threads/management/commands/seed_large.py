@@ -411,6 +411,7 @@ class Command(BaseCommand):
                 self.group_members[group_id].append(member.pk)
                 memberships.append(Membership(member_id=member.pk, group_id=group_id, created=member.approved_at))
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
+        Group.objects.recount_members()  # as community/receivers.py keeps it; bulk_create sends no signals
         self.counts["members"] = len(members)
         self.counts["memberships"] = len(memberships)
         self.timings["members"] = time.monotonic() - lap
