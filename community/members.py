@@ -1,4 +1,4 @@
-"""A group's members by name, and a member's groups, read with plain SQL.
+"""A group (by its slug), its members by name, and a member's groups, read with plain SQL.
 
 The group page shows the group's moderators and a page of its members (Het Plein has
 every member). Read through QuerySets, the two lists and the count cost about as much CPU
@@ -84,6 +84,17 @@ def _cards(limit_sql: str, params: list) -> list[MemberCard]:
     with connection.cursor() as cursor:
         cursor.execute(_select() + limit_sql, params)
         return [MemberCard(row) for row in cursor.fetchall()]
+
+
+@cache
+def _group_columns() -> Columns:
+    return Columns(Group, "g")
+
+
+def group_by_slug(slug: str) -> Group | None:
+    """The group with this slug, or None: one plain query (the group page)."""
+    found = _group_columns().fetch("g.slug = %s", [slug])
+    return found[0] if found else None  # type: ignore[return-value]
 
 
 def groups_of(member: Member) -> list[Group]:

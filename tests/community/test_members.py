@@ -119,3 +119,18 @@ def test_the_group_page_counts_its_members_from_the_kept_count(client, login, me
     approved_member(municipality, name="Anna Bakker", handle="anna")
     heading = client.get("/groups/zuid-holland/").content.decode().split('id="members-heading">')[1].split("</h2>")[0]
     assert heading.startswith(f"{members + 1} ")
+
+
+def test_a_group_by_its_slug_in_one_plain_query(dutch_data, client, login, member, django_assert_num_queries):
+    from community.members import group_by_slug
+
+    with django_assert_num_queries(1):
+        found = group_by_slug("zuid-holland")
+    expected = Group.objects.get(slug="zuid-holland")
+    assert found == expected
+    assert (found.name, found.kind, found.region_id, found.read_access, found.member_count) == (
+        expected.name, expected.kind, expected.region_id, expected.read_access, expected.member_count
+    )
+    assert group_by_slug("bestaat-niet") is None
+    login(member)
+    assert client.get("/groups/bestaat-niet/").status_code == 404

@@ -10,12 +10,13 @@ from functools import partial
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from community import permissions as community_permissions
 from community.fragments import render_fragments
-from community.members import GroupMembers, group_moderators, groups_of, municipality_of
+from community.members import GroupMembers, group_by_slug, group_moderators, groups_of, municipality_of
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
 from threads import permissions
@@ -60,7 +61,9 @@ def home(request):  # type: ignore[no-untyped-def]
 @require_safe
 def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     member = request.user
-    group = get_object_or_404(Group.objects.select_related("region", "typology"), slug=slug)
+    group = group_by_slug(slug)
+    if group is None:
+        raise Http404
     can_read = permissions.can_read_group(member, group)
     moderators = group_moderators(group.pk)
     members = GroupMembers(group.pk, Membership.Role.MEMBER, count=max(0, group.member_count - len(moderators)))
