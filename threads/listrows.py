@@ -3,8 +3,8 @@
 Which threads a list shows, and in what order, stays with the QuerySets
 (``threads/querysets.py``: visibility, unread, per group, top ...); they are compiled into
 a query of thread ids. What a row shows of those threads (the thread's columns, its group,
-its author and their municipality, the member's read position) is read by one
-hand-written query by those ids: a page of 30 rows as model objects costs about three
+its author and their municipality, the member's read position, its themes) is read by
+one hand-written query by those ids: a page of 30 rows as model objects costs about three
 times as much CPU as the whole list query takes with plain rows. Model objects are made
 only when a row's fragment has to be rendered (``ListRow.as_thread``).
 """
@@ -22,6 +22,7 @@ from community.models import Group, Member, Municipality
 from community.recent import recent
 from community.rows import among, from_database
 from threads.models import ReadState, Thread
+from threads.querysets import theme_list, themes_column
 
 
 class ListRow:
@@ -30,9 +31,9 @@ class ListRow:
     __slots__ = (
         "pk", "title", "slug", "kind", "pinned", "locked", "hidden", "accepted_post_id", "reply_count",
         "last_post_number", "last_activity_at", "group_id", "group_name", "group_slug", "author_id", "author_name",
-        "author_deleted_at", "municipality_id", "municipality_name", "last_read_number",
-        # Set by the list: themes; what is new to the member.
-        "theme_list", "is_new", "unread_count",
+        "author_deleted_at", "municipality_id", "municipality_name", "last_read_number", "theme_list",
+        # What is new to the member.
+        "is_new", "unread_count",
     )  # fmt: skip
 
     def __init__(self, row: tuple) -> None:
@@ -40,13 +41,13 @@ class ListRow:
             self.pk, self.title, self.slug, self.kind, pinned, locked, hidden, self.accepted_post_id,
             self.reply_count, self.last_post_number, last_activity_at, self.group_id, self.group_name,
             self.group_slug, self.author_id, self.author_name, author_deleted_at, self.municipality_id,
-            self.municipality_name, self.last_read_number,
+            self.municipality_name, self.last_read_number, themes,
         ) = row  # fmt: skip
         field = Thread._meta.get_field
         self.pinned, self.locked = from_database(field("pinned"), pinned), from_database(field("locked"), locked)
         self.hidden, self.last_activity_at = from_database(field("hidden"), hidden), from_database(field("last_activity_at"), last_activity_at)
         self.author_deleted_at = from_database(Member._meta.get_field("deleted_at"), author_deleted_at)
-        self.theme_list: list[tuple[str, str]] = []
+        self.theme_list = theme_list(themes)
         # New: never opened; else the posts since the member's read position.
         self.is_new = self.last_read_number is None
         self.unread_count = 0 if self.is_new else max(0, self.last_post_number - self.last_read_number)
@@ -140,7 +141,7 @@ def _rows_statement(ids: list[int], member: Member) -> tuple[str, list]:
         "SELECT t.id, t.title, t.slug, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,"
         " t.last_post_number, t.last_activity_at, t.group_id, g.name, g.slug, t.author_id, a.name, a.deleted_at,"
         " a.municipality_id, m.name,"
-        f" (SELECT r.last_read_number FROM {read} r WHERE r.thread_id = t.id AND r.member_id = %s)"
+        f" (SELECT r.last_read_number FROM {read} r WHERE r.thread_id = t.id AND r.member_id = %s), {themes_column('t.id')}"
         f" FROM {thread} t JOIN {group} g ON g.id = t.group_id LEFT JOIN {member_table} a ON a.id = t.author_id"
         f" LEFT JOIN {municipality} m ON m.id = a.municipality_id WHERE {picked}"
     )

@@ -20,6 +20,7 @@ from community.members import member_from_values
 from community.models import Group, Member, Municipality
 from community.rows import Columns, from_database
 from threads.models import Mark, Post, PostState, ReadState, Thread
+from threads.querysets import theme_list, themes_column
 
 
 def _sql(also_one: bool) -> str:
@@ -113,14 +114,15 @@ def _thread_columns() -> tuple[Columns, Columns]:
 
 
 def page_thread(member: Member, pk: int) -> Thread | None:
-    """The thread with its group and ``last_read_number`` (the member's read position,
-    None if never opened), in one query; None if there is no such thread."""
+    """The thread with its group, ``last_read_number`` (the member's read position, None
+    if never opened) and ``theme_list``, in one query; None if there is no such thread."""
     thread_columns, group_columns = _thread_columns()
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {thread_columns.sql}, {group_columns.sql},"
-            f" (SELECT r.last_read_number FROM {q(ReadState._meta.db_table)} r WHERE r.thread_id = t.id AND r.member_id = %s)"
+            f" (SELECT r.last_read_number FROM {q(ReadState._meta.db_table)} r WHERE r.thread_id = t.id AND r.member_id = %s),"
+            f" {themes_column('t.id')}"
             f" FROM {thread_columns.table} JOIN {group_columns.table} ON g.id = t.group_id WHERE t.id = %s",
             [member.pk, pk],
         )
@@ -129,6 +131,6 @@ def page_thread(member: Member, pk: int) -> Thread | None:
         return None
     split = len(thread_columns)
     thread = thread_columns.make(row[:split])
-    thread.group = group_columns.make(row[split:-1])
-    thread.last_read_number = row[-1]
+    thread.group = group_columns.make(row[split:-2])
+    thread.last_read_number, thread.theme_list = row[-2], theme_list(row[-1])
     return thread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
@@ -10,7 +11,6 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from community.rows import among
 
 if TYPE_CHECKING:
     from community.models import Member
@@ -99,28 +99,31 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(author__municipality_id__in=similar)
 
 
-def attach_themes(threads: list) -> None:  # type: ignore[type-arg]
-    """Set ``theme_list``, ``[(name, slug), ...]`` by name, on each thread: one query
-    however many threads. Plain SQL: taggit's prefetch builds a manager per thread, and
-    even ``values_list`` spends ten times longer making the query than the database
-    spends answering it, on every page that shows threads."""
+def themes_column(thread_id: str) -> str:
+    """SQL for a column of the themes of the thread whose id is ``thread_id`` (an SQL
+    expression of the enclosing query), for the hand-written reads of lists and the thread
+    page; ``theme_list()`` reads its value. Plain SQL in the same statement: taggit's
+    prefetch builds a manager per thread, and even a second plain query cost a round trip
+    on every page that shows threads."""
     from threads.models import Theme, ThreadTheme
 
-    by_thread: dict[int, list[tuple[str, str]]] = {thread.pk: [] for thread in threads}
-    if by_thread:
-        q = connection.ops.quote_name
-        link, theme = q(ThreadTheme._meta.db_table), q(Theme._meta.db_table)
-        threads_sql, params = among("l.content_object_id", list(by_thread))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT l.content_object_id, t.name, t.slug FROM {link} l JOIN {theme} t ON t.id = l.tag_id"
-                f" WHERE {threads_sql} ORDER BY t.name, t.id",
-                params,
-            )
-            for thread_id, name, slug in cursor.fetchall():
-                by_thread[thread_id].append((name, slug))
-    for thread in threads:
-        thread.theme_list = by_thread[thread.pk]
+    q = connection.ops.quote_name
+    link, theme = q(ThreadTheme._meta.db_table), q(Theme._meta.db_table)
+    joined = f"FROM {link} tl JOIN {theme} tt ON tt.id = tl.tag_id WHERE tl.content_object_id = {thread_id}"
+    if connection.vendor == "postgresql":
+        return f"(SELECT json_agg(json_build_array(tt.name, tt.slug, tt.id) ORDER BY tt.name, tt.id) {joined})"
+    return f"(SELECT json_group_array(json_array(tt.name, tt.slug, tt.id)) {joined})"
+
+
+def theme_list(value: str | list | None) -> list[tuple[str, str]]:
+    """``[(name, slug), ...]`` by name from a ``themes_column()`` value (PostgreSQL gives
+    the JSON parsed, SQLite as text and in no particular order: sorted here, by name as
+    SQLite compares text, then id)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = sorted(json.loads(value), key=lambda theme: (theme[0], theme[2]))
+    return [(name, slug) for name, slug, _id in value]
 
 
 class PostQuerySet(models.QuerySet):

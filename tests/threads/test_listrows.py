@@ -104,3 +104,23 @@ def test_the_rows_statement_has_one_text_however_many_rows(member, plein):
         assert rows_one == rows_three and "= ANY(%s)" in rows_one
     else:
         assert rows_one.count("%s") + 2 == rows_three.count("%s")
+
+
+def test_rows_bring_their_themes_by_name(member, plein, themes):
+    """The themes come in the rows' own statement, by name, on SQLite and PostgreSQL."""
+    thread = actions.create_thread(
+        author=member, group=plein, title="Met thema's", kind="experience", body="Tekst.",
+        themes=[themes[3], themes[0], themes[2]],
+    )  # fmt: skip
+    bare = make_thread(member, plein, title="Zonder thema's")
+    thread.theme_links.all()  # noqa: B018
+    from threads.models import ThreadTheme
+
+    ThreadTheme.objects.filter(content_object=bare).delete()
+    member.roles
+    with CaptureQueriesContext(connection) as queries:
+        rows = {row.pk: row for row in list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)}
+    assert len(queries) == 2
+    expected = sorted((theme.name, theme.slug) for theme in (themes[3], themes[0], themes[2]))
+    assert rows[thread.pk].theme_list == expected
+    assert rows[bare.pk].theme_list == []

@@ -14,7 +14,6 @@ from django.utils.safestring import SafeString, mark_safe
 from community.fragments import render_fragments
 from threads.listrows import ListRow, list_rows
 from threads.models import Thread
-from threads.querysets import attach_themes
 
 THREADS_PER_PAGE = 30
 
@@ -67,7 +66,6 @@ def thread_page(
     )  # fmt: skip
     has_next = len(rows) > per_page
     rows = rows[:per_page]
-    attach_themes(rows)
     entries = [(_row_shown(thread, hide_group), partial(_row_context, thread, hide_group)) for thread in rows]
     rows_html = mark_safe("\n".join(render_fragments(request, "threads/_thread_row.html", entries)))  # noqa: S308 - rendered fragments
     return ThreadPage(threads=rows, number=number, has_next=has_next, rows_html=rows_html)

@@ -18,7 +18,6 @@ from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
 from threads.pageposts import page_posts
-from threads.querysets import attach_themes
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -75,7 +74,6 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     [posts_html] = render_fragments(
         request, "threads/_thread_posts.html", [(shown, partial(_posts_context, request, thread, page, posts, accepted, can))]
     )
-    attach_themes([thread])
     response = render(
         request,
         "threads/thread_detail.html",
