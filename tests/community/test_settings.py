@@ -108,4 +108,4 @@ def test_a_query_run_again_and_again_is_prepared_once_on_the_server(member):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
-    assert any('FROM "community_member" m WHERE m.id = $1' in statement for statement in statements), statements
+    assert any('FROM "community_member" m LEFT JOIN' in statement and "WHERE m.id = $1" in statement for statement in statements), statements
