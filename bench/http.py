@@ -659,7 +659,11 @@ def main() -> None:
         "--conn-max-age", type=int, default=60,
         help=f"CONN_MAX_AGE of the site (default 60; a run stops when more than {PG_CONNECTION_LIMIT} connections are open)",
     )  # fmt: skip
-    parser.add_argument("--http-threads", type=int, help="HTTP_THREADS of the site (default: the site's default)")
+    parser.add_argument(
+        "--http-threads", type=int,
+        help="HTTP_THREADS of the site (default: 1 with --topology nginx, a process per core as the README deploys it;"
+        " the site's default with one process)",
+    )  # fmt: skip
     parser.add_argument(
         "--no-prepared-statements", action="store_true", help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 (plan every query again)"
     )
@@ -687,6 +691,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
     if args.db_pool and args.database != "postgres":
         parser.error("--db-pool is for PostgreSQL")
+    if args.http_threads is None and args.topology == "nginx":
+        args.http_threads = 1  # as deployed: a process per core, one request thread each (README, "Deploying")
     env = bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads)
     if args.no_prepared_statements:
         env["DATABASE_PREPARED_STATEMENTS"] = "0"
