@@ -2,10 +2,10 @@
 
 The group page shows the group's moderators and a page of its members (Het Plein has
 every member). Read through QuerySets, the two lists and the count cost about as much CPU
-as the rest of the page; here each list is one plain query (the count is kept on the group), whose rows become ``Member``
-objects only to render a card that is not cached (``threads/views/pages.py``). The
-``member_by_name`` index lets the database walk a large group's members in name order
-instead of sorting all of them.
+as the rest of the page; here each list is one plain query (the count is kept on the
+group), whose rows become ``Member`` objects only to render a card that is not cached
+(``threads/views/pages.py``). The ``member_by_name`` index lets the database walk a large
+group's members in name order instead of sorting all of them.
 """
 
 from __future__ import annotations
@@ -100,19 +100,3 @@ def group_by_slug(slug: str) -> Group | None:
 def groups_of(member: Member) -> list[Group]:
     """The member's groups by kind and name (kept with their roles: no query)."""
     return list(member.roles.groups)
-
-
-@cache
-def _municipality_columns() -> Columns:
-    return Columns(Municipality, "mu")
-
-
-def municipality_of(member: Member) -> Municipality | None:
-    """The member's municipality, set on the member (so ``member.municipality`` needs no query);
-    the member of a request has it already (``community.auth.load_member``)."""
-    if member.municipality_id is None:
-        return None
-    if not Member.municipality.is_cached(member):
-        found = _municipality_columns().fetch("mu.id = %s", [member.municipality_id])
-        member.municipality = found[0] if found else None
-    return member.municipality

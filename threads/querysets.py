@@ -11,7 +11,6 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-
 if TYPE_CHECKING:
     from community.models import Member
 

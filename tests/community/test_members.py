@@ -41,7 +41,7 @@ def test_a_members_groups_by_kind_and_name_and_their_municipality_without_a_quer
     """The groups come with the member's roles (kept per cache version), the municipality
     with the member (one join in the query that loads the member of every request)."""
     from community.auth import load_member
-    from community.members import groups_of, municipality_of
+    from community.members import groups_of
 
     expected = list(Group.objects.filter(memberships__member=member).order_by("kind", "name"))
     with django_assert_num_queries(1):
@@ -50,8 +50,8 @@ def test_a_members_groups_by_kind_and_name_and_their_municipality_without_a_quer
     with django_assert_num_queries(0):
         assert groups_of(loaded) == expected
         assert [g.name for g in groups_of(loaded)] == [g.name for g in expected]
-        assert municipality_of(loaded).name == member.municipality.name
-        assert municipality_of(loaded).code == member.municipality.code
+        assert loaded.municipality.name == member.municipality.name
+        assert loaded.municipality.code == member.municipality.code
     assert [g.get_absolute_url() for g in groups_of(loaded)] == [g.get_absolute_url() for g in expected]
     Member.objects.filter(pk=member.pk).update(municipality=None)
     assert load_member(member.pk).municipality is None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from community import permissions as community_permissions
 from community.fragments import render_fragments
-from community.members import GroupMembers, group_by_slug, group_moderators, groups_of, municipality_of
+from community.members import GroupMembers, group_by_slug, group_moderators, groups_of
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
 from threads import permissions
@@ -41,7 +41,6 @@ def home(request):  # type: ignore[no-untyped-def]
     if not member.is_participant:
         return redirect("account_status")
     groups = groups_of(member)
-    municipality_of(member)  # the sidebar links to it
     pending = (
         Member.objects.pending_review().in_scope_of(member).count()
         if community_permissions.can_review_signups(member)
