@@ -163,3 +163,30 @@ def test_refuses_impossible_sizes(dutch_data):
     with pytest.raises(CommandError):
         call_command("seed_large", "--threads", "100", "--posts", "50", "--big-thread-posts", "10", stdout=io.StringIO())
     assert not Thread.objects.exists()
+
+
+def test_analyzes_inside_a_transaction(seeded):
+    """Tests run inside a transaction, where VACUUM cannot: the statistics still come."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        assert "analyze" in seeded and "vacuum and analyze" not in seeded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vacuums_after_the_bulk_load_on_postgresql():
+    """Outside a transaction (as from the command line) the tables are vacuumed too: without a
+    visibility map no index-only scan can skip the table, and the unread list's
+    ``thread_unread_check`` is planned dearer than a sequential scan of all threads."""
+    from django.db import connection
+
+    from tests.needs import need_postgres
+
+    need_postgres()
+    call_command("import_municipalities", verbosity=0, stdout=io.StringIO())
+    output = seed()
+    assert "vacuum and analyze" in output
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [Thread._meta.db_table])
+        (all_visible_pages,) = cursor.fetchone()
+    assert all_visible_pages > 0
