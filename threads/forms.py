@@ -19,7 +19,15 @@ class BodyField(forms.CharField):
             max_length=MAX_BODY_LENGTH,
             strip=False,
             help_text=BODY_HELP,
-            widget=forms.Textarea(attrs={"rows": 10, "data-mention-autocomplete": "true", "data-mention-label": _("Members to mention")}),
+            widget=forms.Textarea(
+                attrs={
+                    "rows": 10,
+                    "data-mention-autocomplete": "true",
+                    "data-mention-label": _("Members to mention"),
+                    # {count} is filled in by static/js/compose.js.
+                    "data-mention-found": _("Members found: {count}. Arrow keys choose, Enter inserts."),
+                }
+            ),
             **kwargs,
         )
 

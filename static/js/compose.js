@@ -95,7 +95,8 @@ function enhanceMentions(textarea) {
       }),
     );
     list.hidden = found.length === 0;
-    status.textContent = found.length ? `${found.length} ↓` : "";
+    const announcement = textarea.dataset.mentionFound || "{count}";
+    status.textContent = found.length ? announcement.replace("{count}", String(found.length)) : "";
     highlight(found.length ? 0 : -1);
   };
 

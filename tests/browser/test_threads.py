@@ -65,6 +65,34 @@ def test_a_member_starts_a_thread_and_another_replies_quotes_and_marks_it_useful
     assert Mark.objects.filter(post=opening, member=colleague).exists()
 
 
+
+def test_mention_completion_lists_members_and_inserts_the_handle(asgi_live_server, new_context, log_in, member, colleague):
+    """Typing "@" and letters in the reply box lists the matching members under it, announced
+    to screen readers in the page's language; Enter inserts the handle. The empty list is not
+    shown (a component rule once gave it a display that beat its hidden attribute: a bar under
+    every text area)."""
+    from playwright.sync_api import expect
+
+    thread, _reply = a_question(member, colleague)
+    page = new_context().new_page()
+    log_in(page, member)
+    page.goto(f"/t/{thread.pk}/?page=1")
+    textarea = page.locator(".reply textarea")
+    listbox = page.locator(".reply [role=listbox]")
+    expect(listbox).to_be_hidden()
+    textarea.click()
+    textarea.type("Dank je @thij")
+    expect(listbox).to_be_visible()
+    expect(listbox.locator("[role=option]")).to_have_count(1)
+    expect(textarea).to_have_attribute("aria-activedescendant", f"{textarea.get_attribute('id')}-mentions-0")
+    announcement = textarea.get_attribute("data-mention-found")
+    assert "{count}" in announcement and announcement != "Members found: {count}. Arrow keys choose, Enter inserts."
+    expect(page.locator(".reply [aria-live=polite]")).to_have_text(announcement.replace("{count}", "1"))
+    textarea.press("Enter")
+    expect(textarea).to_have_value("Dank je @thijs ")
+    expect(listbox).to_be_hidden()
+
+
 def test_editing_keeps_a_visible_revision_and_the_asker_accepts_an_answer(asgi_live_server, new_context, log_in, member, colleague):
     from playwright.sync_api import expect
 
