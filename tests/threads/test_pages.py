@@ -179,6 +179,23 @@ def test_a_bad_new_thread_keeps_what_was_typed(client, login, member, themes):
     assert not Thread.objects.exists()
 
 
+
+def test_the_kind_and_themes_are_groups_with_a_legend_tied_to_their_help_and_errors(client, login, member, themes):
+    """Radio buttons and check boxes come in a fieldset whose legend names the group (a
+    label's ``for`` cannot point at a group); the help and the errors are its description."""
+    import re
+
+    login(member)
+    page = client.get(reverse("new_thread", args=["het-plein"])).content.decode()
+    fieldsets = re.findall(r"<fieldset[^>]*>\s*<legend>", page)
+    assert len(fieldsets) == 2
+    assert 'aria-describedby="id_themes_helptext"' in page and 'id="id_themes_helptext"' in page
+    assert '<label for="">' not in page
+    refused = client.post(reverse("new_thread", args=["het-plein"]), {"title": "Kort", "kind": "question", "body": "Tekst", "themes": []})
+    html = refused.content.decode()
+    assert 'aria-describedby="id_themes_helptext id_themes_error"' in html and 'id="id_themes_error"' in html
+
+
 def test_a_member_cannot_start_a_thread_in_a_group_they_are_not_in(client, login, outsider, themes):
     login(outsider)
     assert client.get(reverse("new_thread", args=["expatgemeenten"])).status_code == 403
