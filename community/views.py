@@ -308,7 +308,13 @@ def group_list(request: HttpRequest) -> HttpResponse:
     by_kind: dict[str, list[Group]] = {}
     for group in groups:
         by_kind.setdefault(group.kind, []).append(group)
-    sections = [(label, by_kind.get(kind, [])) for kind, label in Group.Kind.choices if by_kind.get(kind)]
+    headings = {
+        Group.Kind.PLAZA: _("The plaza"),
+        Group.Kind.REGION: _("Regional groups"),
+        Group.Kind.TYPOLOGY: _("Typology groups"),
+        Group.Kind.THEME: _("Theme groups"),
+    }
+    sections = [(headings[kind], by_kind[kind]) for kind in Group.Kind.values if by_kind.get(kind)]
     return render(request, "community/group_list.html", {"sections": sections, "my_group_ids": request.user.roles.group_ids})
 
 

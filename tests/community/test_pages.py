@@ -103,6 +103,16 @@ def test_the_profile_shows_position_municipality_bio_and_groups(client, login, m
     assert "Het Plein" in body
 
 
+
+def test_the_group_directory_has_a_section_per_kind_of_group(client, login, member):
+    login(member)
+    response = client.get(reverse("groups"))
+    headings = [heading for heading, _groups in response.context["sections"]]
+    assert headings == ["Plein", "Regionale groepen", "Typologiegroepen"]
+    slugs = {group.slug for _heading, groups in response.context["sections"] for group in groups}
+    assert slugs == set(Group.objects.values_list("slug", flat=True))
+
+
 def test_the_group_page_shows_description_moderators_and_members(client, login, member, ambassador):
     login(member)
     response = client.get(reverse("group", args=["zuid-holland"]))
