@@ -13,7 +13,7 @@ from community.models import Group, Municipality
 from tests.conftest import approved_member, steady_queries
 from tests.threads.conftest import make_thread
 from threads import actions
-from threads.models import Mark, Post, ReadState, Thread
+from threads.models import Mark, Post, ReadState, Theme, Thread
 
 pytestmark = pytest.mark.django_db
 
@@ -329,6 +329,25 @@ def test_list_queries_stay_constant_with_ten_times_more_threads_themes_and_membe
     many = len(capture(client, url)[1])
     assert few == many, f"{url}: {few} queries with few threads, {many} with ten times more"
     assert many <= 12, f"{url}: {many} queries"
+
+
+
+def test_the_theme_index_counts_the_threads_the_member_may_read(client, login, member, colleague, outsider, plein, themes, django_assert_num_queries):
+    """Threads in a group the member cannot read (Limburg's, for Fatima from Zuid-Holland)
+    are not counted. Three queries (the member, the counts, the themes) however many threads."""
+    limburg = Group.objects.get(slug="limburg")
+    for number in range(3):
+        make_thread(colleague, plein, title=f"Onderwerp {number} op het plein")
+    make_thread(outsider, limburg, title="Alleen voor Limburg")
+    login(member)
+    client.get(reverse("themes"))
+    with django_assert_num_queries(3):
+        response = client.get(reverse("themes"))
+    counts = {theme.slug: theme.thread_count for theme in response.context["themes"]}
+    first_two = [theme.slug for theme in Theme.objects.all()[:2]]
+    assert {slug: counts[slug] for slug in first_two} == {slug: 3 for slug in first_two}
+    assert sum(counts.values()) == 6
+    assert "3 onderwerpen" in response.content.decode()
 
 
 def test_the_lists_show_what_they_promise(client, login, member, colleague, outsider, plein, themes):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from community.models import Region
 from threads.forms import TopPeriodForm
-from threads.models import Theme, Thread
+from threads.models import Theme, Thread, ThreadTheme
 from threads.views.listing import thread_page
 
 
@@ -84,7 +84,17 @@ def top(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def theme_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "threads/theme_list.html", {"themes": Theme.objects.order_by("name")})
+    """The themes, each with the number of threads in it that the member may read."""
+    counts = dict(
+        ThreadTheme.objects.filter(content_object__in=Thread.objects.visible_to(request.user))
+        .values("tag_id")
+        .annotate(threads=Count("pk"))
+        .values_list("tag_id", "threads")
+    )
+    themes = list(Theme.objects.order_by("name"))
+    for theme in themes:
+        theme.thread_count = counts.get(theme.pk, 0)
+    return render(request, "threads/theme_list.html", {"themes": themes})
 
 
 @require_safe
