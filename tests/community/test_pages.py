@@ -104,6 +104,26 @@ def test_the_profile_shows_position_municipality_bio_and_groups(client, login, m
 
 
 
+
+def test_the_profile_tells_recent_posts_in_one_thread_apart(client, login, member, ambassador):
+    """Two replies in the same thread: each with its number and the start of its text, not
+    the thread's title twice; quotes are not part of the excerpt."""
+    from threads import actions as thread_actions
+
+    thread = thread_actions.create_thread(
+        author=member, group=Group.objects.get(slug="het-plein"), title="Taalcafés", kind="question",
+        body="Wie organiseert er een taalcafé?", themes=thread_actions.ensure_themes(["taal"]),
+    )  # fmt: skip
+    opening = thread.posts.get(number=1)
+    thread_actions.reply_to_thread(author=ambassador, thread=thread, body=f"[quote=post:{opening.pk}]\nWie organiseert er een taalcafé?\n[/quote]\n\nWij, in de bibliotheek & het buurthuis.")
+    thread_actions.reply_to_thread(author=ambassador, thread=thread, body="Elke dinsdag om tien uur.")
+    login(member)
+    body = client.get(reverse("member", args=[ambassador.handle])).content.decode()
+    assert "#2 · " in body and "#3 · " in body
+    assert "Wij, in de bibliotheek &amp; het buurthuis." in body and "Elke dinsdag om tien uur." in body
+    assert body.count("Wie organiseert er een taalcafé?") == 0
+
+
 def test_the_group_directory_has_a_section_per_kind_of_group(client, login, member):
     login(member)
     response = client.get(reverse("groups"))
