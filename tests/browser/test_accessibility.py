@@ -24,6 +24,9 @@ MEMBER_PAGES = {
     "municipality": "/municipalities/GM0518/",
     "member directory": "/members/",
     "profile": "/members/{member.handle}/",
+    "group directory": "/groups/",
+    "themes": "/themes/",
+    "settings": "/settings/",
 }
 
 
