@@ -305,3 +305,31 @@ def test_every_interface_string_is_in_the_dutch_catalogue(dutch):
         f"{len(missing)} interface strings are not in locale/nl/LC_MESSAGES/django.po; run make messages and "
         "translate them:\n" + "\n".join(missing)
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "expected_datetime", "expected_date"),
+    [("nl", "29 nov 2026, 06:04", "29 november 2026"), ("en", "29 Nov 2026, 06:04", "29 November 2026")],
+)
+def test_dates_are_written_as_the_language_writes_them(language, expected_datetime, expected_date):
+    """The templates use DATETIME_FORMAT and DATE_FORMAT, from ``community/formats``:
+    Django's own "M" capitalises Dutch months, and its English puts the month first."""
+    from datetime import datetime
+
+    from django.template import Context, Template
+
+    when = datetime(2026, 11, 29, 6, 4)
+    template = Template('{{ when|date:"DATETIME_FORMAT" }}|{{ when|date:"DATE_FORMAT" }}')
+    with translation.override(language):
+        assert template.render(Context({"when": when})) == f"{expected_datetime}|{expected_date}"
+
+
+def test_no_template_spells_out_a_month_format_of_its_own():
+    """Dates with a time or a short month go through the formats above, so each language
+    gets its own way of writing them."""
+    offenders = [
+        str(path.relative_to(BASE_DIR))
+        for path in TEMPLATE_DIR.rglob("*.html")
+        if re.search(r'\|date:"[^"]*\bM\b', path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
