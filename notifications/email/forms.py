@@ -13,7 +13,7 @@ from notifications.email.preferences import Delivery, EmailSettings, Frequency, 
 
 class EmailPreferencesForm(forms.Form):
     digest = forms.ChoiceField(
-        label=_("Digest"),
+        label=_("How often do you want the digest?"),
         choices=Frequency.choices,
         widget=forms.RadioSelect,
         help_text=_("New threads, the most useful replies and open questions from municipalities like yours."),
