@@ -69,7 +69,8 @@ def test_a_renamed_group_or_municipality_shows_at_once_on_the_home_page(client, 
     page = client.get("/").content.decode()
     assert "Hernoemde groep" in page and "Hernoemde gemeente" in page
 
-def counts() -> dict[str, int]:
+
+def counts() -> dict[str, tuple[int, int]]:
     """Each group's kept member count next to the memberships counted now."""
     return {
         group.slug: (group.member_count, Membership.objects.filter(group=group).count())
