@@ -19,3 +19,15 @@ account_deleted = Signal()
 # member. Receivers return ``{section name: JSON-ready data}`` with what their app
 # holds about the member, for the member's data export (community.privacy).
 collect_personal_data = Signal()
+
+# --- Access -------------------------------------------------------------------------
+# Sent by every action that changes what a member may read or moderate (memberships,
+# moderator roles, staff rights, status), inside its transaction: member. The
+# notifications app re-decides that member's open sockets after commit.
+member_access_changed = Signal()
+# group: who may read the group changed (opened to every member, or closed to its
+# members). The notifications app re-decides every socket following a thread in it.
+group_access_changed = Signal()
+# member, keep (the session key to keep, or None): the member's stored sessions were
+# ended (password change, "log out everywhere", account deleted); their sockets close.
+sessions_ended = Signal()
