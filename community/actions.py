@@ -369,8 +369,8 @@ def delete_account(*, member: Member) -> Member:
     return member
 
 
-def end_sessions(member_id: int) -> int:
-    """Log the member out everywhere: delete every stored session of theirs.
+def end_sessions(member_id: int, *, keep: str | None = None) -> list[str]:
+    """Delete every stored session of the member but ``keep``; the ended session keys.
 
     The changed password hash already invalidates them at their next request;
     this removes them from the database (and the cache) as well.
@@ -378,14 +378,33 @@ def end_sessions(member_id: int) -> int:
     from django.contrib.sessions.models import Session
 
     if settings.SESSION_ENGINE.endswith((".cache", ".signed_cookies")):
-        return 0  # nothing stored in the database
+        return []  # nothing stored in the database
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    ended = 0
+    ended = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
-        if session.get_decoded().get("_auth_user_id") == str(member_id):
+        if session.session_key != keep and session.get_decoded().get("_auth_user_id") == str(member_id):
             store(session_key=session.session_key).delete()
-            ended += 1
+            ended.append(session.session_key)
     return ended
+
+
+@transaction.atomic
+def log_out_everywhere(*, member: Member, keep: str | None = None) -> list[str]:
+    """End every session of the member but ``keep`` (the session key of the browser that
+    asked, or None for all), and close the sockets opened in them."""
+    ended = end_sessions(member.pk, keep=keep)
+    signals.sessions_ended.send(sender=None, member=member, session_keys=ended)
+    return ended
+
+
+@transaction.atomic
+def change_password(*, member: Member, password: str, keep: str | None = None) -> Member:
+    """Set a new password and end every other session of the member (all but ``keep``,
+    the session of the browser where it was changed; all of them after a reset)."""
+    member.set_password(password)
+    member.save(update_fields=["password"])
+    log_out_everywhere(member=member, keep=keep)
+    return member
 
 
 @transaction.atomic
@@ -415,6 +434,7 @@ def join_group(*, member: Member, group: Group, role: str = Membership.Role.MEMB
         membership.role = role
         membership.save(update_fields=["role"])
     member.__dict__.pop("roles", None)
+    signals.member_access_changed.send(sender=None, member=member)
     return membership
 
 
@@ -422,6 +442,7 @@ def join_group(*, member: Member, group: Group, role: str = Membership.Role.MEMB
 def leave_group(*, member: Member, group: Group) -> None:
     Membership.objects.filter(member=member, group=group).delete()
     member.__dict__.pop("roles", None)
+    signals.member_access_changed.send(sender=None, member=member)
 
 
 def make_moderator(*, member: Member, group: Group) -> Membership:

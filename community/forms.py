@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -235,3 +235,13 @@ class MunicipalityFilterForm(forms.Form):
         to_field_name="slug",
         empty_label=_("All typologies"),
     )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new password after a reset link: set through the action, which ends every
+    session of the member (someone else may have been logged in) and closes their sockets."""
+
+    def save(self, commit: bool = True) -> Member:
+        from community import actions
+
+        return actions.change_password(member=self.user, password=self.cleaned_data["new_password1"])

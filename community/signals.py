@@ -28,6 +28,6 @@ member_access_changed = Signal()
 # group: who may read the group changed (opened to every member, or closed to its
 # members). The notifications app re-decides every socket following a thread in it.
 group_access_changed = Signal()
-# member, keep (the session key to keep, or None): the member's stored sessions were
-# ended (password change, "log out everywhere", account deleted); their sockets close.
+# member, session_keys (list of str): these stored sessions of the member were ended
+# (password change or reset, "log out everywhere"); the sockets opened in them close.
 sessions_ended = Signal()

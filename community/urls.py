@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from community import views
 from community.decorators import account_page
-from community.forms import ThrottledLoginForm
+from community.forms import ResetPasswordForm, ThrottledLoginForm
 
 admin.site.site_header = "Samenleven"
 admin.site.site_title = "Samenleven"
@@ -24,12 +24,17 @@ account_urls = [
     path("status/", views.account_status, name="account_status"),
     path("profile/", views.edit_profile, name="edit_profile"),
     path("password/", views.change_password, name="change_password"),
+    path("sessions/end/", views.log_out_everywhere, name="log_out_everywhere"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
         email_template_name="registration/password_reset_email.txt",
         html_email_template_name="registration/password_reset_email.html",
     ), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm),
+        name="password_reset_confirm",
+    ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 

@@ -227,11 +227,23 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 def change_password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        member = form.save()
+        member = actions.change_password(
+            member=request.user, password=form.cleaned_data["new_password1"], keep=request.session.session_key
+        )
         update_session_auth_hash(request, member)
-        messages.success(request, _("Your password has been changed."))
+        messages.success(request, _("Your password has been changed. You have been logged out on your other devices."))
         return redirect("edit_profile")
     return render(request, "community/password_change.html", {"form": form})
+
+
+@account_page
+@require_POST
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the member, this one too, and close their open pages' sockets."""
+    actions.log_out_everywhere(member=request.user)
+    logout(request)
+    messages.success(request, _("You have been logged out on every device, this one too."))
+    return redirect("login")
 
 
 # --- Members --------------------------------------------------------------------

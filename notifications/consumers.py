@@ -1,7 +1,9 @@
 """The one WebSocket per browser tab, at /ws/.
 
-It only authenticates, joins the groups the member may join, forwards events
-and leaves on disconnect: no database writes, no "everyone" group.
+It only authenticates, joins the groups the member may join, forwards events and leaves
+on disconnect: no database writes, no "everyone" group. What the member may read is
+decided again for every thread event and after every change of their rights
+(``notifications/live.py`` says how and why).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from notifications import groups
+from community.permissions import may_moderate
+from notifications import groups, live
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -24,10 +27,14 @@ MAX_WATCHED_THREADS = 20
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.joined: set[str] = set()
+        self.threads: set[int] = set()
+        self.moderated: set[int] = set()
         user = self.scope.get("user")
         # Accept first: a close before accepting loses its code in the handshake.
         await self.accept()
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        session_key = getattr(session, "session_key", None)
+        if user is None or not user.is_authenticated or not session_key:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         member, last_notification = await database_sync_to_async(_load_member)(user.pk)
@@ -35,7 +42,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.member = member
-        self.language = member.language
+        self.language = live.language_of(member)
+        await self._join(groups.session_group(session_key))
         await self._join(groups.member_group(member.pk))
         await self.send_json(
             {
@@ -60,7 +68,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "thread.unwatch":
             thread_id = content.get("thread")
             if isinstance(thread_id, int):
-                await self._leave(groups.thread_group(thread_id))
+                await self._leave_thread(thread_id)
                 await self.send_json({"type": "thread.unwatched", "thread": thread_id})
         elif kind == "moderation.watch":
             await self._watch_moderation()
@@ -71,23 +79,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(thread_id, int) or isinstance(thread_id, bool):
             await self._error("invalid", _("Which thread?"))
             return
-        if sum(1 for name in self.joined if name.startswith("thread.")) >= MAX_WATCHED_THREADS:
+        if thread_id not in self.threads and len(self.threads) >= MAX_WATCHED_THREADS:
             await self._error("too_many", _("Too many threads open at once on this connection."))
             return
-        if not await database_sync_to_async(_may_watch_thread)(self.member.pk, thread_id):
+        if not await database_sync_to_async(live.readable_thread_ids)(self.member, [thread_id]):
             await self._error("forbidden", _("You cannot follow this thread."), thread=thread_id)
             return
+        self.threads.add(thread_id)
         await self._join(groups.thread_group(thread_id))
         await self.send_json({"type": "thread.watching", "thread": thread_id})
 
     async def _watch_moderation(self) -> None:
         """Join the moderation group of every group the member moderates (staff: all),
         each after its own permission check, for live queue counts."""
-        group_ids = await database_sync_to_async(_moderation_groups)(self.member.pk)
+        group_ids = await database_sync_to_async(_moderation_groups)(self.member)
         if not group_ids:
             await self._error("forbidden", _("You have no moderation queues."))
             return
         for group_id in group_ids:
+            self.moderated.add(group_id)
             await self._join(groups.moderation_group(group_id))
         await self.send_json({"type": "moderation.watching", "groups": group_ids})
 
@@ -100,49 +110,101 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
             self.joined.discard(group)
 
+    async def _leave_thread(self, thread_id: int) -> None:
+        self.threads.discard(thread_id)
+        await self._leave(groups.thread_group(thread_id))
+
+    async def _lose_thread(self, thread_id: int, *, hidden: bool) -> None:
+        """The member may no longer read the thread: leave it, and say only that."""
+        await self._leave_thread(thread_id)
+        await self.send_json({"type": "thread.hidden" if hidden else "thread.unavailable", "thread": thread_id})
+
     async def _error(self, code: str, message: Any, **extra: Any) -> None:
         with translation.override(getattr(self, "language", None)):
             text = str(message)
         await self.send_json({"type": "error", "code": code, "message": text, **extra})
 
-    # --- Events from the channel layer ------------------------------------------
+    # --- Messages from the channel layer ------------------------------------------
 
     async def forward(self, message: dict[str, Any]) -> None:
+        """An event for this member alone (their own group): sent as it is."""
         await self.send_json(message["event"])
 
+    async def thread_event(self, message: dict[str, Any]) -> None:
+        """An event of a followed thread, decided again for this member before it goes out."""
+        facts = message["thread"]
+        thread_id = facts["id"]
+        if thread_id not in self.threads:
+            return  # left meanwhile; the layer may still deliver what was on its way
+        event = live.for_viewer(self.member, message, self.language)
+        if event is None:
+            await self._lose_thread(thread_id, hidden=facts["hidden"])
+        elif event:
+            await self.send_json(event)
+
+    async def moderation_event(self, message: dict[str, Any]) -> None:
+        group_id = message["group"]
+        if group_id not in self.moderated:
+            return
+        if not may_moderate(self.member, "watch_queue", group_id=group_id):
+            self.moderated.discard(group_id)
+            await self._leave(groups.moderation_group(group_id))
+            return
+        await self.send_json(message["event"])
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """The member's rights changed: reload them, then keep only what they may still follow."""
+        if not hasattr(self, "member"):
+            return
+        member, readable, moderated = await database_sync_to_async(_decide_again)(self.member.pk, set(self.threads))
+        if member is None or not member.is_participant:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.member = member
+        self.language = live.language_of(member)
+        for thread_id in sorted(self.threads - readable):
+            await self._lose_thread(thread_id, hidden=False)
+        lost_queues = self.moderated - set(moderated)
+        for group_id in sorted(lost_queues):
+            self.moderated.discard(group_id)
+            await self._leave(groups.moderation_group(group_id))
+        if lost_queues:
+            await self.send_json({"type": "moderation.watching", "groups": sorted(self.moderated)})
+
     async def session_close(self, message: dict[str, Any]) -> None:
-        """The member was suspended or deleted their account: end the connection."""
-        await self.close(code=CLOSE_FORBIDDEN)
+        """The session ended (logout, password change: 4401) or the member may no longer
+        take part (suspended, account deleted: 4403): end the connection."""
+        await self.close(code=message.get("code", CLOSE_FORBIDDEN))
 
 
 def _load_member(member_id: int):  # type: ignore[no-untyped-def]
-    """The member and the id of their newest notification: where catching up starts."""
+    """The member with their roles, and the id of their newest notification: where
+    catching up starts."""
     from community.models import Member
     from notifications.models import Notification
 
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is None:
         return None, 0
+    member.roles  # noqa: B018 - loaded here, in the database thread, not in the event loop
     last = Notification.objects.filter(recipient_id=member_id).order_by("-id").values_list("id", flat=True).first()
     return member, last or 0
 
 
-def _may_watch_thread(member_id: int, thread_id: int) -> bool:
-    """The same check as the thread page (threads.permissions.access_thread)."""
-    from community.models import Member
-    from threads.models import Thread
+def _decide_again(member_id: int, thread_ids: set[int]):  # type: ignore[no-untyped-def]
+    """The member as they are now, the threads of ``thread_ids`` they may read and the
+    groups whose queues they may follow."""
+    member, _last = _load_member(member_id)
+    if member is None or not member.is_participant:
+        return member, set(), []
+    return member, live.readable_thread_ids(member, thread_ids), _moderation_groups(member)
 
-    member = Member.objects.get(pk=member_id)
-    thread = Thread.objects.select_related("group").filter(pk=thread_id).first()
-    return thread is not None and groups.may_join_thread_group(member, thread)
 
-
-def _moderation_groups(member_id: int) -> list[int]:
+def _moderation_groups(member) -> list[int]:  # type: ignore[no-untyped-def]
     """The groups whose queue counts the member may follow (notifications.groups)."""
-    from community.models import Group, Member
+    from community.models import Group
 
-    member = Member.objects.filter(pk=member_id, is_active=True).first()
-    if member is None:
+    if not member.is_participant:
         return []
     candidates = Group.objects.values_list("pk", flat=True) if member.is_staff else member.roles.moderated_group_ids
     return sorted(group_id for group_id in candidates if groups.may_join_moderation_group(member, group_id))

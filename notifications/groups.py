@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,8 +15,11 @@ def member_group(member_id: int) -> str:
     return f"member.{member_id}"
 
 
-def may_join_member_group(member: Member, member_id: int) -> bool:
-    return member.pk == member_id and member.is_participant
+def session_group(session_key: str) -> str:
+    """The sockets of one browser session (one login), to close them when it ends; only
+    sockets opened with that session's cookie join it. Named by a digest, so the session
+    key itself never travels through the channel layer."""
+    return "session." + hashlib.blake2b(session_key.encode(), digest_size=16).hexdigest()
 
 
 def thread_group(thread_id: int) -> str:

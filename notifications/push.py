@@ -25,10 +25,15 @@ def to_layer_message(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_now(groups: list[str], event: dict[str, Any]) -> None:
+    """Send ``event`` to the sockets in ``groups`` as it is (``LiveConsumer.forward``)."""
+    send_message(groups, to_layer_message(event))
+
+
+def send_message(groups: list[str], message: dict[str, Any]) -> None:
+    """Send a channel-layer message (its ``type`` names the consumer's handler) now."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message = to_layer_message(event)
 
     async def send_all() -> None:
         # Concurrently, in chunks: with Redis this pipelines the sends over the connection pool.
@@ -38,7 +43,7 @@ def send_now(groups: list[str], event: dict[str, Any]) -> None:
     try:
         async_to_sync(send_all)()
     except Exception:  # noqa: BLE001 - the channel layer being down must not fail the request
-        logger.exception("Could not publish %s to %d groups", event.get("type"), len(groups))
+        logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
 
 
 def publish(groups: str | list[str], event: dict[str, Any]) -> None:
@@ -48,19 +53,31 @@ def publish(groups: str | list[str], event: dict[str, Any]) -> None:
         transaction.on_commit(lambda: send_now(targets, event))
 
 
+def on_commit_send(groups: list[str], message: dict[str, Any]) -> None:
+    """``send_message`` once the current transaction commits (at once outside one)."""
+    if groups:
+        transaction.on_commit(lambda: send_message(groups, message))
+
+
 def close_member_sockets(member_id: int) -> None:
     """Once the transaction commits, close every open socket of the member (after a
-    suspension or the deletion of their account). A raw layer message, not an event:
-    the consumer's ``session_close`` handler closes with 4403."""
+    suspension or the deletion of their account) with 4403."""
     from notifications.groups import member_group
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(member_group(member_id), {"type": "session.close"})
-        except Exception:  # noqa: BLE001 - the channel layer being down must not fail the request
-            logger.exception("Could not close the sockets of member %s", member_id)
+    on_commit_send([member_group(member_id)], {"type": "session.close", "code": 4403})
 
-    transaction.on_commit(send)
+
+def close_session_sockets(session_keys: list[str]) -> None:
+    """Once the transaction commits, close the sockets opened in these browser sessions
+    (logged out, or ended by a password change) with 4401: not logged in any more."""
+    from notifications.groups import session_group
+
+    on_commit_send([session_group(key) for key in session_keys], {"type": "session.close", "code": 4401})
+
+
+def access_changed(member_id: int) -> None:
+    """Once the transaction commits, have every open socket of the member reload the
+    member and decide again what it may follow (``LiveConsumer.access_changed``)."""
+    from notifications.groups import member_group
+
+    on_commit_send([member_group(member_id)], {"type": "access.changed"})

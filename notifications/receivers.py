@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.contrib.auth.signals import user_logged_out
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals as community_signals
 from community.models import Member
-from notifications import actions, privacy, push
-from notifications.groups import thread_group
-from notifications.live import post_fragment, queue_counts_changed
+from notifications import actions, live, privacy, push
+from notifications.live import queue_counts_changed
 from notifications.models import Notification, Watch
 from threads import signals
 from threads.models import Flag
@@ -65,7 +65,7 @@ def on_post_created(sender: Any, post, mentioned, quoted, **kwargs: Any) -> None
         if quoted_post.author_id:
             recipients[quoted_post.author_id].add(Kind.QUOTED)
     actions.notify_about_thread(recipients=recipients, thread=thread, post=post, actor=post.author)
-    push.publish(thread_group(thread.pk), {"type": "thread.post_created", "thread": thread.pk, **post_fragment(post)})
+    live.publish_thread_event(thread.pk, {"type": "thread.post_created", "thread": thread.pk}, post_id=post.pk)
 
 
 def _group_watchers_without_thread_level(thread) -> set[int]:  # type: ignore[no-untyped-def]
@@ -82,22 +82,19 @@ def _group_watchers_without_thread_level(thread) -> set[int]:  # type: ignore[no
 def on_post_edited(sender: Any, post, revision, editor, mentioned, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     recipients = {member.pk: {Kind.MENTIONED} for member in mentioned}
     actions.notify_about_thread(recipients=recipients, thread=post.thread, post=post, actor=editor)
-    push.publish(thread_group(post.thread_id), {"type": "thread.post_updated", "thread": post.thread_id, **post_fragment(post)})
+    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
 
 
 @receiver(signals.post_deleted)
 def on_post_deleted(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    push.publish(thread_group(post.thread_id), {"type": "thread.post_updated", "thread": post.thread_id, **post_fragment(post)})
+    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
     if post.hidden or Flag.objects.filter(post=post, status=Flag.Status.OPEN).exists():
         queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.post_hidden)
 def on_post_hidden(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    push.publish(
-        thread_group(post.thread_id),
-        {"type": "thread.post_hidden", "thread": post.thread_id, "post": post.pk, "number": post.number},
-    )
+    live.publish_thread_event(post.thread_id, {"type": "thread.post_hidden", "thread": post.thread_id}, post_id=post.pk)
     if post.author_id:
         actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_HIDDEN, actor=actor, thread=post.thread, post=post, detail=reason)
     queue_counts_changed([post.thread.group_id])
@@ -105,7 +102,7 @@ def on_post_hidden(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # 
 
 @receiver(signals.post_unhidden)
 def on_post_unhidden(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    push.publish(thread_group(post.thread_id), {"type": "thread.post_updated", "thread": post.thread_id, **post_fragment(post)})
+    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
     queue_counts_changed([post.thread.group_id])
 
 
@@ -116,9 +113,8 @@ def on_answer_accepted(sender: Any, thread, post, actor, previous, **kwargs: Any
         if member_id:
             recipients[member_id].add(Kind.ANSWER_ACCEPTED)
     actions.notify_about_thread(recipients=recipients, thread=thread, post=post, actor=actor)
-    push.publish(
-        thread_group(thread.pk),
-        {"type": "thread.answer_accepted", "thread": thread.pk, "post": post.pk, "number": post.number},
+    live.publish_thread_event(
+        thread.pk, {"type": "thread.answer_accepted", "thread": thread.pk, "post": post.pk, "number": post.number}
     )
 
 
@@ -155,6 +151,12 @@ def on_thread_hidden(sender: Any, thread, actor, reason, **kwargs: Any) -> None:
     queue_counts_changed([thread.group_id])
 
 
+@receiver(signals.thread_hidden, dispatch_uid="notifications.thread_hidden_live")
+def on_thread_hidden_live(sender: Any, thread, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Open pages of the thread hear that it was hidden; only its moderators keep following it."""
+    live.publish_thread_event(thread.pk, {"type": "thread.hidden", "thread": thread.pk, "following": True})
+
+
 @receiver(signals.thread_unhidden)
 def on_thread_unhidden(sender: Any, thread, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     queue_counts_changed([thread.group_id])
@@ -166,6 +168,12 @@ def on_thread_moved(sender: Any, thread, actor, source, reason, **kwargs: Any) -
         detail = f"{thread.group.name}: {reason}" if reason else thread.group.name
         actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_MOVED, actor=actor, thread=thread, detail=detail)
     queue_counts_changed([source.pk, thread.group_id])
+
+
+@receiver(signals.thread_moved, dispatch_uid="notifications.thread_moved_live")
+def on_thread_moved_live(sender: Any, thread, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Who may read the thread is decided again by its new group."""
+    live.publish_thread_event(thread.pk, {"type": "thread.moved", "thread": thread.pk})
 
 
 @receiver(signals.post_flagged)
@@ -232,6 +240,34 @@ def on_member_suspended(sender: Any, member, actor, until, reason, **kwargs: Any
 def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     privacy.erase_notifications_data(member=member, former=former)
     push.close_member_sockets(member.pk)
+
+
+# --- Access: whatever changes what a member may read re-decides their open sockets ---------
+
+
+@receiver(community_signals.member_access_changed)
+def on_member_access_changed(sender: Any, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    push.access_changed(member.pk)
+
+
+@receiver(community_signals.group_access_changed)
+def on_group_access_changed(sender: Any, group, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Every socket following a thread of the group decides again (each thread event would
+    anyway: this makes those who may no longer read it leave at once)."""
+    live.publish_group_access(group.pk)
+
+
+@receiver(community_signals.sessions_ended)
+def on_sessions_ended(sender: Any, member, session_keys, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    push.close_session_sockets(list(session_keys))
+
+
+@receiver(user_logged_out, dispatch_uid="notifications.logged_out")
+def on_logged_out(sender: Any, request, user, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Logging out closes the sockets of this browser session, not of the member's other devices."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        push.close_session_sockets([session_key])
 
 
 @receiver(community_signals.collect_personal_data)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
 from community import actions, recent
+from notifications import push
 from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
 
@@ -85,6 +88,34 @@ def _clear_cache():
     yield
     cache.clear()
     recent.clear_all()
+
+
+class Published(list):
+    """``(groups, event)`` per message sent to the channel layer, the event as the browser
+    would see its type; ``messages`` holds the messages as they were sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[tuple[list[str], dict[str, Any]]] = []
+
+
+def as_event(message: dict[str, Any]) -> dict[str, Any]:
+    if message["type"] in ("forward", "thread.event", "moderation.event"):
+        return message["event"] if message["event"] is not None else {"type": "thread.access"}
+    return message  # a control message: session.close, access.changed
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The events sent to the channel layer: a list of (groups, event)."""
+    sent = Published()
+
+    def record(groups: list[str], message: dict[str, Any]) -> None:
+        sent.messages.append((list(groups), message))
+        sent.append((list(groups), as_event(message)))
+
+    monkeypatch.setattr(push, "send_message", record)
+    return sent
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ to be rendered. The thread, its group and the member's read position come in one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection
 
@@ -69,6 +72,23 @@ class PagePost(PostState):
     def thread_id(self) -> int:
         return self.thread.pk
 
+    #: The positions of the times among the values (``to_wire`` writes them as text).
+    _TIMES = ("created", "edited_at", "deleted_at", "author_deleted_at")
+
+    def to_wire(self) -> list[Any]:
+        """The post's values as plain JSON and msgpack types, for a live event: what
+        ``from_wire`` makes a ``PagePost`` again in the receiving process."""
+        values = [getattr(self, name) for name in _WIRE]
+        return [value.isoformat() if isinstance(value, datetime) else value for value in values]
+
+    @classmethod
+    def from_wire(cls, values: Sequence[Any], thread: Thread, *, is_marked: bool) -> PagePost:
+        post = cls.__new__(cls)
+        for name, value in zip(_WIRE, values, strict=True):
+            setattr(post, name, datetime.fromisoformat(value) if name in cls._TIMES and value is not None else value)
+        post.is_marked, post.thread = is_marked, thread
+        return post
+
     def shown(self) -> tuple:
         """Every value of the post and its author that a page shows."""
         return (
@@ -91,6 +111,21 @@ class PagePost(PostState):
         )  # fmt: skip
         post.is_marked = self.is_marked
         return post
+
+
+def post_shown(post: PagePost, thread: Thread) -> tuple:
+    """Everything ``threads/_post.html`` shows of a post for this member, but the page's
+    ``can.reply``: the post's values, their rights on it, whether it is new to them and
+    whether it is the accepted answer."""
+    return (post.shown(), tuple(post.can.values()), post.is_unread, post.pk == thread.accepted_post_id)
+
+
+#: The values of a post that travel in live events (all but the viewer's own mark).
+_WIRE = (
+    "pk", "number", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden", "hidden_reason",
+    "author_id", "author_handle", "author_name", "author_position", "author_deleted_at", "municipality_id",
+    "municipality_name",
+)  # fmt: skip
 
 
 def page_posts(thread: Thread, member: Member, first: int, last: int, also: int | None = None) -> tuple[list[PagePost], PagePost | None]:

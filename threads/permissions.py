@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from community.models import Group, Member
-    from threads.models import Post, Thread
+    from threads.models import Post, PostState, Thread
 
 
 def is_moderator_of(member: Member, group: Group | int) -> bool:
@@ -94,6 +94,21 @@ def can_see_post_body(member: Member, post: Post) -> bool:
     if post.is_deleted:
         return False
     return not post.hidden or post.author_id == member.pk or is_moderator_of(member, post.thread.group_id)
+
+
+def post_rights(member: Member, thread: Thread, post: Post | PostState) -> dict[str, bool]:
+    """What the member may do with a post, as the thread page and the live posts show it."""
+    return {
+        "see": can_see_post_body(member, post),
+        "edit": can_edit_post(member, post),
+        "delete": can_delete_post(member, post),
+        "mark": can_mark_useful(member, post),
+        "accept": post.pk != thread.accepted_post_id and can_accept_answer(member, thread, post),
+        "quote": post.is_visible,
+        "flag": can_flag_post(member, post),
+        "hide": post.is_visible and can_hide_post(member, post),
+        "unhide": post.hidden and can_hide_post(member, post),
+    }
 
 
 # --- Moderation (the scopes are in community.permissions.MODERATION) --------------

@@ -10,7 +10,6 @@ const toasts = document.querySelector("[data-toasts]");
 const announcer = document.querySelector("[data-announcer]");
 const threadElement = document.querySelector("[data-thread]");
 const postList = document.querySelector(".posts");
-const language = document.documentElement.lang || "nl";
 
 let socket = null;
 let attempts = 0;
@@ -79,10 +78,17 @@ function isLastPage() {
   return postList && postList.dataset.lastPage === "true";
 }
 
+// A live post is rendered by the server for this member (their own buttons, their
+// language) without a CSRF token: its forms get the page's own.
+function csrfToken() {
+  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
+}
+
 function fragmentFor(event) {
-  const html = event.html[language] ?? Object.values(event.html)[0];
   const template = document.createElement("template");
-  template.innerHTML = html.trim();
+  template.innerHTML = event.html.trim();
+  const token = csrfToken();
+  template.content.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach((input) => { input.value = token; });
   return template.content.firstElementChild;
 }
 
@@ -137,10 +143,16 @@ function onPostUpdated(event) {
   if (current) current.replaceWith(fragmentFor(event));
 }
 
-function onPostHidden(event) {
-  const current = document.getElementById(`post-${event.number}`);
-  const bodyElement = current?.querySelector(".post__body");
-  if (bodyElement) bodyElement.textContent = "…";
+function onThreadGone(text) {
+  // Nothing more arrives for this thread on this socket; what the page shows stays.
+  pendingPosts = [];
+  if (newRepliesButton) newRepliesButton.hidden = true;
+  if (!threadElement || threadElement.querySelector(".thread-gone")) return;
+  const notice = document.createElement("p");
+  notice.className = "alert alert--warning thread-gone";
+  notice.setAttribute("role", "status");
+  notice.textContent = text;
+  threadElement.prepend(notice);
 }
 
 // --- Moderation queue counts ---------------------------------------------------
@@ -200,7 +212,10 @@ const handlers = {
   "notification.created": onNotification,
   "thread.post_created": onPostCreated,
   "thread.post_updated": onPostUpdated,
-  "thread.post_hidden": onPostHidden,
+  "thread.post_hidden": onPostUpdated,
+  // Its moderators keep following a hidden thread; everyone else hears only that it was hidden.
+  "thread.hidden": (event) => (event.following ? announce(body.dataset.textThreadHiddenModerator) : onThreadGone(body.dataset.textThreadHidden)),
+  "thread.unavailable": () => onThreadGone(body.dataset.textThreadUnavailable),
   "thread.answer_accepted": () => announce(body.dataset.textAnswer),
 };
 

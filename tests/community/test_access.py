@@ -25,7 +25,7 @@ SECRET_NAME = "Zichtbaar Alleen Voorleden"
 ACCOUNT_AND_PUBLIC = {
     "home", "healthz", "set_language", "signup", "login", "logout", "verify_email", "resend_verification",
     "account_status", "edit_profile", "change_password", "password_reset", "password_reset_done",
-    "password_reset_confirm", "password_reset_complete",
+    "password_reset_confirm", "password_reset_complete", "log_out_everywhere",
     # Privacy (GDPR): every member may download their data or delete their account.
     "privacy", "export_data", "delete_account",
     # E-mail preferences belong to the account; one-click unsubscribe needs no login (RFC 8058).

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from community.models import Group, Member
 from notifications import actions as notification_actions
+from notifications import live
 from notifications.models import Notification, Watch
 from tests.conftest import steady_queries
 from tests.threads.conftest import make_thread
@@ -48,8 +49,12 @@ def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(question, co
     to_member = next(event for groups, event in published if groups == [f"member.{member.pk}"])
     assert to_member["unread"] == Member.objects.get(pk=member.pk).unread_notifications and to_member["url"] == reverse("post_permalink", args=[post.pk])
     assert "Thijs Willems" in to_member["text"]
-    fragment = next(event for groups, event in published if event["type"] == "thread.post_created")
-    assert fragment["number"] == 2 and "Een antwoord" in fragment["html"]["nl"] and set(fragment["html"]) == {"nl", "en"}
+    message = next(message for groups, message in published.messages if message["type"] == "thread.event")
+    assert message["event"] == {"type": "thread.post_created", "thread": question.pk}
+    for_outsider = live.for_viewer(Member.objects.get(pk=outsider.pk), message, "en")
+    assert for_outsider["number"] == 2 and "Een antwoord" in for_outsider["html"] and "Useful" in for_outsider["html"]
+    for_author = live.for_viewer(Member.objects.get(pk=colleague.pk), message, "nl")
+    assert "Bewerken" in for_author["html"] and "Nuttig" not in for_author["html"]
 
 
 def test_the_defaults_watch_started_threads_and_track_replied_ones(question, answer, member, colleague):

@@ -44,16 +44,6 @@ def flaggers(dutch_data, staff):
     ]
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """The events sent to the channel layer: a list of (groups, event)."""
-    from notifications import push
-
-    sent: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(push, "send_now", lambda groups, event: sent.append((groups, event)))
-    return sent
-
-
 def notifications_of(member, kind=None):
     rows = Notification.objects.filter(recipient=member).exclude(kind__startswith="signup").order_by("id")
     if kind:

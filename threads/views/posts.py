@@ -17,7 +17,7 @@ from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
-from threads.pageposts import page_posts
+from threads.pageposts import page_posts, post_shown
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -62,13 +62,13 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         **{f"moderate_{name}": allowed for name, allowed in permissions.moderation_controls(member, thread).items()},
     }
     for post in posts:
-        post.can = _post_rights(member, thread, post)
+        post.can = permissions.post_rights(member, thread, post)
         post.is_unread = known is not None and post.number > known
     if accepted is not None:
         accepted.can_see = permissions.can_see_post_body(member, accepted)
     shown = (
         thread.pk, thread.accepted_post_id, thread.page_count, thread.locked, page, can["reply"], can["unaccept"],
-        tuple(_post_shown(post, thread) for post in posts),
+        tuple(post_shown(post, thread) for post in posts),
         None if accepted is None else (accepted.shown(), accepted.can_see),
     )  # fmt: skip
     [posts_html] = render_fragments(
@@ -84,28 +84,6 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     return response
 
 
-def _post_shown(post, thread: Thread) -> tuple:  # type: ignore[no-untyped-def]
-    """Everything ``threads/_post.html`` shows of a post for this member, but the page's
-    ``can.reply``: the post's values, their rights on it, whether it is new to them and
-    whether it is the accepted answer."""
-    return (post.shown(), tuple(post.can.values()), post.is_unread, post.pk == thread.accepted_post_id)
-
-
-def _post_rights(member, thread: Thread, post) -> dict[str, bool]:  # type: ignore[no-untyped-def]
-    """What the member may do with a post of the page: part of what the page shows."""
-    return {
-        "see": permissions.can_see_post_body(member, post),
-        "edit": permissions.can_edit_post(member, post),
-        "delete": permissions.can_delete_post(member, post),
-        "mark": permissions.can_mark_useful(member, post),
-        "accept": post.pk != thread.accepted_post_id and permissions.can_accept_answer(member, thread, post),
-        "quote": post.is_visible,
-        "flag": permissions.can_flag_post(member, post),
-        "hide": post.is_visible and permissions.can_hide_post(member, post),
-        "unhide": post.hidden and permissions.can_hide_post(member, post),
-    }
-
-
 def _posts_context(request: HttpRequest, thread: Thread, page: int, rows: list, accepted_row, can: dict) -> dict:  # type: ignore[no-untyped-def]
     """The posts of the page, the accepted answer, the pages and the reply form, when
     ``threads/_thread_posts.html`` has to be rendered."""
@@ -115,7 +93,7 @@ def _posts_context(request: HttpRequest, thread: Thread, page: int, rows: list, 
         post = row.as_post()
         post.can, post.is_unread = row.can, row.is_unread
         posts.append(post)
-        entries.append(((_post_shown(row, thread), can["reply"]), partial(_post_context, post, thread, can["reply"])))
+        entries.append(((post_shown(row, thread), can["reply"]), partial(_post_context, post, thread, can["reply"])))
     for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
         post.rendered = html
     accepted = None
