@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from community import signals
+from community import signals, throttle
 from community.emails import absolute_url, send_email_on_commit
 from community.errors import DomainError
 from community.models import Group, Member, Membership, ModerationLogEntry, Municipality
@@ -100,6 +100,81 @@ def register_member(
         raise DomainError(_("An account with this e-mail address or handle already exists.")) from error
     send_verification_email(member=member)
     return member
+
+
+@transaction.atomic
+def sign_up(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    municipality: Municipality,
+    position: str,
+    handle: str = "",
+    language: str = "nl",
+) -> Member | None:
+    """Register a new member (``register_member``), or, when the address already has an
+    account, mail its owner instead (``notify_of_sign_up_attempt``). The new member, or None.
+
+    Whoever signs up must not learn which of the two happened: the caller answers both
+    alike, and both do the same slow work (hashing the password). A sign-up that loses a
+    race for the address to another is treated as one for an existing account.
+    """
+    email = Member.objects.normalize_email(email).strip().lower()
+    if handle:
+        check_handle_available(handle)  # refused alike, whoever owns the address
+    existing = account_for_address(email)
+    if existing is None:
+        try:
+            return register_member(
+                name=name, email=email, password=password, municipality=municipality,
+                position=position, handle=handle, language=language,
+            )  # fmt: skip
+        except DomainError:
+            existing = account_for_address(email)
+            if existing is None:
+                raise
+    else:
+        Member().set_password(password)  # as long as creating the account would take
+    notify_of_sign_up_attempt(member=existing)
+    return None
+
+
+def account_for_address(email: str) -> Member | None:
+    return Member.objects.filter(email__iexact=email).first()
+
+
+def notify_of_sign_up_attempt(*, member: Member) -> None:
+    """Tell the owner that someone tried to sign up with their address, with links to log
+    in and to choose a new password; at most once per sign-up window, so that nobody can
+    flood their inbox. Accounts that may not log in (rejected, deactivated) get nothing."""
+    if not member.is_active:
+        return
+    if not throttle.once("signup-notice", member.email, window_seconds=settings.SIGNUP_THROTTLE["window_seconds"]):
+        return
+    send_email_on_commit(
+        "signup_existing_account",
+        member=member,
+        context={"login_link": absolute_url(reverse("login")), "reset_link": absolute_url(reverse("password_reset"))},
+    )
+
+
+def warn_of_failed_logins(*, email: str, failures: int) -> None:
+    """Tell the owner of ``email``, if it has an account, that logins with a wrong password
+    are being tried from more than one place (``community.throttle.should_warn_owner``)."""
+    member = Member.objects.filter(email__iexact=email, is_active=True).first()
+    if member is None:
+        return
+    send_email_on_commit(
+        "failed_logins",
+        member=member,
+        context={
+            "failures": failures,
+            "minutes": max(1, settings.LOGIN_THROTTLE["window_seconds"] // 60),
+            "change_link": absolute_url(reverse("change_password")),
+            "reset_link": absolute_url(reverse("password_reset")),
+        },
+    )
 
 
 def send_verification_email(*, member: Member) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from community import throttle
+from community import actions, throttle
 from community.models import HANDLE_PATTERN, Member, Municipality, Region, Typology, handle_validator
 
 
@@ -57,12 +57,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if Member.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this e-mail address already exists. Log in, or reset your password.")
-            )
-        return email
+        # Whether the address already has an account is not for the form to say: the
+        # owner is mailed instead (``actions.sign_up``).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data.get("handle", "").strip().lstrip("@").lower()
@@ -83,8 +80,9 @@ class SignupForm(forms.Form):
 
 
 class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form with the e-mail address as ``username`` and a limit on
-    failed attempts per address and per IP address."""
+    """Django's login form with the e-mail address as ``username`` and limits on failed
+    attempts (``community.throttle.login_attempt``); the owner of an address that is
+    being guessed at from elsewhere gets an e-mail, once per window."""
 
     username = forms.EmailField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
@@ -96,14 +94,12 @@ class ThrottledLoginForm(AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
-        limits = settings.LOGIN_THROTTLE
         address = (self.data.get("username") or "").strip().lower()
         ip = throttle.client_ip(self.request) if self.request else "unknown"
-        if (
-            throttle.count("login-address", address) >= limits["per_address"]
-            or throttle.count("login-ip", ip) >= limits["per_ip"]
-        ):
-            minutes = max(1, limits["window_seconds"] // 60)
+        attempt = throttle.login_attempt(address, ip)
+        if not attempt.allowed:
+            minutes = max(1, settings.LOGIN_THROTTLE["window_seconds"] // 60)
+            # The same words whether or not the address has an account.
             raise forms.ValidationError(
                 ngettext(
                     "Too many failed login attempts. Try again in %(minutes)d minute, or reset your password.",
@@ -114,11 +110,13 @@ class ThrottledLoginForm(AuthenticationForm):
                 code="throttled",
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
-            throttle.hit("login-address", address, window_seconds=limits["window_seconds"])
-            throttle.hit("login-ip", ip, window_seconds=limits["window_seconds"])
+            if throttle.should_warn_owner(attempt):
+                actions.warn_of_failed_logins(email=address, failures=attempt.address_failures)
             raise
+        throttle.login_succeeded(attempt)
+        return cleaned
 
 
 class ProfileForm(forms.ModelForm):
@@ -190,11 +188,13 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         limits = settings.LOGIN_THROTTLE
         key = str(self.member.pk)
-        if throttle.count("delete-account", key) >= limits["per_address"]:
+        # Counted before the check, so that parallel guesses get no extra try.
+        if throttle.hit("delete-account", key, window_seconds=limits["window_seconds"]) > limits["per_address_and_ip"]:
+            throttle.unhit("delete-account", key)
             raise forms.ValidationError(_("Too many wrong passwords. Try again later."), code="throttled")
         if not self.member.check_password(password):
-            throttle.hit("delete-account", key, window_seconds=limits["window_seconds"])
             raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        throttle.unhit("delete-account", key)
         return password
 
 

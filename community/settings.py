@@ -190,16 +190,36 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # How long an e-mail verification link stays valid, in seconds.
 EMAIL_VERIFICATION_MAX_AGE = int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE", str(60 * 60 * 24 * 3)))
-# Failed logins allowed per window, per e-mail address and per IP address.
+# Failed logins allowed per window (community.throttle.login_attempt): for one address from
+# one client IP address (the usual lock, which leaves the owner elsewhere free to log in), for
+# one address from all clients together (a ceiling against guessing from many addresses), and
+# from one client IP address across all addresses. After ``warn_after`` failures for an
+# address from all clients (more than one client may make) its owner is mailed, once per window.
 LOGIN_THROTTLE = {
-    "per_address": int(os.environ.get("LOGIN_THROTTLE_PER_ADDRESS", "5")),
+    "per_address_and_ip": int(os.environ.get("LOGIN_THROTTLE_PER_ADDRESS_AND_IP", "5")),
+    "per_address": int(os.environ.get("LOGIN_THROTTLE_PER_ADDRESS", "50")),
     "per_ip": int(os.environ.get("LOGIN_THROTTLE_PER_IP", "20")),
     "window_seconds": int(os.environ.get("LOGIN_THROTTLE_WINDOW", "900")),
+    "warn_after": int(os.environ.get("LOGIN_THROTTLE_WARN_AFTER", "10")),
 }
+if LOGIN_THROTTLE["warn_after"] <= LOGIN_THROTTLE["per_address_and_ip"]:
+    raise ImproperlyConfigured(
+        "LOGIN_THROTTLE_WARN_AFTER must be above LOGIN_THROTTLE_PER_ADDRESS_AND_IP: one client alone"
+        " (the owner mistyping) must not set off the warning"
+    )
+# Sign-up attempts per client IP address per window, whether or not they created an
+# account; an address that already has an account gets at most one notice per window.
 SIGNUP_THROTTLE = {
     "per_ip": int(os.environ.get("SIGNUP_THROTTLE_PER_IP", "10")),
     "window_seconds": 3600,
 }
+# How many proxies in front of the site append to X-Forwarded-For (community.throttle.client_ip).
+# 0: none, REMOTE_ADDR is the client. N: the client is the N-th address from the right of
+# X-Forwarded-For, the one the outermost trusted proxy saw; addresses further left are the
+# client's own claims and never count. With nginx as in README.md ("Deploying"): 1.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, not {TRUSTED_PROXIES}")
 
 # --- Moderation and rate limits (community.throttle, threads.views) -------------
 # A post flagged by this many different members is hidden until a moderator decides.

@@ -13,6 +13,7 @@ admin.site.site_title = "Samenleven"
 
 account_urls = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=ThrottledLoginForm, redirect_authenticated_user=True),

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core import signing
@@ -125,18 +125,23 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign up. An address that already has an account gets the same answer as a new one
+    (its owner is mailed instead, ``actions.sign_up``), so the form tells nobody which
+    addresses have accounts; every sign-up that gets that far counts toward the limit."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         ip = throttle.client_ip(request)
         limits = settings.SIGNUP_THROTTLE
-        if throttle.count("signup-ip", ip) >= limits["per_ip"]:
+        # Counted before acting, so that parallel sign-ups cannot pass the limit.
+        if throttle.hit("signup-ip", ip, window_seconds=limits["window_seconds"]) > limits["per_ip"]:
+            throttle.unhit("signup-ip", ip)
             form.add_error(None, _("Too many sign-ups from this network. Try again in an hour."))
-        elif form.is_valid():
+        else:
             data = form.cleaned_data
             try:
-                member = actions.register_member(
+                actions.sign_up(
                     name=data["name"],
                     email=data["email"],
                     password=data["password"],
@@ -148,11 +153,15 @@ def signup(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                throttle.hit("signup-ip", ip, window_seconds=limits["window_seconds"])
-                login(request, member, backend="community.auth.EmailBackend")
-                messages.success(request, _("Welcome! We have sent you an e-mail with a link to verify your address."))
-                return redirect("account_status")
+                return redirect("signup_sent")
     return render(request, "community/signup.html", {"form": form})
+
+
+@login_not_required
+@require_safe
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    """After signing up: check your e-mail (the same page whether or not the address was new)."""
+    return render(request, "community/signup_sent.html")
 
 
 @login_not_required

@@ -64,3 +64,10 @@ def need_browser() -> str:
     except ImportError:
         missing("browser", "needs the playwright Python package")
     return CHROMIUM
+
+
+def need_nginx() -> str:
+    path = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if path is None:
+        missing("nginx", "needs nginx (apt-get install nginx-light)")
+    return path

@@ -18,6 +18,7 @@ ANONYMOUS_PAGES = {
     "landing": "/",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
+    "signup sent": "/accounts/signup/sent/",
 }
 MEMBER_PAGES = {
     "group": "/groups/zuid-holland/",

@@ -1,5 +1,5 @@
 """The story of a newcomer, in a real browser against the live server: sign up,
-verify the e-mail address, wait for the ambassador, get in.
+log in, verify the e-mail address, wait for the ambassador, get in.
 
 Visible text may still change or be translated, so the test finds elements by
 id, URL and form action, and compares headings with the translation catalogue
@@ -36,9 +36,10 @@ def test_a_newcomer_signs_up_verifies_and_is_let_in_after_the_ambassador_approve
     asgi_live_server, new_context, log_in, ambassador
 ):
     """Proves the whole sign-up path works in a browser: the municipality filter box
-    (static/js/site.js, under the site's CSP), the sign-up form, the verification link
-    in the real e-mail pointing at this server, the closed forum while pending, the
-    ambassador's approval on /moderation/, and the regional group opening afterwards."""
+    (static/js/site.js, under the site's CSP), the sign-up form and the page after it,
+    the verification link in the real e-mail pointing at this server, the closed forum
+    while pending, the ambassador's approval on /moderation/, and the regional group
+    opening afterwards."""
     # Imported here: without Playwright the test skips or fails through need_browser(), not at collection.
     from playwright.sync_api import expect
 
@@ -68,16 +69,20 @@ def test_a_newcomer_signs_up_verifies_and_is_let_in_after_the_ambassador_approve
     newcomer_page.locator("#id_position").select_option(NEWCOMER["position"])
     newcomer_page.locator("main form").filter(has=newcomer_page.locator("#id_email")).locator("[type=submit]").click()
 
-    # Signed up and logged in; the status page asks to verify the address.
-    expect(newcomer_page).to_have_url(re.compile(r"/accounts/status/$"))
-    expect(newcomer_page.get_by_role("heading", name=dutch("Verify your e-mail address"))).to_be_visible()
-    expect(newcomer_page.locator('form[action="/accounts/verify-again/"]')).to_be_visible()
+    # Signed up: the page says to check the mailbox (as it would for an address that
+    # already had an account). Logging in, the status page asks to verify the address.
+    expect(newcomer_page).to_have_url(re.compile(r"/accounts/signup/sent/$"))
+    expect(newcomer_page.get_by_role("heading", name=dutch("Check your e-mail"))).to_be_visible()
     newcomer = Member.objects.get(email=NEWCOMER["email"])
     assert (newcomer.status, newcomer.municipality_id, newcomer.position) == (
         Member.Status.PENDING,
         the_hague.pk,
         NEWCOMER["position"],
     )
+    log_in(newcomer_page, newcomer, NEWCOMER["password"])
+    expect(newcomer_page).to_have_url(re.compile(r"/accounts/status/$"))
+    expect(newcomer_page.get_by_role("heading", name=dutch("Verify your e-mail address"))).to_be_visible()
+    expect(newcomer_page.locator('form[action="/accounts/verify-again/"]')).to_be_visible()
 
     # The link in the e-mail points at this server, and opening it verifies the address.
     link = mailbox.link(to=NEWCOMER["email"], starting_with=f"{asgi_live_server.url}/accounts/verify/")

@@ -23,7 +23,7 @@ SECRET_DESCRIPTION = "Alleen voor leden: het draaiboek voor de opvang"
 SECRET_NAME = "Zichtbaar Alleen Voorleden"
 # Pages that a member without forum access may see (their own account) or that are public.
 ACCOUNT_AND_PUBLIC = {
-    "home", "healthz", "set_language", "signup", "login", "logout", "verify_email", "resend_verification",
+    "home", "healthz", "set_language", "signup", "signup_sent", "login", "logout", "verify_email", "resend_verification",
     "account_status", "edit_profile", "change_password", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "log_out_everywhere",
     # Privacy (GDPR): every member may download their data or delete their account.

@@ -34,8 +34,8 @@ def test_logging_out_needs_a_post(client, login, member):
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(LOGIN_THROTTLE={"per_address": 3, "per_ip": 100, "window_seconds": 600})
-def test_failed_logins_are_limited_per_address_even_with_the_right_password_afterwards(client, member):
+@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 30, "per_ip": 100, "window_seconds": 600, "warn_after": 10})
+def test_failed_logins_are_limited_per_address_from_one_client_even_with_the_right_password_afterwards(client, member):
     for _attempt in range(3):
         client.post(reverse("login"), {"username": member.email, "password": "fout"})
     response = client.post(reverse("login"), {"username": member.email, "password": PASSWORD})
@@ -46,7 +46,7 @@ def test_failed_logins_are_limited_per_address_even_with_the_right_password_afte
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(LOGIN_THROTTLE={"per_address": 100, "per_ip": 4, "window_seconds": 600})
+@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 100, "per_address": 100, "per_ip": 4, "window_seconds": 600, "warn_after": 101})
 def test_failed_logins_are_limited_per_ip_address_across_addresses(client, member):
     for number in range(4):
         client.post(reverse("login"), {"username": f"iemand{number}@gemeente.example", "password": "fout"})

@@ -5,7 +5,10 @@ every table, posts kept and shown as from "voormalig lid"."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -226,13 +229,53 @@ def test_a_pending_member_deletes_their_sign_up(client, login, pending_member):
 
 
 def test_wrong_passwords_are_limited(client, login, member, settings):
-    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address": 2}
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 2}
     login(member)
     for _attempt in range(2):
         client.post(reverse("delete_account"), {"password": "fout"})
     response = client.post(reverse("delete_account"), {"password": PASSWORD})
     assert response.status_code == 200 and response.context["form"].errors["password"]
     assert not Member.objects.get(pk=member.pk).is_former_member
+
+
+def test_parallel_wrong_passwords_for_deleting_get_no_extra_guess(member, settings):
+    """Six guesses at once, each as slow as a production password check: two checked,
+    four refused (the limit is counted before the check)."""
+    from community.forms import DeleteAccountForm
+
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 2}
+    parallel = 6
+    start = threading.Barrier(parallel)
+    original = Member.check_password
+
+    def slow_check(self, raw_password):
+        time.sleep(0.2)
+        return original(self, raw_password)
+
+    codes: list[str] = []
+
+    def guess(number: int) -> None:
+        form = DeleteAccountForm({"password": f"gok-{number}"}, member=member)
+        start.wait(timeout=10)
+        form.is_valid()
+        codes.append(form.errors.as_data()["password"][0].code)
+
+    with mock.patch.object(Member, "check_password", slow_check):
+        threads = [threading.Thread(target=guess, args=(number,)) for number in range(parallel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(codes) == ["throttled"] * 4 + ["wrong_password"] * 2
+
+
+def test_the_right_password_does_not_use_up_a_guess(member, settings):
+    from community.forms import DeleteAccountForm
+
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 2}
+    assert [DeleteAccountForm({"password": PASSWORD}, member=member).is_valid() for _attempt in range(3)] == [True] * 3
+    assert not DeleteAccountForm({"password": "fout"}, member=member).is_valid()
+    assert DeleteAccountForm({"password": PASSWORD}, member=member).is_valid()
 
 
 def test_nobody_can_take_the_handle_of_a_deleted_account(member, dutch_data):

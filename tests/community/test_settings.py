@@ -48,6 +48,20 @@ def test_a_bad_boolean_is_refused():
 
 
 @pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be 0 or more"),
+        ({"LOGIN_THROTTLE_PER_ADDRESS_AND_IP": "5", "LOGIN_THROTTLE_WARN_AFTER": "5"}, "LOGIN_THROTTLE_WARN_AFTER must be above"),
+    ],
+    ids=["negative-proxy-count", "warning-within-one-clients-reach"],
+)
+def test_limits_that_cannot_work_are_refused(env, message):
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("console://", {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from django.core import mail, signing
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from community import actions
 from community.models import Member, Membership
@@ -38,7 +41,8 @@ def test_signing_up_creates_a_pending_member_and_sends_a_verification_link(clien
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("signup"), signup_data(municipality=municipality.pk))
     assert response.status_code == 302
-    assert response.url == reverse("account_status")
+    assert response.url == reverse("signup_sent")
+    assert "_auth_user_id" not in client.session
     member = Member.objects.get(email="noor.hendriks@gemeente.example")
     assert member.status == Member.Status.PENDING
     assert member.email_verified_at is None
@@ -56,10 +60,12 @@ def test_the_verification_link_verifies_and_puts_the_member_in_the_queue(client,
     path = link_in(mail.outbox[0]).split("8000", 1)[1]
     response = client.get(path)
     assert response.status_code == 302
+    assert response.url == reverse("login")
     member = Member.objects.get(email="noor.hendriks@gemeente.example")
     assert member.email_verified_at is not None
     assert member.status == Member.Status.PENDING
     assert list(Member.objects.pending_review()) == [member]
+    client.post(reverse("login"), {"username": member.email, "password": "een-lang-wachtwoord-42"})
     status_page = client.get(reverse("account_status"))
     assert "ambassador" in status_page.content.decode().lower() or "ambassadeur" in status_page.content.decode().lower()
 
@@ -124,12 +130,111 @@ def test_an_address_at_another_domain_is_not_approved_automatically(municipality
     assert actions.verify_email(member=member).status == Member.Status.PENDING
 
 
-def test_an_existing_address_gets_a_clear_error_and_keeps_the_input(client, member, municipality):
-    response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email.upper(), name="Iemand Anders"))
-    assert response.status_code == 200
-    assert response.context["form"].errors["email"]
-    assert 'value="Iemand Anders"' in response.content.decode()
+def without_tokens(html: str) -> str:
+    """A page without what differs on every request anyway (CSRF tokens, CSP nonces)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return re.sub(r'nonce="[^"]+"', "", html)
+
+
+def sign_up_as_a_stranger(data):
+    """POST the sign-up form from a fresh browser; the response and the page it leads to."""
+    client = Client()
+    client.get(reverse("signup"))
+    response = client.post(reverse("signup"), data)
+    page = client.get(response.url) if response.status_code == 302 else response
+    return response, page, client
+
+
+def test_an_existing_address_is_answered_exactly_like_a_new_one(member, municipality, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        new = sign_up_as_a_stranger(signup_data(municipality=municipality.pk, email="nieuw@gemeente.example"))
+        taken = sign_up_as_a_stranger(signup_data(municipality=municipality.pk, email=member.email.upper(), handle=""))
+    (new_response, new_page, new_client), (taken_response, taken_page, taken_client) = new, taken
+    assert (taken_response.status_code, taken_response.url) == (new_response.status_code, new_response.url) == (302, reverse("signup_sent"))
+    assert sorted(taken_response.cookies) == sorted(new_response.cookies)
+    assert taken_page.status_code == new_page.status_code == 200
+    assert without_tokens(taken_page.content.decode()) == without_tokens(new_page.content.decode())
+    assert "_auth_user_id" not in taken_client.session and "_auth_user_id" not in new_client.session
+    with translation.override("nl"):
+        assert gettext("Check your e-mail") in new_page.content.decode()
     assert Member.objects.filter(email__iexact=member.email).count() == 1
+    assert [message.to for message in mail.outbox] == [
+        ["Noor Hendriks <nieuw@gemeente.example>"],
+        [f"{member.name} <{member.email}>"],
+    ]
+
+
+def test_the_owner_of_an_existing_address_is_mailed_links_to_log_in_and_to_reset(client, member, municipality, settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://samenleven.example.nl"
+    name, password = member.name, member.password
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email, name="Iemand Anders", password="een-ander-wachtwoord-7"))
+    (message,) = mail.outbox
+    with translation.override("nl"):
+        assert message.subject == "Iemand probeerde zich aan te melden met je e-mailadres"
+    for link in ("https://samenleven.example.nl/accounts/login/", "https://samenleven.example.nl/accounts/password-reset/"):
+        assert link in message.body and f'href="{link}"' in message.alternatives[0][0]
+    assert "/accounts/verify/" not in message.body
+    member.refresh_from_db()
+    assert (member.name, member.password) == (name, password)
+
+
+def test_the_owner_is_mailed_in_their_own_language(client, member, municipality, django_capture_on_commit_callbacks):
+    member.language = "en"
+    member.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email))
+    assert mail.outbox[0].subject == "Someone tried to sign up with your e-mail address"
+
+
+def test_the_owner_gets_one_notice_per_hour_however_often_their_address_is_tried(client, member, municipality, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(5):
+            client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email), REMOTE_ADDR=f"198.51.100.{number}")
+    assert len(mail.outbox) == 1
+
+
+def test_form_errors_do_not_differ_for_an_existing_address(client, member, municipality):
+    errors = []
+    for email in (member.email, "nieuw@gemeente.example"):
+        response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email, password="12345"))
+        assert response.status_code == 200
+        errors.append(response.context["form"].errors.get_json_data())
+    assert errors[0] == errors[1]
+    assert list(errors[0]) == ["password"]
+
+
+def test_a_reserved_handle_is_refused_alike_for_an_existing_address(client, member, municipality):
+    errors = []
+    for email in (member.email, "nieuw@gemeente.example"):
+        response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email, handle="admin"))
+        assert response.status_code == 200
+        errors.append(response.context["form"].errors.get_json_data())
+    assert errors[0] == errors[1] != {}
+
+
+def test_an_existing_address_costs_the_same_password_hashing_as_a_new_one(client, member, municipality):
+    """The time an answer takes must not tell either: both hash the password once."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    calls = []
+    for email in ("nieuw@gemeente.example", member.email):
+        with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode) as encode:
+            client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email))
+        calls.append(encode.call_count)
+    assert calls == [1, 1]
+
+
+def test_a_sign_up_that_loses_the_race_for_its_address_is_treated_as_one_for_an_existing_account(member, municipality, django_capture_on_commit_callbacks):
+    """Two sign-ups with one address at once: the second finds no account at first, then
+    the database refuses its insert; it mails the owner like any other."""
+    with mock.patch.object(actions, "account_for_address", side_effect=[None, member]):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = actions.sign_up(
+                name="Iemand", email=member.email, password="x" * 12, municipality=municipality, position="other"
+            )
+    assert result is None
+    assert [message.to for message in mail.outbox] == [[f"{member.name} <{member.email}>"]]
 
 
 @pytest.mark.parametrize(
@@ -162,11 +267,24 @@ def test_handles_are_derived_from_names_and_made_unique(municipality):
 def test_sign_ups_are_limited_per_ip_address(client, municipality):
     for number in range(2):
         client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=f"lid{number}@gemeente.example"))
-        client.post(reverse("logout"))
     response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email="derde@gemeente.example"))
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert not Member.objects.filter(email="derde@gemeente.example").exists()
+    other_ip = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email="derde@gemeente.example"), REMOTE_ADDR="10.1.2.3")
+    assert other_ip.status_code == 302
+
+
+@override_settings(SIGNUP_THROTTLE={"per_ip": 2, "window_seconds": 3600})
+def test_sign_ups_with_existing_addresses_count_toward_the_limit(client, member, ambassador, municipality):
+    """Else the form would still tell, past the limit, which addresses have accounts."""
+    for email in (member.email, ambassador.email):
+        assert client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email)).status_code == 302
+    for email in ("nieuw@gemeente.example", member.email):
+        response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email))
+        assert response.status_code == 200
+        assert response.context["form"].non_field_errors()
+    assert not Member.objects.filter(email="nieuw@gemeente.example").exists()
 
 
 def test_a_pending_member_can_ask_for_a_new_link(client, municipality, login, django_capture_on_commit_callbacks):
