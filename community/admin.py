@@ -193,6 +193,7 @@ class MemberAdmin(StepsAdmin, UserAdmin):
     readonly_fields = ["date_joined", "last_login", *protected_fields]
     inlines = [MembershipInline]
     steps = MEMBER_STEPS
+    steps_heading = _("Change status, rights or roles")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "handle", "position", "municipality", "bio", "language")}),
@@ -261,6 +262,7 @@ class GroupAdmin(StepsAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    steps_heading = _("Who may read")
     steps = (
         Step(
             name="set_read_access_selected",

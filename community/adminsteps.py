@@ -64,6 +64,8 @@ class StepsAdmin(admin.ModelAdmin):
     change_form_template = "admin/steps_change_form.html"
     #: The change form the step links are added to.
     steps_base_change_form = "admin/change_form.html"
+    #: The heading above the step links on the change page.
+    steps_heading: str | Promise = ""
 
     # --- Permissions ----------------------------------------------------------------
 
@@ -84,6 +86,7 @@ class StepsAdmin(admin.ModelAdmin):
 
     def _changelist_action(self, step: Step) -> Callable[..., HttpResponse | None]:
         def action(modeladmin: StepsAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+            # The changelist's queryset: with its list_select_related, so naming each costs nothing.
             return modeladmin.take_step(request, step, list(queryset), single=False)
 
         action.__name__ = step.name
@@ -133,6 +136,7 @@ class StepsAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False, form_url: str = "", obj: Model | None = None) -> HttpResponse:
         context["steps_base_change_form"] = self.steps_base_change_form
+        context["steps_heading"] = self.steps_heading
         context["step_links"] = self.step_links(request, obj) if obj is not None else []
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

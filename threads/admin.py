@@ -65,6 +65,7 @@ class ThreadAdmin(StepsAdmin, ReadOnlyAdmin):
     search_fields = ["title", "author__name", "group__name"]
     date_hierarchy = "created"
     list_select_related = ["group", "author"]
+    steps_heading = _("Moderation")
     steps = (
         Step(
             name="hide_selected",
@@ -110,6 +111,7 @@ class PostAdmin(StepsAdmin, ReadOnlyAdmin):
     search_fields = ["text", "author__name", "thread__title"]
     list_select_related = ["thread", "author"]
     raw_id_fields = ["thread", "author"]
+    steps_heading = _("Moderation")
     steps = (
         Step(
             name="hide_selected",

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community import actions
 from community.errors import DomainError
@@ -17,6 +17,13 @@ from tests.capture import access_signals
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals below are matched in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def other_typology_group(member: Member) -> Group:

@@ -149,3 +149,47 @@ def test_a_post_removed_in_the_admin_is_published_like_one_removed_on_the_site(c
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:threads_post_step", args=[answer.pk, "remove_selected"]), {"apply": "yes", "reason": "Reclame."})
     assert published == [([f"thread.{question.pk}"], "thread.post_updated"), ([f"member.{colleague.pk}"], "notification.created")]
+
+
+def test_the_form_of_a_step_for_many_posts_costs_no_more_queries_than_for_a_few(client, login, staff, member, plein, themes):
+    """Guards the N+1 of naming each selected post by its thread on the intermediate page
+    (the changelist's list_select_related fetches the threads with the posts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.threads.conftest import make_thread
+
+    login(staff)
+    changelist = reverse("admin:threads_post_changelist")
+    few = [make_thread(member, plein, title=f"Onderwerp nummer {n}") for n in range(2)]
+    many = few + [make_thread(member, plein, title=f"Onderwerp nummer {n}") for n in range(2, 20)]
+
+    def queries(threads) -> int:
+        posts = list(Post.objects.filter(thread__in=threads).values_list("pk", flat=True))
+        client.post(changelist, {"action": "hide_selected", "_selected_action": posts})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(changelist, {"action": "hide_selected", "_selected_action": posts})
+        assert response.status_code == 200 and len(response.context["objects"]) == len(threads)
+        return len(captured)
+
+    assert queries(many) == queries(few)
+
+
+def test_every_step_page_of_the_admin_opens_with_its_form_and_the_csrf_token(client, login, staff, member, question):
+    from community.adminsteps import StepsAdmin
+    from community.models import Group, Member
+
+    login(staff)
+    objects = {Member: member, Group: Group.objects.get(slug="zuid-holland"), Thread: question, Post: question.posts.get(number=1)}
+    with_steps = {model for model, model_admin in admin.site._registry.items() if isinstance(model_admin, StepsAdmin)}
+    assert with_steps == set(objects)
+    for model, obj in objects.items():
+        opts = model._meta
+        assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])).status_code == 200
+        for step in admin.site._registry[model].steps:
+            response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_step", args=[obj.pk, step.name]))
+            assert response.status_code == 200, (model.__name__, step.name)
+            body = response.content.decode()
+            assert 'name="csrfmiddlewaretoken"' in body and 'name="apply"' in body and str(step.title) in body
+            for name in (step.form().fields if step.form else ()):
+                assert f'name="{name}"' in body, (model.__name__, step.name, name)
