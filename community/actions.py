@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -237,6 +238,7 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
     )
     send_email_on_commit("signup_approved", member=member, context={"link": absolute_url(reverse("home"))})
     signals.member_approved.send(sender=None, member=member, actor=actor)
+    signals.member_access_changed.send(sender=None, member=member)
     return member
 
 
@@ -256,6 +258,7 @@ def reject_member(*, actor: Member, member: Member, reason: str) -> Member:
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.REJECT_MEMBER, member=member, reason=reason)
     send_email_on_commit("signup_rejected", member=member, context={"reason": reason})
     signals.member_rejected.send(sender=None, member=member, actor=actor, reason=reason)
+    signals.member_access_changed.send(sender=None, member=member)
     return member
 
 
@@ -341,6 +344,7 @@ def suspend_member(*, actor: Member, member: Member, until: datetime, reason: st
     )
     send_email_on_commit("member_suspended", member=member, context={"until": until, "reason": reason})
     signals.member_suspended.send(sender=None, member=member, actor=actor, until=until, reason=reason)
+    signals.member_access_changed.send(sender=None, member=member)
     return member
 
 
@@ -356,6 +360,7 @@ def lift_suspension(*, actor: Member, member: Member, reason: str = "") -> Membe
     member.save(update_fields=["status", "suspended_until", "status_reason"])
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.LIFT_SUSPENSION, member=member, reason=reason.strip())
     signals.suspension_lifted.send(sender=None, member=member, actor=actor)
+    signals.member_access_changed.send(sender=None, member=member)
     return member
 
 
@@ -387,8 +392,9 @@ class FormerIdentity:
 
 
 @transaction.atomic
-def delete_account(*, member: Member) -> Member:
-    """Delete a member's account at their own request (SPEC F1, GDPR).
+def delete_account(*, member: Member, actor: Member | None = None) -> Member:
+    """Delete a member's account at their own request (SPEC F1, GDPR), or, with
+    ``actor``, by the programme team (from the admin).
 
     The row stays, because their posts point to it, but everything personal goes:
     name ("voormalig lid"), e-mail address and handle are replaced, bio, position,
@@ -398,6 +404,8 @@ def delete_account(*, member: Member) -> Member:
     preferences, and closing the member's open sockets). The password is checked
     by the caller.
     """
+    if actor is not None and actor.pk == member.pk:
+        raise DomainError(_("Delete your own account on your privacy page."))
     member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
     if member.is_former_member:
         raise DomainError(_("This account has already been deleted."))
@@ -437,8 +445,14 @@ def delete_account(*, member: Member) -> Member:
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)).update(
         object_repr=FORMER_MEMBER_NAME, change_message=""
     )
-    write_log_entry(actor=None, action=ModerationLogEntry.Action.DELETE_ACCOUNT, member=member, group=group)
+    write_log_entry(
+        actor=actor,
+        action=ModerationLogEntry.Action.DELETE_ACCOUNT if actor is None else ModerationLogEntry.Action.DELETE_MEMBER,
+        member=member,
+        group=group,
+    )
     signals.account_deleted.send(sender=None, member=member, former=former)
+    signals.member_access_changed.send(sender=None, member=member)
     member_id = member.pk
     transaction.on_commit(lambda: end_sessions(member_id))
     return member
@@ -502,24 +516,166 @@ def set_language(*, member: Member, language: str) -> Member:
     return member
 
 
+# --- Groups and roles -------------------------------------------------------------
+# Every change of what a member may read or moderate sends ``member_access_changed``
+# inside the transaction: the notifications app re-decides the member's open sockets.
+
+
 @transaction.atomic
 def join_group(*, member: Member, group: Group, role: str = Membership.Role.MEMBER) -> Membership:
     membership, created = Membership.objects.get_or_create(member=member, group=group, defaults={"role": role})
+    changed = created
     if not created and membership.role != role and role == Membership.Role.MODERATOR:
         membership.role = role
         membership.save(update_fields=["role"])
+        changed = True
     member.__dict__.pop("roles", None)
-    signals.member_access_changed.send(sender=None, member=member)
+    if changed:
+        signals.member_access_changed.send(sender=None, member=member)
     return membership
 
 
 @transaction.atomic
 def leave_group(*, member: Member, group: Group) -> None:
-    Membership.objects.filter(member=member, group=group).delete()
+    deleted, _rows = Membership.objects.filter(member=member, group=group).delete()
     member.__dict__.pop("roles", None)
+    if deleted:
+        signals.member_access_changed.send(sender=None, member=member)
+
+
+def _lock_member(member: Member) -> Member:
+    return Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+
+
+@transaction.atomic
+def make_moderator(*, member: Member, group: Group, actor: Member | None = None) -> Membership:
+    """Make an approved member moderator of a group (joining it if need be); for a
+    regional group that makes them an ambassador of its province.
+
+    ``actor`` is None when the platform itself appoints (the demo accounts).
+    """
+    locked = _lock_member(member)
+    if locked.is_former_member or locked.status not in (Member.Status.ACTIVE, Member.Status.SUSPENDED):
+        raise DomainError(_("Only approved members can moderate a group."))
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        member=locked, group=group, defaults={"role": Membership.Role.MODERATOR}
+    )
+    if not created:
+        if membership.role == Membership.Role.MODERATOR:
+            raise DomainError(_("This member already moderates this group."))
+        membership.role = Membership.Role.MODERATOR
+        membership.save(update_fields=["role"])
+    member.__dict__.pop("roles", None)
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.MAKE_MODERATOR, member=locked, group=group)
+    signals.member_access_changed.send(sender=None, member=locked)
+    return membership
+
+
+@transaction.atomic
+def remove_moderator(*, actor: Member, member: Member, group: Group) -> Membership:
+    """Take away a member's moderator role in a group; they stay a member of it."""
+    locked = _lock_member(member)
+    membership = Membership.objects.select_for_update().filter(member=locked, group=group).first()
+    if membership is None or membership.role != Membership.Role.MODERATOR:
+        raise DomainError(_("This member does not moderate this group."))
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["role"])
+    member.__dict__.pop("roles", None)
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.REMOVE_MODERATOR, member=locked, group=group)
+    signals.member_access_changed.send(sender=None, member=locked)
+    return membership
+
+
+@transaction.atomic
+def remove_from_group(*, actor: Member, member: Member, group: Group) -> None:
+    """Take a member out of a group (with their moderator role, if they had one)."""
+    locked = _lock_member(member)
+    membership = Membership.objects.select_for_update().filter(member=locked, group=group).first()
+    if membership is None:
+        raise DomainError(_("This member is not in this group."))
+    membership.delete()
+    member.__dict__.pop("roles", None)
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.REMOVE_FROM_GROUP, member=locked, group=group)
+    signals.member_access_changed.send(sender=None, member=locked)
+
+
+# --- The programme team ------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_staff(*, actor: Member, member: Member) -> Member:
+    """Add an approved member to the programme team: they moderate everything and use the admin."""
+    member = _lock_member(member)
+    if member.is_staff:
+        raise DomainError(_("This member is already on the programme team."))
+    if member.status != Member.Status.ACTIVE or not member.is_active or member.is_former_member:
+        raise DomainError(_("Only approved members who are not suspended can join the programme team."))
+    member.is_staff = True
+    member.save(update_fields=["is_staff"])
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.GRANT_STAFF, member=member)
     signals.member_access_changed.send(sender=None, member=member)
+    return member
 
 
-def make_moderator(*, member: Member, group: Group) -> Membership:
-    """Make a member moderator of a group; for a regional group that makes them an ambassador."""
-    return join_group(member=member, group=group, role=Membership.Role.MODERATOR)
+@transaction.atomic
+def revoke_staff(*, actor: Member, member: Member) -> Member:
+    """Take a member off the programme team (and with it any superuser right)."""
+    if actor.pk == member.pk:
+        raise DomainError(_("You cannot take yourself off the programme team."))
+    member = _lock_member(member)
+    if not member.is_staff and not member.is_superuser:
+        raise DomainError(_("This member is not on the programme team."))
+    member.is_staff = False
+    member.is_superuser = False
+    member.save(update_fields=["is_staff", "is_superuser"])
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.REVOKE_STAFF, member=member)
+    signals.member_access_changed.send(sender=None, member=member)
+    return member
+
+
+# --- Who may read a group ----------------------------------------------------------
+
+
+@transaction.atomic
+def set_group_read_access(*, actor: Member, group: Group, read_access: str) -> Group:
+    """Open a group to every member of the platform, or close it to its own members.
+
+    Every member's roles follow at once (``community/receivers.py``); the
+    notifications app re-decides the sockets that follow a thread in the group.
+    """
+    if read_access not in Group.ReadAccess.values:
+        raise DomainError(_("Choose who may read the group."))
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.read_access == read_access:
+        raise DomainError(_("The group already has this setting."))
+    group.read_access = read_access
+    group.save(update_fields=["read_access"])
+    opened = read_access == Group.ReadAccess.EVERYONE
+    write_log_entry(
+        actor=actor,
+        action=ModerationLogEntry.Action.OPEN_GROUP if opened else ModerationLogEntry.Action.CLOSE_GROUP,
+        target=group,
+        group=group,
+    )
+    signals.group_access_changed.send(sender=None, group=group)
+    return group
+
+
+@transaction.atomic
+def delete_group(*, actor: Member, group: Group) -> None:
+    """Delete a group without threads; its members lose their membership (and roles).
+
+    A group that still has threads is refused: they point to it (and the counters
+    and permalinks with them). Hide or move the threads first.
+    """
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    members = list(Member.objects.filter(memberships__group=group).order_by("pk"))
+    # Without ``group``: the entry outlives the group, for the programme team.
+    write_log_entry(actor=actor, action=ModerationLogEntry.Action.DELETE_GROUP, target=group, label=group.name)
+    try:
+        with transaction.atomic():
+            group.delete()
+    except ProtectedError as error:
+        raise DomainError(_("This group still has threads; move them to another group first.")) from error
+    for member in members:
+        signals.member_access_changed.send(sender=None, member=member)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from community import actions
-from community.models import Group, Member, Municipality
+from community.models import Group, Member, Membership, Municipality
 
 DEMO_PASSWORD = "samenleven-demo"
 DEMO_DOMAIN = "demo.samenleven.nl"
@@ -70,7 +70,9 @@ def ensure_demo_accounts() -> dict[str, Member]:
         accounts = {staff.handle: staff}
         for name, handle, code, position, region_slug in AMBASSADORS:
             member = _ensure_member(name, handle, code, position, approver=staff)
-            actions.make_moderator(member=member, group=Group.objects.get(slug=region_slug))
+            region = Group.objects.get(slug=region_slug)
+            if not member.memberships.filter(group=region, role=Membership.Role.MODERATOR).exists():
+                actions.make_moderator(member=member, group=region)
             accounts[handle] = member
         for name, handle, code, position in MEMBERS:
             accounts[handle] = _ensure_member(name, handle, code, position, approver=staff)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from community import actions, throttle
-from community.models import HANDLE_PATTERN, Member, Municipality, Region, Typology, handle_validator
+from community.models import HANDLE_PATTERN, Group, Member, Municipality, Region, Typology, handle_validator
 
 
 class MunicipalityChoiceField(forms.ModelChoiceField):
@@ -169,6 +169,23 @@ class SuspendForm(forms.Form):
 
 class LiftSuspensionForm(forms.Form):
     reason = forms.CharField(label=_("Note for the log"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GroupChoiceForm(forms.Form):
+    """The group a step in the admin is about (moderator roles, memberships)."""
+
+    group = forms.ModelChoiceField(queryset=Group.objects.order_by("kind", "name"), label=_("Group"))
+
+
+class ReadAccessForm(forms.Form):
+    """Who may read a group: the programme team changes it in the admin."""
+
+    read_access = forms.ChoiceField(
+        label=_("Who may read"),
+        choices=Group.ReadAccess.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Members who may no longer read the group stop receiving its threads at once."),
+    )
 
 
 class DeleteAccountForm(forms.Form):

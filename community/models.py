@@ -380,11 +380,21 @@ class ModerationLogEntry(models.Model):
         SUSPEND_MEMBER = "suspend_member", _("suspended a member")
         LIFT_SUSPENSION = "lift_suspension", _("lifted a suspension")
         DELETE_ACCOUNT = "delete_account", _("account deleted by the member")
+        DELETE_MEMBER = "delete_member", _("deleted a member's account")
+        MAKE_MODERATOR = "make_moderator", _("made a member moderator of a group")
+        REMOVE_MODERATOR = "remove_moderator", _("took away a member's moderator role")
+        REMOVE_FROM_GROUP = "remove_from_group", _("removed a member from a group")
+        GRANT_STAFF = "grant_staff", _("added a member to the programme team")
+        REVOKE_STAFF = "revoke_staff", _("removed a member from the programme team")
+        OPEN_GROUP = "open_group", _("opened a group to every member")
+        CLOSE_GROUP = "close_group", _("made a group readable by its members only")
+        DELETE_GROUP = "delete_group", _("deleted a group")
 
     class TargetType(models.TextChoices):
         MEMBER = "member", _("member")
         THREAD = "thread", _("thread")
         POST = "post", _("post")
+        GROUP = "group", _("group")
 
     actor = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("moderator")

@@ -18,12 +18,17 @@ from notifications.models import DigestLedger, EmailPreference, Notification, Ou
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the application, visible to staff, never edited by hand."""
+    """Rows written by the application, visible to staff, never edited or deleted by hand
+    (a deleted ledger row would send a digest twice; a deleted outbox row would hide
+    what was sent)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -72,8 +77,9 @@ class EmailPreferenceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """Notifications are written by the receivers; staff look, never edit."""
+class NotificationAdmin(ReadOnlyAdmin):
+    """Notifications are written by the receivers; staff look, never edit or delete
+    (each member's unread count is kept beside them, and was pushed to their bell)."""
 
     list_display = ["created", "recipient", "kind", "actor_name", "title", "read_at"]
     list_filter = ["kind", "created"]
@@ -81,15 +87,11 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["recipient", "actor", "thread", "post"]
     list_select_related = ["recipient"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
+class WatchAdmin(ReadOnlyAdmin):
+    """Watch levels are each member's own choice, set on the site."""
+
     list_display = ["member", "level", "thread", "group", "theme", "updated"]
     list_filter = ["level"]
     search_fields = ["member__name", "member__email", "thread__title", "group__name", "theme__name"]

@@ -176,6 +176,12 @@ def on_thread_moved_live(sender: Any, thread, **kwargs: Any) -> None:  # type: i
     live.publish_thread_event(thread.pk, {"type": "thread.moved", "thread": thread.pk})
 
 
+@receiver(signals.post_removed)
+def on_post_removed(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if post.author_id:
+        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_REMOVED, actor=actor, thread=post.thread, post=post, detail=reason)
+
+
 @receiver(signals.post_flagged)
 def on_post_flagged(sender: Any, flag, post, hidden, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     group_id = post.thread.group_id

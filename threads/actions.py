@@ -468,6 +468,23 @@ def unhide_post(*, actor: Member, post: Post) -> Post:
     return _unhide(post, actor=actor, log_action=Action.UNHIDE_POST)
 
 
+@transaction.atomic
+def remove_post(*, actor: Member, post: Post, reason: str) -> Post:
+    """A moderator removes a post (a soft delete, as when its author deletes it): it
+    keeps its number and shows as removed. The author is told why."""
+    reason = _require_reason(reason, _("Give a reason: the author is told why."))
+    post = _lock_post(post)
+    if post.is_deleted:
+        raise DomainError(_("This post has already been deleted."))
+    delete_post(actor=actor, post=post)
+    post.refresh_from_db(fields=["deleted_at"])
+    write_log_entry(
+        actor=actor, action=Action.REMOVE_POST, target=post, member=post.author, group=post.thread.group, label=_post_label(post), reason=reason
+    )
+    signals.post_removed.send(sender=None, post=post, actor=actor, reason=reason)
+    return post
+
+
 # --- Flags ------------------------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ post_marked_useful = Signal()
 post_hidden = Signal()
 # post, actor
 post_unhidden = Signal()
+# post, actor, reason: a moderator removed the post (after ``post_deleted``)
+post_removed = Signal()
 
 # --- Moderation -------------------------------------------------------------------
 # thread, actor, reason
