@@ -487,10 +487,14 @@ def log_out_everywhere(*, member: Member, keep: str | None = None) -> list[str]:
 
 
 @transaction.atomic
-def change_password(*, member: Member, password: str, keep: str | None = None) -> Member:
-    """Set a new password and end every other session of the member (all but ``keep``,
-    the session of the browser where it was changed; all of them after a reset)."""
-    member.set_password(password)
+def change_password(*, member: Member, password: str | None, keep: str | None = None) -> Member:
+    """Set a new password (None: none that works, staff disabling password login) and end
+    every other session of the member (all but ``keep``, the session of the browser where
+    it was changed; all of them after a reset or when staff set it)."""
+    if password is None:
+        member.set_unusable_password()
+    else:
+        member.set_password(password)
     member.save(update_fields=["password"])
     log_out_everywhere(member=member, keep=keep)
     return member

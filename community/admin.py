@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as AuthGroup
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -174,11 +174,21 @@ MEMBER_STEPS = (
 )
 
 
+class MemberPasswordForm(AdminPasswordChangeForm):
+    """Staff setting a member's password: through the action, which ends the member's
+    sessions and closes their open pages' sockets."""
+
+    def save(self, commit: bool = True) -> Member:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return actions.change_password(member=self.user, password=self.cleaned_data["password1"] if usable else None)
+
+
 @admin.register(Member)
 class MemberAdmin(StepsAdmin, UserAdmin):
     """Profiles are edited here; status, rights and roles change only through the steps,
     which call the same actions as the site (log, e-mail, signals)."""
 
+    change_password_form = MemberPasswordForm
     add_form = MemberCreationForm
     ordering = ["name"]
     list_display = ["name", "handle", "email", "municipality", "position", "status", "is_staff", "date_joined"]

@@ -446,3 +446,22 @@ def test_a_new_account_is_still_added_with_the_add_form_and_waits_for_approval(c
     assert response.status_code == 302
     added = Member.objects.get(email="nieuw@denhaag.nl")
     assert (added.status, added.is_staff) == (Member.Status.PENDING, False)
+
+
+def test_a_password_set_by_staff_ends_the_members_sessions_and_closes_their_sockets(client, login, staff, member, published, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    elsewhere = Client()
+    elsewhere.force_login(member, backend="community.auth.EmailBackend")
+    session_key = elsewhere.session.session_key
+    login(staff)
+    url = reverse("admin:auth_user_password_change", args=[member.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"password1": "een-nieuw-wachtwoord-42", "password2": "een-nieuw-wachtwoord-42", "usable_password": "true"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password("een-nieuw-wachtwoord-42")
+    assert elsewhere.get("/notifications/").status_code == 302  # logged out there
+    from notifications.groups import session_group
+
+    assert ([session_group(session_key)], {"type": "session.close", "code": 4401}) in published

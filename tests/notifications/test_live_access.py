@@ -14,14 +14,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from community import actions as community_actions
-from community import signals as community_signals
 from community.asgi import application
-from community.models import Group, Member, Membership
+from community.models import Group, Member
 from tests.notifications.test_consumer import ORIGIN, layer  # noqa: F401  (the layer fixture)
 from tests.threads.conftest import make_thread
 from threads import actions
@@ -172,14 +170,7 @@ async def test_a_closed_group_is_decided_again_by_every_socket_in_its_threads(la
     for socket in (fatima, iris):
         await socket.watch(thread.pk)
 
-    @sync_to_async
-    def close_group() -> None:
-        with transaction.atomic():
-            Group.objects.filter(pk=group.pk).update(read_access=Group.ReadAccess.MEMBERS)
-            Member.objects.renew_cached_facts()
-            community_signals.group_access_changed.send(sender=None, group=group)
-
-    await close_group()
+    await sync_to_async(community_actions.set_group_read_access)(actor=staff, group=group, read_access=Group.ReadAccess.MEMBERS)
     assert await iris.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
     await still_open(fatima, thread.pk, member)
     await iris.hears_nothing_of(thread.pk, "Nog steeds live")
@@ -218,7 +209,7 @@ async def test_a_member_removed_from_a_group_hears_nothing_more_of_its_threads(l
     thijs = await open_tab(colleague)
     for socket in (fatima, thijs):
         await socket.watch(thread.pk)
-    await sync_to_async(community_actions.leave_group)(member=await _reload(member), group=regional)
+    await sync_to_async(community_actions.remove_from_group)(actor=staff, member=await _reload(member), group=regional)
     assert await fatima.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
     await still_open(thijs, thread.pk, colleague)
     await fatima.hears_nothing_of(thread.pk, "Nog steeds live")
@@ -237,14 +228,7 @@ async def test_a_demoted_moderator_stops_following_the_queue_counts_and_the_hidd
     await samira.communicator.send_json_to({"type": "moderation.watch"})
     assert regional.pk in (await samira.receive_until("moderation.watching"))["groups"]
 
-    @sync_to_async
-    def demote() -> None:
-        with transaction.atomic():
-            Membership.objects.filter(member=ambassador, group=regional).update(role=Membership.Role.MEMBER)
-            Member.objects.filter(pk=ambassador.pk).renew_cached_facts()
-            community_signals.member_access_changed.send(sender=None, member=ambassador)
-
-    await demote()
+    await sync_to_async(community_actions.remove_moderator)(actor=staff, member=await _reload(ambassador), group=regional)
     assert await samira.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
     assert await samira.receive_until("moderation.watching") == {"type": "moderation.watching", "groups": []}
     post = await sync_to_async(Post.objects.filter(thread=thread).first)()
@@ -253,6 +237,42 @@ async def test_a_demoted_moderator_stops_following_the_queue_counts_and_the_hidd
     await samira.hears_nothing_of(thread.pk, "Nog een reden")
     assert await samira.communicator.receive_nothing(timeout=0.3)  # no queue counts either
     for socket in (samira, team):
+        await socket.close()
+
+
+async def test_a_member_who_leaves_a_group_hears_nothing_more_of_its_threads(layer, member, colleague, themes):
+    group = await sync_to_async(Group.objects.create)(
+        name="Statushouders", slug="statushouders", kind=Group.Kind.THEME, read_access=Group.ReadAccess.MEMBERS
+    )
+    for who in (member, colleague):
+        await sync_to_async(community_actions.join_group)(member=who, group=group)
+    thread = await sync_to_async(make_thread)(colleague, group)
+    fatima = await open_tab(member)
+    thijs = await open_tab(colleague)
+    for socket in (fatima, thijs):
+        await socket.watch(thread.pk)
+    await sync_to_async(community_actions.leave_group)(member=await _reload(member), group=group)
+    assert await fatima.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
+    await still_open(thijs, thread.pk, colleague)
+    await fatima.hears_nothing_of(thread.pk, "Nog steeds live")
+    for socket in (fatima, thijs):
+        await socket.close()
+
+
+async def test_a_member_who_lost_programme_team_rights_stops_following_what_only_staff_read(layer, member, staff, themes):
+    other_staff = await sync_to_async(Member.objects.get)(pk=staff.pk)
+    regional = await sync_to_async(Group.objects.get)(slug="flevoland")
+    thread = await sync_to_async(make_thread)(other_staff, regional)
+    former = await sync_to_async(community_actions.grant_staff)(actor=other_staff, member=await _reload(member))
+    fatima = await open_tab(former)  # from 's-Gravenhage: reads Flevoland's group only as staff
+    team = await open_tab(other_staff)
+    for socket in (fatima, team):
+        await socket.watch(thread.pk)
+    await sync_to_async(community_actions.revoke_staff)(actor=other_staff, member=await _reload(member))
+    assert await fatima.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
+    await still_open(team, thread.pk, other_staff)
+    await fatima.hears_nothing_of(thread.pk, "Nog steeds live")
+    for socket in (fatima, team):
         await socket.close()
 
 
