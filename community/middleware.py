@@ -1,4 +1,4 @@
-"""Request-wide rules: the member's language, and who may see forum content."""
+"""Request-wide rules: no NUL characters, the member's language, and who may see forum content."""
 
 from __future__ import annotations
 
@@ -7,8 +7,43 @@ from typing import Any, Callable
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.middleware import get_user
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+NUL = "\x00"
+
+
+def holds_nul(request: HttpRequest) -> bool:
+    """Whether the path, a query parameter, a form field (name or value) or a cookie holds a NUL."""
+    if NUL in request.path_info:
+        return True
+    fields = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for data in fields:
+        for name, values in data.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return True
+    return any(NUL in name or NUL in value for name, value in request.COOKIES.items())
+
+
+class RejectNulMiddleware:
+    """A request holding a NUL character gets the "bad request" page (400), before any view.
+
+    No browser sends one, and PostgreSQL text cannot hold it: a NUL that reached a query
+    (a search, an autocomplete, a handle in the path, the session cookie) would fail it
+    with a server error. One rule here instead of a check at every parameter. It runs
+    before the session is read (so a forged session cookie never reaches the database),
+    hence the page speaks the language of the browser, as for a visitor.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if holds_nul(request):
+            reason = _("The address or the form holds a character that is not allowed (a NUL character).")
+            return render(request, "400.html", {"reason": reason}, status=400)
+        return self.get_response(request)
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
