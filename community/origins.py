@@ -9,6 +9,10 @@ program, possibly hostile) is refused. With ``DEBUG`` on, pages on the
 development hosts (localhost, 127.0.0.1, [::1]) on any port are accepted too.
 A handshake without an Origin header, or with ``null``, is refused.
 
+A handshake whose cookies hold a NUL character is refused too: as over HTTP
+(``community.middleware.RejectNulMiddleware``), the session lookup would fail
+on PostgreSQL with an error. No browser sends one.
+
 The settings are read at each handshake, so tests and servers that set them
 after this module was imported are obeyed.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 
 DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -39,10 +43,16 @@ def site_origins() -> list[str]:
 
 
 class SiteOriginValidator(OriginValidator):
-    """Channels' origin check (scheme, host and port compared), against ``site_origins()``."""
+    """Channels' origin check (scheme, host and port compared), against ``site_origins()``;
+    and no NUL in the cookies."""
 
     def __init__(self, application: Any) -> None:
         super().__init__(application, allowed_origins=())
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if any(name == b"cookie" and b"\x00" in value for name, value in scope.get("headers", [])):
+            return await WebsocketDenier()(scope, receive, send)
+        return await super().__call__(scope, receive, send)
 
     def validate_origin(self, parsed_origin: Any) -> bool:
         return any(self.match_allowed_origin(parsed_origin, pattern) for pattern in site_origins())

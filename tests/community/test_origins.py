@@ -22,9 +22,11 @@ def site(settings):
     channel_layers.backends.clear()
 
 
-async def opens(origin: str | None) -> bool:
+async def opens(origin: str | None, cookie: bytes = b"") -> bool:
     """Whether the handshake is accepted (an anonymous visitor is then closed with 4401 by the consumer)."""
     headers = [] if origin is None else [(b"origin", origin.encode("latin1"))]
+    if cookie:
+        headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
     connected, _subprotocol = await communicator.connect()
     await communicator.disconnect()
@@ -84,3 +86,9 @@ async def test_with_debug_on_the_development_hosts_may_open_it_on_any_port(site)
         assert await opens(origin), origin
     for origin in ("https://evil.example", "http://192.168.1.5:8000", "null"):
         assert not await opens(origin), origin
+
+
+async def test_a_session_cookie_holding_a_nul_is_refused_and_breaks_nothing(site):
+    """On PostgreSQL the session lookup failed with an error for this cookie."""
+    assert not await opens("https://samenleven.example.nl", cookie=b"sessionid=abcdefghijklmnop\x00")
+    assert await opens("https://samenleven.example.nl", cookie=b"sessionid=abcdefghijklmnop")
