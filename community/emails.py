@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from email.utils import quote
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ def format_address(name: str, address: str) -> str:
     outbox row stays readable, and an internationalised domain is allowed.
     Line breaks and other control characters never reach the header.
     """
-    name = " ".join("".join(char if char.isprintable() else " " for char in name).split())
+    name = " ".join("".join(" " if unicodedata.category(char) == "Cc" else char for char in name).split())
     if not name:
         return address
     if ADDRESS_SPECIALS.search(name):

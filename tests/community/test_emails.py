@@ -19,6 +19,7 @@ NAMES = [
     "[Jan] de Vries",
     "Zoë, van der Berg",
     "Fatima el Amrani",
+    "Noor 👩\u200d💻",
 ]
 
 
