@@ -15,7 +15,7 @@ NUL = "\x00"
 
 
 def holds_nul(request: HttpRequest) -> bool:
-    """Whether the path, a query parameter, a form field (name or value) or a cookie holds a NUL."""
+    """Whether the path, a query parameter or a form field (name or value) holds a NUL."""
     if NUL in request.path_info:
         return True
     fields = [request.GET, request.POST] if request.method == "POST" else [request.GET]
@@ -23,7 +23,18 @@ def holds_nul(request: HttpRequest) -> bool:
         for name, values in data.lists():
             if NUL in name or any(NUL in value for value in values):
                 return True
+    return False
+
+
+def cookies_hold_nul(request: HttpRequest) -> bool:
     return any(NUL in name or NUL in value for name, value in request.COOKIES.items())
+
+
+def activate_member_language(request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated and user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class RejectNulMiddleware:
@@ -32,18 +43,23 @@ class RejectNulMiddleware:
     No browser sends one, and PostgreSQL text cannot hold it: a NUL that reached a query
     (a search, an autocomplete, a handle in the path, the session cookie) would fail it
     with a server error. One rule here instead of a check at every parameter. It runs
-    before the session is read (so a forged session cookie never reaches the database),
-    hence the page speaks the language of the browser, as for a visitor.
+    before the session is read, so that a forged session cookie never reaches the
+    database; with sound cookies the page is shown as the member sees the site (their
+    language, their header), else as to a visitor.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if holds_nul(request):
-            reason = _("The address or the form holds a character that is not allowed (a NUL character).")
-            return render(request, "400.html", {"reason": reason}, status=400)
-        return self.get_response(request)
+        bad_cookies = cookies_hold_nul(request)
+        if not bad_cookies and not holds_nul(request):
+            return self.get_response(request)
+        if not bad_cookies:
+            request.user = get_user(request)
+            activate_member_language(request)
+        reason = _("The address or the form holds a character that is not allowed (a NUL character).")
+        return render(request, "400.html", {"reason": reason}, status=400)
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
@@ -66,10 +82,7 @@ class MemberLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
+        activate_member_language(request)
         return self.get_response(request)
 
 

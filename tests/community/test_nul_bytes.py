@@ -135,6 +135,17 @@ def test_the_bad_request_page_explains_in_the_visitors_language(nul_client, logi
     assert "Bad request" in response.content.decode() and "NUL character" in response.content.decode()
 
 
+def test_a_member_gets_the_page_in_the_language_of_their_profile_with_their_header(nul_client, login, member):
+    from community.actions import set_language
+
+    set_language(member=member, language="en")
+    login(member)
+    response = nul_client.get(reverse("members") + "?region=%00", HTTP_ACCEPT_LANGUAGE="nl")
+    page = response.content.decode()
+    assert response.status_code == 400 and '<html lang="en">' in page
+    assert "Bad request" in page and "NUL character" in page and "My account" in page
+
+
 def test_a_nul_in_a_parameter_name_or_an_encoded_path_is_refused_too(nul_client, login, member):
     login(member)
     assert nul_client.get(reverse("members") + "?q%00=x").status_code == 400
