@@ -2,8 +2,9 @@
 
 HTTP requests run on ``HTTP_THREADS`` reusable threads per process (community/handlers.py).
 
-WebSocket connections are origin-checked against ALLOWED_HOSTS and carry the
-session's member; the routes live in ``notifications/routing.py``.
+WebSocket connections come only from the site's own pages (scheme, host and port
+compared with SITE_URL and CSRF_TRUSTED_ORIGINS: community/origins.py) and carry
+the session's member; the routes live in ``notifications/routing.py``.
 """
 
 import gc
@@ -22,14 +23,14 @@ django_application = PooledThreadsASGIHandler(threads=settings.HTTP_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from community.origins import SiteOriginValidator  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -8,6 +8,9 @@ transaction commits, so a rolled-back action sends nothing.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
+from email.utils import quote
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -21,6 +24,31 @@ if TYPE_CHECKING:
     from community.models import Member
 
 logger = logging.getLogger(__name__)
+# RFC 5322 specials: a display name holding one of them must be a quoted string
+# (the same set as email.utils.formataddr's).
+ADDRESS_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+
+
+def format_address(name: str, address: str) -> str:
+    """``Name <address>`` for a To header, the name quoted where it must be.
+
+    "Vries, Jan de" becomes ``"Vries, Jan de" <jan@...>``: unquoted, the comma
+    would make two addresses of it (and ``;:@<`` break it likewise). The
+    quoting is email.utils.formataddr's; unlike formataddr, a non-ASCII name
+    stays text here (Django encodes it when it sends the message), so that the
+    outbox row stays readable, and an internationalised domain is allowed.
+    Line breaks and other control characters never reach the header.
+    """
+    name = " ".join("".join(" " if unicodedata.category(char) == "Cc" else char for char in name).split())
+    if not name:
+        return address
+    if ADDRESS_SPECIALS.search(name):
+        name = f'"{quote(name)}"'
+    return f"{name} <{address}>"
+
+
+def member_address(member: Member) -> str:
+    return format_address(member.name, member.email)
 
 
 def render_email(name: str, *, member: Member, context: dict[str, Any]) -> EmailMultiAlternatives:
@@ -29,7 +57,7 @@ def render_email(name: str, *, member: Member, context: dict[str, Any]) -> Email
         subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
         text = render_to_string(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[f"{member.name} <{member.email}>"])
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[member_address(member)])
     message.attach_alternative(html, "text/html")
     return message
 

@@ -1,4 +1,4 @@
-"""Request-wide rules: the member's language, and who may see forum content."""
+"""Request-wide rules: no NUL characters, the member's language, and who may see forum content."""
 
 from __future__ import annotations
 
@@ -7,8 +7,59 @@ from typing import Any, Callable
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.middleware import get_user
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+NUL = "\x00"
+
+
+def holds_nul(request: HttpRequest) -> bool:
+    """Whether the path, a query parameter or a form field (name or value) holds a NUL."""
+    if NUL in request.path_info:
+        return True
+    fields = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for data in fields:
+        for name, values in data.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return True
+    return False
+
+
+def cookies_hold_nul(request: HttpRequest) -> bool:
+    return any(NUL in name or NUL in value for name, value in request.COOKIES.items())
+
+
+def activate_member_language(request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated and user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class RejectNulMiddleware:
+    """A request holding a NUL character gets the "bad request" page (400), before any view.
+
+    No browser sends one, and PostgreSQL text cannot hold it: a NUL that reached a query
+    (a search, an autocomplete, a handle in the path, the session cookie) would fail it
+    with a server error. One rule here instead of a check at every parameter. It runs
+    before the session is read, so that a forged session cookie never reaches the
+    database; with sound cookies the page is shown as the member sees the site (their
+    language, their header), else as to a visitor.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad_cookies = cookies_hold_nul(request)
+        if not bad_cookies and not holds_nul(request):
+            return self.get_response(request)
+        if not bad_cookies:
+            request.user = get_user(request)
+            activate_member_language(request)
+        reason = _("The address or the form holds a character that is not allowed (a NUL character).")
+        return render(request, "400.html", {"reason": reason}, status=400)
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
@@ -31,10 +82,7 @@ class MemberLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
+        activate_member_language(request)
         return self.get_response(request)
 
 

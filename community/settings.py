@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "community.middleware.RejectNulMiddleware",
     "community.middleware.AuthenticationMiddleware",
     "community.middleware.MemberLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

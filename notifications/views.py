@@ -137,7 +137,7 @@ from community.models import Member  # noqa: E402
 from notifications.email import actions as email_actions  # noqa: E402
 from notifications.email.forms import EmailPreferencesForm  # noqa: E402
 from notifications.email.preferences import bulk_settings, email_kinds, email_kinds_for, kind_label  # noqa: E402
-from notifications.email.unsubscribe import read_token  # noqa: E402
+from notifications.email.unsubscribe import mask_email, read_token  # noqa: E402
 
 
 @account_page
@@ -196,7 +196,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     what = _("the digest (the daily or weekly summary)") if found.is_digest else _(
         "e-mails about: %(kind)s"
     ) % {"kind": kind_label(found.kind or "")}
-    context = {"what": what, "email": member.email, "token": token}
+    # Whoever holds the link (a forwarded mail) sees the address masked, not whole.
+    context = {"what": what, "email": mask_email(member.email), "token": token}
     if request.method == "POST":
         everything = request.POST.get("everything") == "1"
         email_actions.unsubscribe(request=found, everything=everything)

@@ -10,7 +10,6 @@ one for posts not already at hand, one insert.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.utils import quote
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 
+from community.emails import member_address
 from community.models import Member
 from notifications.email import outbox
 from notifications.email.preferences import Delivery, email_kinds, kind_label, settings_of
@@ -27,15 +27,11 @@ from notifications.texts import describe, target_url
 from threads.models import Post
 
 EXCERPT_WORDS = 80
-ADDRESS_SPECIALS = frozenset('()<>@,;:\\".[]')
 
 
 def address(member: Member) -> str:
     """``Name <address>``, the name quoted when it holds characters special in an address."""
-    name = " ".join(member.name.split())
-    if any(char in ADDRESS_SPECIALS for char in name):
-        name = f'"{quote(name)}"'
-    return f"{name} <{member.email}>"
+    return member_address(member)
 
 
 def can_receive_email(member: Member) -> bool:

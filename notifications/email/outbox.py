@@ -12,6 +12,12 @@ backoff, and after ``max_attempts`` attempts (or a permanent 5xx refusal)
 ``failed`` with the error, for the admin. Successes are written in small
 groups (one commit per group, not per message).
 
+Failures are judged per message. One that is this message's own (a refusal of
+its sender, recipient or content; an address or header that cannot be
+encoded) counts against that message alone, and the batch goes on: permanent
+(5xx, or cannot be encoded) fails it at once, a 4xx retries it with backoff.
+Only a lost connection (or a 421) puts the rest of the batch back too.
+
 A worker that is killed between the SMTP server accepting messages and their
 rows being marked sent will send those few again once the lease runs out:
 at-least-once is the best any SMTP client can promise. Ordinary SMTP failures
@@ -20,6 +26,7 @@ at-least-once is the best any SMTP client can promise. Ordinary SMTP failures
 
 from __future__ import annotations
 
+import email.errors
 import logging
 import os
 import random
@@ -215,18 +222,45 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * (1 + random.random() * 0.1))
 
 
+# The server refused this message (its sender, a recipient or its content) and
+# said so: the connection is still good for the next message.
+REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# The message cannot be built or encoded as it is (an address that does not
+# parse or holds two, a domain IDNA cannot encode, a header with a line break,
+# a charset that cannot hold a character, or a feature the server lacks, such
+# as SMTPUTF8): no server and no later attempt will take it.
+UNSENDABLE = (ValueError, TypeError, LookupError, email.errors.MessageError, smtplib.SMTPNotSupportedError)
+
+
 def is_permanent(error: BaseException) -> bool:
-    """A 5xx answer about this message: trying again will not help."""
+    """Trying this message again will not help: a 5xx answer about it, or it cannot be encoded."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return bool(error.recipients) and all(code >= 500 for code, _msg in error.recipients.values())
     if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
         return error.smtp_code >= 500
-    return False
+    return isinstance(error, UNSENDABLE)
 
 
 def is_about_the_message(error: BaseException) -> bool:
-    """The server refused this message but the connection is still good for the next one."""
-    return isinstance(error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError))
+    """The failure is this message's own; the connection is good for the next one.
+
+    Anything that is not a network or SMTP session error (OSError, which
+    includes every smtplib error but the refusals above) came from building,
+    encoding or handing over this one message. Only a lost or broken
+    connection, or a 4xx that is not about one message (421), puts the rest
+    of the batch back.
+    """
+    return isinstance(error, (*REFUSALS, *UNSENDABLE)) or not isinstance(error, OSError)
+
+
+def reset(backend: SMTPBackend) -> None:
+    """Leave no half-begun SMTP transaction behind for the next message (smtplib
+    resets after a refusal itself). A dead connection shows at the next send."""
+    try:
+        if backend.connection is not None:
+            backend.connection.rset()
+    except (OSError, smtplib.SMTPException):
+        logger.debug("RSET after a failed message did not succeed", exc_info=True)
 
 
 def describe_error(error: BaseException) -> str:
@@ -327,7 +361,10 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
                 break
             try:
                 connection = backend if keep_open else get_connection(fail_silently=False)
-                sent = connection.send_messages([as_email(row, connection)])
+                message = as_email(row, connection)
+                if not message.recipients():
+                    raise ValueError("the message has no recipient address")
+                sent = connection.send_messages([message])
                 if not sent:
                     raise smtplib.SMTPException("the e-mail backend did not send the message")
             except Exception as error:  # noqa: BLE001
@@ -336,6 +373,8 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
                 if is_about_the_message(error):
                     mark_failed_attempt([row], worker, error)
                     result.failed += 1
+                    if keep_open and not isinstance(error, REFUSALS):
+                        reset(backend)
                     continue
                 # The connection is gone: this row and the rest try again later.
                 mark_failed_attempt(rows[index:], worker, error)

@@ -71,5 +71,23 @@ def list_id(name: str) -> str:
     return f"<{name}.{mail_domain()}>"
 
 
+MASK = "•"
+
+
+def mask_email(address: str) -> str:
+    """``fatima@delft.nl`` as ``f•••••@d••••.nl``: enough for its owner to recognise,
+    too little for whoever else holds an unsubscribe link to learn the address. Each
+    part keeps its first letter and its length; the top-level domain stays."""
+
+    def mask(part: str) -> str:
+        return part[:1] + MASK * max(len(part) - 1, 1)
+
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return mask(address)
+    *names, top = domain.split(".")
+    return mask(local) + "@" + ".".join([*(mask(name) for name in names), top] if names else [mask(top)])
+
+
 def mail_domain() -> str:
     return urlparse(settings.SITE_URL).hostname or "samenleven.localhost"

@@ -22,12 +22,15 @@ from tests.threads.conftest import make_thread
 from threads import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ORIGIN = (b"origin", b"http://localhost")
+SITE = "http://localhost"
+ORIGIN = (b"origin", SITE.encode())
 
 
 @pytest.fixture(params=["memory", "redis"])
 def layer(request, settings):
-    """Run each test on the in-memory layer and on Redis."""
+    """Run each test on the in-memory layer and on Redis, with the site at SITE
+    (only its own pages may open the socket)."""
+    settings.SITE_URL = SITE
     if request.param == "redis":
         from tests.needs import need_redis
 

@@ -44,14 +44,17 @@ def free_port() -> int:
 
 class Inbox:
     """An aiosmtpd handler that keeps what it receives; ``refuse`` answers 550
-    for those addresses, ``fail_every`` answers 451 (try again later) to every
-    n-th message."""
+    for those addresses, ``fail_every`` answers ``fail_code`` (451, try again
+    later, unless told otherwise) to every n-th message, ``drop_after`` hangs
+    up after that many messages."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
         self.fail_every = 0
+        self.fail_code = "451 4.3.0 Try again later"
+        self.drop_after = 0  # close the connection instead of answering the DATA after this many messages
         self._count = 0
         self._lock = threading.Lock()
 
@@ -64,8 +67,11 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self._lock:
             self._count += 1
+            if self.drop_after and self._count > self.drop_after:
+                server.transport.close()
+                return "421 4.3.0 Closing"
             if self.fail_every and self._count % self.fail_every == 0:
-                return "451 4.3.0 Try again later"
+                return self.fail_code
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default))
         return "250 Message accepted"
@@ -362,6 +368,82 @@ def test_sign_up_succeeds_while_smtp_is_down_and_the_worker_sends_the_link_later
     deliver()
     [message] = smtp_down.inbox.to("sara@example.nl")
     assert "/accounts/verify/" in text_and_html(message)[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["Vries, Jan de", "Jan de Vries; gemeente Delft", "Wethouder: Jan", "jan@delft", "Jan <de> Vries", 'Jan "JJ" de Vries', "Zoë, van der Berg"])
+def test_a_member_whose_name_holds_address_specials_gets_the_verification_mail_addressed_to_her_name(smtp, municipality, django_capture_on_commit_callbacks, name):
+    with django_capture_on_commit_callbacks(execute=True):
+        jan = community_actions.register_member(
+            name=name, email="jan@example.nl", password="een-lang-wachtwoord", municipality=municipality, position="other"
+        )
+    row = OutboxMessage.objects.get(recipient=jan)
+    assert row.status == OutboxMessage.Status.SENT, row.last_error
+    [message] = smtp.inbox.to("jan@example.nl")
+    [to] = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == (name, "jan@example.nl")
+    assert "/accounts/verify/" in text_and_html(message)[0]
+
+
+def poisoned(member, *, name: str, to: str = "", headers: dict[str, str] | None = None) -> OutboxMessage:
+    return outbox.new_message(
+        to=to or f"{member.name} <{member.email}>", kind="mentioned", subject=name, text="Tekst", recipient_id=member.pk, headers=headers
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "poison",
+    [
+        {"to": "Vries, Jan de <jan@example.nl>"},  # queued before names were quoted
+        {"to": "Jan <jan@example.nl>, Piet <piet@example.nl>"},
+        {"to": "Jan <jan@" + "a" * 70 + ".nl>"},  # a domain label IDNA cannot encode
+        {"headers": {"X-Samenleven": "een\nregel"}},
+    ],
+    ids=["unquoted-name", "two-addresses", "domain-label-too-long", "header-with-a-line-break"],
+)
+def test_one_message_that_cannot_be_sent_fails_alone_and_the_nine_others_go_in_the_same_run(smtp, reader, poison, clock):
+    rows = outbox.bulk_queue(
+        [outbox.new_message(to=f"{reader.name} <{reader.email}>", kind="mentioned", subject=f"Bericht {n}", text="Tekst", recipient_id=reader.pk) for n in range(4)]
+        + [poisoned(reader, name="Vergiftigd", **poison)]
+        + [outbox.new_message(to=f"{reader.name} <{reader.email}>", kind="mentioned", subject=f"Bericht {n}", text="Tekst", recipient_id=reader.pk) for n in range(4, 9)]
+    )
+    bad = rows[4]
+    deliver()
+    bad.refresh_from_db()
+    assert bad.status == OutboxMessage.Status.FAILED and bad.attempts == 1 and bad.last_error
+    good = [r for r in rows if r.pk != bad.pk]
+    assert sorted(smtp.inbox.message_ids()) == sorted(r.message_id for r in good)
+    assert set(OutboxMessage.objects.filter(pk__in=[r.pk for r in good]).values_list("status", "attempts")) == {("sent", 1)}
+    clock.advance(24 * 3600)
+    deliver()
+    bad.refresh_from_db()
+    assert bad.attempts == 1 and len(smtp.inbox.messages) == 9, "a message that cannot be sent is not tried again"
+
+
+@pytest.mark.django_db
+def test_a_5xx_answer_to_one_messages_data_fails_that_message_alone(smtp, reader):
+    rows = queue(10, reader)
+    smtp.inbox.fail_every = 3
+    smtp.inbox.fail_code = "554 5.6.0 Message content rejected"
+    deliver()
+    statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
+    failed = [r for r in rows if statuses[r.pk] == "failed"]
+    assert len(failed) == 3 and all("554" in OutboxMessage.objects.get(pk=r.pk).last_error for r in failed)
+    assert len(smtp.inbox.messages) == 7 and list(statuses.values()).count("sent") == 7
+
+
+@pytest.mark.django_db
+def test_a_dropped_connection_puts_the_rest_of_the_batch_back_with_backoff(smtp, reader):
+    rows = queue(5, reader)
+    smtp.inbox.drop_after = 2
+    deliver()
+    statuses = [OutboxMessage.objects.get(pk=r.pk) for r in rows]
+    assert [r.status for r in statuses].count("sent") == 2
+    waiting = [r for r in statuses if r.status != "sent"]
+    assert len(waiting) == 3
+    for row in waiting:
+        assert row.status == OutboxMessage.Status.QUEUED and row.attempts == 1 and row.next_attempt_at > timezone.now()
 
 
 # --- Several worker processes at once ----------------------------------------------------------

@@ -14,7 +14,8 @@ from django.utils.html import escape
 
 from community.actions import set_language
 from notifications.email.preferences import bulk_settings
-from notifications.email.unsubscribe import DIGEST, kind_scope, make_token, read_token
+from community.models import Member
+from notifications.email.unsubscribe import DIGEST, kind_scope, make_token, mask_email, read_token
 from notifications.models import EmailPreference
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +46,38 @@ def test_get_shows_what_will_stop_in_the_members_language_and_changes_nothing(an
     response = anonymous.get(url(make_token(member.pk, DIGEST)))
     assert response.status_code == 200 and response["Content-Language"] == "en"
     body = response.content.decode()
-    assert member.email in body and "stop the digest (the daily or weekly summary)" in body
+    assert "stop the digest (the daily or weekly summary)" in body
     assert 'method="post"' in body
     assert not EmailPreference.objects.filter(member=member).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post", "post-everything"])
+def test_whoever_holds_the_link_sees_the_address_masked_enough_for_its_owner_to_recognise(anonymous, member, method):
+    Member.objects.filter(pk=member.pk).update(email="fatima.el-amrani@denhaag.nl")
+    token_url = url(make_token(member.pk, DIGEST))
+    if method == "get":
+        response = anonymous.get(token_url)
+    else:
+        response = anonymous.post(token_url, {"everything": "1"} if method == "post-everything" else {})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "f•••••••••••••••@d••••••.nl" in body
+    for part in ("fatima", "el-amrani", "denhaag", "atima"):
+        assert part not in body, part
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("fatima@delft.nl", "f•••••@d••••.nl"),
+        ("jan@mail.gemeente.example", "j••@m•••.g•••••••.example"),
+        ("a@b.nl", "a•@b•.nl"),
+        ("zoë@bücher.example", "z••@b•••••.example"),
+        ("localhost-only", "l•••••••••••••"),
+    ],
+)
+def test_an_address_is_masked_but_for_first_letters_and_the_top_level_domain(address, masked):
+    assert mask_email(address) == masked
 
 
 def test_the_one_click_post_stops_the_digest_without_session_or_csrf_token(anonymous, member):

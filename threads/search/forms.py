@@ -99,16 +99,6 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: object, member: Member, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound:
-            # PostgreSQL refuses NUL characters in text: drop them from every value,
-            # so that a lookup of ?group=%00 is just an unknown group.
-            data = self.data.copy()
-            if hasattr(data, "setlist"):
-                for key in list(data):
-                    data.setlist(key, [value.replace("\x00", "") for value in data.getlist(key)])
-            else:
-                data = {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in data.items()}
-            self.data = data
         self.fields["group"].queryset = Group.objects.filter(readable_groups_q(member)).order_by("kind", "name")
         for name in ("kind", "solved", "period"):
             self.fields[name].choices = [(value, capfirst(label)) for value, label in self.fields[name].choices]
