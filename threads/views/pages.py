@@ -20,6 +20,7 @@ from community.members import GroupMembers, group_by_slug, group_moderators, gro
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
 from threads import permissions
+from threads.blocks import render_blocks
 from threads.models import Post, Thread
 from threads.views.listing import thread_page
 
@@ -53,6 +54,7 @@ def home(request):  # type: ignore[no-untyped-def]
             "page": thread_page(request, lambda: Thread.objects.in_groups_of(member).latest(), key="home"),
             "groups": groups,
             "pending_count": pending,
+            "blocks": render_blocks("home", request, member=member),
         },
     )
 
@@ -80,6 +82,7 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
             "page": thread_page(request, lambda: Thread.objects.filter(group=group).for_group_page(), key=("group", group.pk), hide_group=True)
             if can_read
             else None,
+            "blocks": render_blocks("group", request, group=group),
             "can": {
                 "read": can_read,
                 "start_thread": permissions.can_start_thread(member, group),
@@ -131,6 +134,7 @@ def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
                 per_page=RECENT,
             ),
             "similar": [(s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar],
+            "blocks": render_blocks("municipality", request, municipality=municipality),
         },
     )
 
