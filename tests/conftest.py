@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -118,10 +119,26 @@ def published(monkeypatch):
     return sent
 
 
+def import_dutch_data() -> None:
+    with open(os.devnull, "w") as devnull:
+        call_command("import_municipalities", verbosity=0, stdout=devnull)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database with the real data imported once for the whole run: every test in
+    a transaction (the ``db`` fixture) starts from it and rolls back to it."""
+    with django_db_blocker.unblock():
+        import_dutch_data()
+
+
 @pytest.fixture
 def dutch_data(db):
-    """All 342 municipalities, the 12 provinces, the typologies and their groups, from the real data files."""
-    call_command("import_municipalities", verbosity=0, stdout=open("/dev/null", "w"))
+    """All 342 municipalities, the 12 provinces, the typologies and their groups, from the
+    real data files: imported once per run, and again after a transactional test emptied
+    the tables."""
+    if not Municipality.objects.exists():
+        import_dutch_data()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import re
 import shutil
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,12 +51,16 @@ DEFAULT_TIMEOUT_MS = 10_000
 # --- The server process -------------------------------------------------------
 
 
-def build_application(overrides: dict[str, Any], database_name: str):
+def build_application(overrides: dict[str, Any], database_name: str, reset: Any, reset_done: Any):
     """Runs in the server process: use the test database and the test's settings,
     then build the real application, ``community.asgi.application``.
 
     Module level, with picklable arguments, so that it also works where
     multiprocessing spawns instead of forking (the default from Python 3.14).
+
+    One server serves all the browser tests; between two tests the test process sets
+    ``reset`` and the server forgets what it kept in memory about the previous test's data
+    (the cache, the facts kept per process), then sets ``reset_done``.
     """
     from django.conf import settings
 
@@ -68,6 +73,19 @@ def build_application(overrides: dict[str, Any], database_name: str):
     sys.modules.pop("community.asgi", None)
     from community.asgi import application
 
+    def forget_between_tests() -> None:
+        from django.core.cache import cache
+
+        from community import recent
+
+        while True:
+            reset.wait()
+            reset.clear()
+            cache.clear()
+            recent.clear_all()
+            reset_done.set()
+
+    threading.Thread(target=forget_between_tests, daemon=True, name="reset-between-tests").start()
     return application
 
 
@@ -143,51 +161,38 @@ class LiveServer:
     url: str
     mailbox: Mailbox
     process: Any = field(repr=False)
+    overrides: dict[str, Any] = field(default_factory=dict, repr=False)
+    reset: Any = field(default=None, repr=False)
+    reset_done: Any = field(default=None, repr=False)
 
     def __str__(self) -> str:
         return self.url
 
 
-@pytest.fixture
-def asgi_live_server(transactional_db, django_db_serialized_rollback, settings, tmp_path) -> Iterator[LiveServer]:
-    """The real ASGI application in a Daphne process, on a free port of 127.0.0.1.
+@pytest.fixture(scope="package")
+def _asgi_server(tmp_path_factory, django_db_setup, django_db_blocker, _django_beside_playwright) -> Iterator[LiveServer]:
+    """The real ASGI application in one Daphne process for the browser tests, on a free
+    port of 127.0.0.1 (starting one per test cost about a second each)."""
+    import multiprocessing
 
-    The test's data must be committed for the server to see it, hence
-    ``transactional_db``; with ``django_db_serialized_rollback`` every test starts
-    with what the migrations put in the database (the themes, say), as on a real site.
-
-    The server sends mail to a folder (``.mailbox``), builds links in mail from
-    its own address (SITE_URL) and serves static files from the source folders
-    through WhiteNoise's finders, as in development. The test process gets the
-    same mail settings, so mail sent by actions called in the test lands in the
-    same mailbox.
-    """
     from daphne.testing import DaphneProcess
+    from django.conf import settings
 
-    mailbox = Mailbox(tmp_path / "mail")
-    mailbox.folder.mkdir()
+    mailbox = Mailbox(tmp_path_factory.mktemp("mail"))
     database_name = connections["default"].settings_dict["NAME"]
     # The server must not share the test's database connections.
     connections.close_all()
+    reset, reset_done = multiprocessing.Event(), multiprocessing.Event()
 
     last_error = "no attempt made"
     for _attempt in range(3):
         port = _free_port()
         url = f"http://{HOST}:{port}"
-        overrides = {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mailbox.folder),
-            "SITE_URL": url,
-            "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, HOST],
-            # The test environment runs with DEBUG off, in which WhiteNoise only
-            # serves collected files; the tests serve them from the source folders.
-            "WHITENOISE_USE_FINDERS": True,
-        }
-        for name, value in overrides.items():
-            setattr(settings, name, value)
-        process = DaphneProcess(HOST, partial(build_application, overrides, str(database_name)), port=port)
+        overrides = _server_settings(url, mailbox, settings.ALLOWED_HOSTS)
+        process = DaphneProcess(HOST, partial(build_application, overrides, str(database_name), reset, reset_done), port=port)
         process.daemon = True
-        process.start()
+        with django_db_blocker.unblock():  # the server process is not a test: it uses the database freely
+            process.start()
         if _wait_until_listening(process):
             break
         if not process.errors.empty():
@@ -199,7 +204,7 @@ def asgi_live_server(transactional_db, django_db_serialized_rollback, settings, 
     else:
         raise RuntimeError(f"The ASGI live server did not start: {last_error}")
 
-    server = LiveServer(url=url, mailbox=mailbox, process=process)
+    server = LiveServer(url=url, mailbox=mailbox, process=process, overrides=overrides, reset=reset, reset_done=reset_done)
     try:
         yield server
     finally:
@@ -208,12 +213,51 @@ def asgi_live_server(transactional_db, django_db_serialized_rollback, settings, 
         if process.is_alive():
             process.kill()
             process.join()
+
+
+def _server_settings(url: str, mailbox: Mailbox, allowed_hosts: list[str]) -> dict[str, Any]:
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mailbox.folder),
+        "SITE_URL": url,
+        "ALLOWED_HOSTS": [*allowed_hosts, HOST],
+        # The test environment runs with DEBUG off, in which WhiteNoise only
+        # serves collected files; the tests serve them from the source folders.
+        "WHITENOISE_USE_FINDERS": True,
+    }
+
+
+@pytest.fixture
+def asgi_live_server(_asgi_server, transactional_db, django_db_serialized_rollback, settings) -> Iterator[LiveServer]:
+    """The live server, reset for this test.
+
+    The test's data must be committed for the server to see it, hence
+    ``transactional_db``; with ``django_db_serialized_rollback`` every test starts
+    with what the migrations put in the database (the themes, say), as on a real site.
+
+    The server sends mail to a folder (``.mailbox``, emptied for every test), builds links
+    in mail from its own address (SITE_URL) and serves static files from the source
+    folders through WhiteNoise's finders, as in development. The test process gets the
+    same mail settings, so mail sent by actions called in the test lands in the same mailbox.
+    """
+    server = _asgi_server
+    for name, value in server.overrides.items():
+        setattr(settings, name, value)
+    for path in server.mailbox.folder.iterdir():
+        path.unlink()
+    server.reset_done.clear()
+    server.reset.set()
+    if not server.reset_done.wait(timeout=10):
+        raise RuntimeError("The ASGI live server did not reset within 10 s")
+    try:
+        yield server
+    finally:
         errors = []
-        while not process.errors.empty():
-            errors.append(process.errors.get(timeout=1)[1])
+        while not server.process.errors.empty():
+            errors.append(server.process.errors.get(timeout=1)[1])
         # Connections the test made while the server ran; transactional_db flushes next.
         connections.close_all()
-        assert not errors, "The ASGI live server crashed:\n" + "\n".join(errors)
+        assert server.process.is_alive() and not errors, "The ASGI live server crashed:\n" + "\n".join(errors)
 
 
 # --- The browser --------------------------------------------------------------

@@ -15,6 +15,17 @@ from community.models import Group, Municipality, MunicipalityTypology, Region, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_data_yet(db):
+    """These tests import into an empty database: the data imported once for the run is
+    taken away inside the test's transaction (and comes back with its rollback)."""
+    Group.objects.all().delete()
+    MunicipalityTypology.objects.all().delete()
+    Municipality.objects.all().delete()
+    Typology.objects.all().delete()
+    Region.objects.all().delete()
+
+
 def run_import(*args: str) -> str:
     out = io.StringIO()
     call_command("import_municipalities", *args, stdout=out)
