@@ -380,6 +380,7 @@ class ModerationLogEntry(models.Model):
         SUSPEND_MEMBER = "suspend_member", _("suspended a member")
         LIFT_SUSPENSION = "lift_suspension", _("lifted a suspension")
         DELETE_ACCOUNT = "delete_account", _("account deleted by the member")
+        RESET_SECOND_FACTOR = "reset_second_factor", _("reset a member's two-step verification")
 
     class TargetType(models.TextChoices):
         MEMBER = "member", _("member")

@@ -64,6 +64,11 @@ else:
 
 INSTALLED_APPS = [
     "daphne",
+    # Before community: community/admin.py takes their devices out of the admin again
+    # (a second factor is reset through the site's action, which logs it).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "community",
     "threads",
     "notifications",
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "community.middleware.AuthenticationMiddleware",
     "community.middleware.MemberLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "community.twofactor.middleware.SecondFactorMiddleware",
     "community.middleware.ActiveMemberMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -196,6 +202,13 @@ LOGIN_THROTTLE = {
     "per_ip": int(os.environ.get("LOGIN_THROTTLE_PER_IP", "20")),
     "window_seconds": int(os.environ.get("LOGIN_THROTTLE_WINDOW", "900")),
 }
+# Two-step verification (community/twofactor): TOTP codes from an authenticator app, and
+# single-use recovery codes. Wrong codes count like wrong passwords (LOGIN_THROTTLE, per
+# member and per IP address), in the cache; django-otp's own per-device delays are off.
+OTP_TOTP_ISSUER = "Samenleven"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+SECOND_FACTOR_RECOVERY_CODES = 10
 SIGNUP_THROTTLE = {
     "per_ip": int(os.environ.get("SIGNUP_THROTTLE_PER_IP", "10")),
     "window_seconds": 3600,
