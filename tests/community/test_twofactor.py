@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib import admin
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -535,3 +535,13 @@ def test_the_demo_secret_works_only_when_the_demo_data_was_seeded(client, dutch_
     # Seeding again leaves the enrolments as they are.
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert TOTPDevice.objects.filter(key=demo_key).count() == 5
+
+
+def test_the_last_staff_member_is_reset_from_the_command_line(staff):
+    enrol(staff)
+    call_command("reset_second_factor", staff.email, "--reason", "Enige beheerder, telefoon kwijt.", stdout=open("/dev/null", "w"))
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.RESET_SECOND_FACTOR)
+    assert entry.actor is None and entry.target_member_id == staff.pk and entry.reason == "Enige beheerder, telefoon kwijt."
+    with pytest.raises(CommandError):
+        call_command("reset_second_factor", staff.email, "--reason", "Nog eens.", stdout=open("/dev/null", "w"))
