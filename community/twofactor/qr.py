@@ -24,6 +24,10 @@ def provisioning_uri(*, secret: str, account: str) -> str:
 
 def qr_svg(data: str, *, label: str) -> SafeString:
     """An SVG image of the QR code, black on white with a quiet zone, named for screen readers."""
-    svg = segno.make(data, error="m").svg_inline(scale=5, dark="#000", light="#fff", svgclass="qr-code", lineclass=None)
+    # A regular QR code (``make_qr``: never a Micro QR, which authenticator apps cannot read),
+    # sized by the stylesheet through its viewBox.
+    svg = segno.make_qr(data, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", svgclass="qr-code", lineclass=None, omitsize=True
+    )
     named = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" focusable="false" ', 1)
     return mark_safe(named)  # noqa: S308 - segno's own markup, and the label is escaped
