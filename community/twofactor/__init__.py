@@ -14,7 +14,10 @@ must have one; for other members it is optional, and once on, their login asks f
   (enrolment, the code step, recovery, logging out); every other page, forum, moderation
   and admin alike, sends it to enrolment or to the code step and back afterwards.
 - ``devices`` reads, ``actions`` writes (enrol, verify, new recovery codes, turn off,
-  reset by staff, which the moderation log records), ``forms``, ``views``, ``urls``, ``qr``.
+  reset by staff, which the moderation log records), ``permissions`` says who may turn it
+  off or reset it, ``limits`` counts wrong codes and passwords like the login does,
+  ``receivers`` start every login unverified and erase the devices of a deleted account;
+  ``forms``, ``views``, ``urls`` and ``qr`` (the QR code as inline SVG) make the pages.
 
 A password change keeps the verified state of the session it was made in: that session
 has just shown both the password and the second factor. Every other session ends.

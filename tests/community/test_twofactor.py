@@ -545,3 +545,12 @@ def test_the_last_staff_member_is_reset_from_the_command_line(staff):
     assert entry.actor is None and entry.target_member_id == staff.pk and entry.reason == "Enige beheerder, telefoon kwijt."
     with pytest.raises(CommandError):
         call_command("reset_second_factor", staff.email, "--reason", "Nog eens.", stdout=open("/dev/null", "w"))
+
+
+def test_a_form_sent_before_the_second_step_comes_back_to_the_page_it_was_sent_from(client, ambassador):
+    enrol(ambassador)
+    password_login(client, ambassador)
+    response = client.post("/t/1/pin/", HTTP_REFERER="http://testserver/t/1/?page=2")
+    assert redirect_target(response) == (reverse("two_factor_verify"), "/t/1/?page=2")
+    elsewhere = client.post("/t/1/pin/", HTTP_REFERER="https://elders.example/t/1/")
+    assert redirect_target(elsewhere) == (reverse("two_factor_verify"), "/")
