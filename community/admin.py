@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from community import actions
 from community.adminsteps import Step, StepsAdmin
@@ -36,6 +38,11 @@ from community.models import (
 )
 
 admin.site.unregister(AuthGroup)
+# Second factors are not edited in the admin: a reset goes through the site's action
+# (community.twofactor: logged, sessions ended, the member told), from the member's profile.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -12,10 +12,13 @@ from community import permissions
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
+    # A session still to pass its second factor (community.twofactor) gets the header of
+    # the account pages: no forum, no moderation, no live updates.
+    verified = not getattr(request, "second_factor_missing", False)
     return {
         "site_name": settings.SITE_NAME,
         "nav": {
-            "forum": permissions.can_use_forum(user),
-            "moderation": permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
+            "forum": verified and permissions.can_use_forum(user),
+            "moderation": verified and permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
         },
     }

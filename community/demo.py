@@ -1,7 +1,10 @@
 """Demo accounts: a programme team account, four ambassadors, members and pending sign-ups.
 
 Idempotent: accounts that exist are left as they are. Every account shares the
-demo password (listed in the README). ``manage.py seed_demo`` uses this.
+demo password (listed in the README); the accounts that moderate (the programme team and
+the ambassadors) also share one authenticator secret, ``DEMO_TOTP_SECRET``, so that a
+newcomer can pass their second step with any authenticator app or ``oathtool``.
+``manage.py seed_demo`` uses this.
 """
 
 from __future__ import annotations
@@ -12,9 +15,15 @@ from django.test import override_settings
 
 from community import actions
 from community.models import Group, Member, Membership, Municipality
+from community.twofactor.actions import enrol_second_factor
+from community.twofactor.devices import has_second_factor, key_from_base32
 
 DEMO_PASSWORD = "samenleven-demo"
 DEMO_DOMAIN = "demo.samenleven.nl"
+#: The authenticator secret (base32) of the demo accounts that moderate. Demo data only:
+#: it lives here and in the README, never in settings, and no account has it unless
+#: ``seed_demo`` made it (tests/community/test_twofactor.py holds that).
+DEMO_TOTP_SECRET = "SAMENLEVENDEMOTOTPGEHEIMCODE2345"
 
 STAFF = ("Programmateam Samenleven", "programmateam", None, "other")
 
@@ -67,12 +76,14 @@ def ensure_demo_accounts() -> dict[str, Member]:
     # Demo accounts are made through the real sign-up actions, without sending mail.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
         staff = _ensure_staff()
+        _ensure_second_factor(staff)
         accounts = {staff.handle: staff}
         for name, handle, code, position, region_slug in AMBASSADORS:
             member = _ensure_member(name, handle, code, position, approver=staff)
             region = Group.objects.get(slug=region_slug)
             if not member.memberships.filter(group=region, role=Membership.Role.MODERATOR).exists():
                 actions.make_moderator(member=member, group=region)
+            _ensure_second_factor(member)
             accounts[handle] = member
         for name, handle, code, position in MEMBERS:
             accounts[handle] = _ensure_member(name, handle, code, position, approver=staff)
@@ -88,6 +99,12 @@ def _ensure_staff() -> Member:
     if staff is None:
         staff = Member.objects.create_superuser(email, DEMO_PASSWORD, name=name, handle=handle, position=position)
     return staff
+
+
+def _ensure_second_factor(member: Member) -> None:
+    """Everyone who moderates logs in with a second factor: the demo's is the shared secret."""
+    if not has_second_factor(member):
+        enrol_second_factor(member=member, key=key_from_base32(DEMO_TOTP_SECRET))
 
 
 def _ensure_member(name: str, handle: str, code: str, position: str, *, approver: Member | None) -> Member:
@@ -111,4 +128,6 @@ def login_lines() -> list[str]:
     lines.append(f"  member ('s-Gravenhage):  {demo_email(MEMBERS[0][1])}")
     lines.append(f"  member (Voorne aan Zee): {demo_email(MEMBERS[2][1])}")
     lines.append(f"  pending sign-up:         {demo_email(PENDING[0][1])}")
+    lines.append(f"Second step for the programme team and the ambassadors: authenticator secret {DEMO_TOTP_SECRET}")
+    lines.append(f"  (add it to an authenticator app, or: oathtool --totp -b {DEMO_TOTP_SECRET})")
     return lines

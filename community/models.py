@@ -389,6 +389,7 @@ class ModerationLogEntry(models.Model):
         OPEN_GROUP = "open_group", _("opened a group to every member")
         CLOSE_GROUP = "close_group", _("made a group readable by its members only")
         DELETE_GROUP = "delete_group", _("deleted a group")
+        RESET_SECOND_FACTOR = "reset_second_factor", _("reset a member's two-step verification")
 
     class TargetType(models.TextChoices):
         MEMBER = "member", _("member")

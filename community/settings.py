@@ -64,6 +64,11 @@ else:
 
 INSTALLED_APPS = [
     "daphne",
+    # Before community: community/admin.py takes their devices out of the admin again
+    # (a second factor is reset through the site's action, which logs it).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "community",
     "threads",
     "notifications",
@@ -91,6 +96,7 @@ MIDDLEWARE = [
     "community.middleware.AuthenticationMiddleware",
     "community.middleware.MemberLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "community.twofactor.middleware.SecondFactorMiddleware",
     "community.middleware.ActiveMemberMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -208,6 +214,13 @@ if LOGIN_THROTTLE["warn_after"] <= LOGIN_THROTTLE["per_address_and_ip"]:
         "LOGIN_THROTTLE_WARN_AFTER must be above LOGIN_THROTTLE_PER_ADDRESS_AND_IP: one client alone"
         " (the owner mistyping) must not set off the warning"
     )
+# Two-step verification (community/twofactor): TOTP codes from an authenticator app, and
+# single-use recovery codes. Wrong codes count like wrong passwords (LOGIN_THROTTLE, per
+# member and per IP address), in the cache; django-otp's own per-device delays are off.
+OTP_TOTP_ISSUER = "Samenleven"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+SECOND_FACTOR_RECOVERY_CODES = 10
 # Sign-up attempts per client IP address per window, whether or not they created an
 # account; an address that already has an account gets at most one notice per window.
 SIGNUP_THROTTLE = {

@@ -7,6 +7,8 @@ from django.urls import include, path
 from community import views
 from community.decorators import account_page
 from community.forms import ResetPasswordForm, ThrottledLoginForm
+from community.twofactor import views as twofactor_views
+from community.twofactor.state import before_second_factor
 
 admin.site.site_header = "Samenleven"
 admin.site.site_title = "Samenleven"
@@ -19,7 +21,8 @@ account_urls = [
         auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=ThrottledLoginForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", account_page(auth_views.LogoutView.as_view()), name="logout"),
+    path("logout/", before_second_factor(account_page(auth_views.LogoutView.as_view())), name="logout"),
+    path("two-factor/", include("community.twofactor.urls")),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("verify-again/", views.resend_verification, name="resend_verification"),
     path("status/", views.account_status, name="account_status"),
@@ -54,6 +57,7 @@ urlpatterns = [
     path("moderation/signups/<int:pk>/reject/", views.reject_signup, name="reject_signup"),
     path("moderation/members/<str:handle>/suspend/", views.suspend_member, name="suspend_member"),
     path("moderation/members/<str:handle>/lift/", views.lift_suspension, name="lift_suspension"),
+    path("moderation/members/<str:handle>/two-factor/reset/", twofactor_views.reset, name="reset_second_factor"),
     path("settings/privacy/", views.privacy, name="privacy"),
     path("settings/privacy/export/", views.export_data, name="export_data"),
     path("settings/privacy/delete/", views.delete_account, name="delete_account"),

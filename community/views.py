@@ -43,6 +43,7 @@ from community.forms import (
 from community.privacy import export_personal_data
 from community.models import Group, Member, Municipality
 from community.tokens import read_verification_token
+from community.twofactor.state import before_second_factor
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def _check_channel_layer() -> str:
 
 
 @login_not_required
+@before_second_factor
 @account_page
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
@@ -245,6 +247,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     return render(request, "community/password_change.html", {"form": form})
 
 
+@before_second_factor
 @account_page
 @require_POST
 def log_out_everywhere(request: HttpRequest) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from community.permissions import may_moderate
+from community.twofactor.state import lacks_second_factor
 from notifications import groups, live
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -39,6 +40,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         member, last_notification = await database_sync_to_async(_load_member)(user.pk)
         if member is None or not member.is_participant:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if await database_sync_to_async(lacks_second_factor)(member, session):
+            # The session has yet to pass its second factor: nothing live until it has.
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.member = member
@@ -158,6 +163,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         member, readable, moderated = await database_sync_to_async(_decide_again)(self.member.pk, set(self.threads))
         if member is None or not member.is_participant:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if await database_sync_to_async(lacks_second_factor)(member, self.scope["session"]):
+            # Made a moderator in a session that never passed a second factor.
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.member = member

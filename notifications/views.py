@@ -138,6 +138,7 @@ from notifications.email import actions as email_actions  # noqa: E402
 from notifications.email.forms import EmailPreferencesForm  # noqa: E402
 from notifications.email.preferences import bulk_settings, email_kinds, email_kinds_for, kind_label  # noqa: E402
 from notifications.email.unsubscribe import mask_email, read_token  # noqa: E402
+from community.twofactor.devices import FEW_CODES, status_of  # noqa: E402
 
 
 @account_page
@@ -164,7 +165,8 @@ def email_settings(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE
         )
         return response
-    return render(request, "notifications/settings.html", {"form": form})
+    second_factor = {"status": status_of(member), "few_codes": FEW_CODES}
+    return render(request, "notifications/settings.html", {"form": form, "second_factor": second_factor})
 
 
 def _unsubscribe_error(request: HttpRequest, *, expired: bool) -> HttpResponse:

@@ -13,6 +13,7 @@ from community import actions, recent
 from notifications import push
 from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
+from tests.second_factor import log_in_verified, needs_second_factor
 
 
 def steady_queries(client, url: str) -> list[str]:
@@ -199,9 +200,14 @@ def pending_from_almere(almere) -> Member:
 
 @pytest.fixture
 def login(client):
-    """Log a member in on the test client: ``login(member)``."""
+    """Log a member in on the test client: ``login(member)``. Staff and moderators (and
+    members who turned two-step verification on) get a session that has passed the second
+    step, as after the code step (``tests/second_factor.py``); ``login(member, verified=False)``
+    gives the session the password alone opens."""
 
-    def _login(member: Member):
+    def _login(member: Member, *, verified: bool = True):
+        if verified and needs_second_factor(member):
+            return log_in_verified(client, member)
         client.force_login(member, backend="community.auth.EmailBackend")
         return client
 

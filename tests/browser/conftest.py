@@ -391,9 +391,20 @@ def page(new_context):
 
 @pytest.fixture
 def log_in() -> Callable[..., None]:
-    """Log a member in through the real login form: ``log_in(page, member)``."""
+    """Log a member in through the real login form: ``log_in(page, member)``.
 
-    def _log_in(page, member: Member, password: str = PASSWORD) -> None:
+    Staff and moderators (and members who turned it on) then pass the second step with the
+    code their authenticator app would show (``tests/second_factor.py``); those who have no
+    second factor yet are enrolled first, through the action. ``second_step=False`` stops
+    at the code step.
+    """
+    from tests.second_factor import enrol, needs_second_factor, next_code
+
+    def _log_in(page, member: Member, password: str = PASSWORD, *, second_step: bool = True) -> None:
+        from community.twofactor.devices import totp_device
+
+        if second_step and needs_second_factor(member) and totp_device(member) is None:
+            enrol(member)
         page.goto("/accounts/login/")
         page.locator("#id_username").fill(member.email)
         page.locator("#id_password").fill(password)
@@ -401,5 +412,11 @@ def log_in() -> Callable[..., None]:
             page.locator("main form").filter(has=page.locator("#id_username")).locator("[type=submit]").click()
         if "/accounts/login/" in page.url:
             raise AssertionError(f"Could not log in {member.email}:\n{page.locator('main').inner_text()}")
+        if second_step and "/accounts/two-factor/verify/" in page.url:
+            page.locator("#id_code").fill(next_code(totp_device(member)))
+            with page.expect_navigation():
+                page.locator("main form").filter(has=page.locator("#id_code")).locator("[type=submit]").click()
+            if "/accounts/two-factor/" in page.url:
+                raise AssertionError(f"The code step refused {member.email}:\n{page.locator('main').inner_text()}")
 
     return _log_in

@@ -30,6 +30,9 @@ ACCOUNT_AND_PUBLIC = {
     "privacy", "export_data", "delete_account",
     # E-mail preferences belong to the account; one-click unsubscribe needs no login (RFC 8058).
     "email_settings", "unsubscribe",
+    # Two-step verification belongs to the account too.
+    "two_factor", "two_factor_setup", "two_factor_codes", "two_factor_new_codes", "two_factor_turn_off",
+    "two_factor_verify", "two_factor_recovery",
 }
 
 

@@ -30,6 +30,7 @@ from notifications.groups import may_join_moderation_group
 from notifications.models import Notification
 from tests.conftest import approved_member
 from tests.factories import GroupFactory
+from tests.second_factor import log_in_verified, needs_second_factor
 from tests.threads.conftest import make_thread
 from threads import actions
 from threads.models import Flag, Post, PostRevision, Thread
@@ -358,7 +359,9 @@ def test_who_may_do_what(client, world, row):
                 transaction.set_rollback(True)
                 continue
             client.logout()
-            if person is not None:
+            if person is not None and needs_second_factor(person):
+                log_in_verified(client, Member.objects.get(pk=person.pk))
+            elif person is not None:
                 client.force_login(Member.objects.get(pk=person.pk), backend="community.auth.EmailBackend")
             response = getattr(client, "get" if row.method == "see" else row.method)(row.url(world), row.data(world))
             after = fingerprint()

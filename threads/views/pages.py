@@ -19,6 +19,7 @@ from community.fragments import render_fragments
 from community.members import GroupMembers, group_by_slug, group_moderators, groups_of
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
+from community.twofactor.permissions import can_reset_second_factor
 from threads import permissions
 from threads.blocks import render_blocks
 from threads.models import Post, Thread
@@ -159,6 +160,10 @@ def member_detail(request, handle: str):  # type: ignore[no-untyped-def]
             "groups": groups,
             "recent_posts": recent_posts,
             "useful_received": useful_received,
-            "can": {"edit": profile.pk == viewer.pk, "suspend": community_permissions.can_suspend_member(viewer, profile)},
+            "can": {
+                "edit": profile.pk == viewer.pk,
+                "suspend": community_permissions.can_suspend_member(viewer, profile),
+                "reset_second_factor": can_reset_second_factor(viewer, profile),
+            },
         },
     )
