@@ -1,8 +1,10 @@
 """Wrong codes and passwords are limited like wrong passwords at the login.
 
-``settings.LOGIN_THROTTLE``: at most ``per_address`` failures per member and ``per_ip``
-per IP address in ``window_seconds``, counted in the cache (Redis in production, so the
-limits hold across processes). Every attempt is counted first and compared after, so
+``settings.LOGIN_THROTTLE``: at most ``per_address_and_ip`` failures per member (whoever
+has their password has one chance in a million per code: it takes few guesses, so the
+strict limit of one address from one client, for the member across all clients) and
+``per_ip`` per IP address in ``window_seconds``, counted in the cache (Redis in
+production, so the limits hold across processes). Every attempt is counted first and compared after, so
 attempts sent at the same moment cannot all slip under the limit; an attempt that
 succeeds is given back.
 """
@@ -46,13 +48,13 @@ def code_attempt(request: HttpRequest, member: Member) -> Attempt:
     counters = ((CODE_MEMBER_SCOPE, str(member.pk)), (CODE_IP_SCOPE, throttle.client_ip(request)))
     per_member = throttle.hit(CODE_MEMBER_SCOPE, str(member.pk), window_seconds=_window())
     per_ip = throttle.hit(CODE_IP_SCOPE, throttle.client_ip(request), window_seconds=_window())
-    return Attempt(counters, per_member <= limits["per_address"] and per_ip <= limits["per_ip"])
+    return Attempt(counters, per_member <= limits["per_address_and_ip"] and per_ip <= limits["per_ip"])
 
 
 def password_attempt(member: Member) -> Attempt:
     """Count one password confirmation (enrolment, new codes, turning off) for the member."""
     count = throttle.hit(PASSWORD_SCOPE, str(member.pk), window_seconds=_window())
-    return Attempt(((PASSWORD_SCOPE, str(member.pk)),), count <= settings.LOGIN_THROTTLE["per_address"])
+    return Attempt(((PASSWORD_SCOPE, str(member.pk)),), count <= settings.LOGIN_THROTTLE["per_address_and_ip"])
 
 
 def too_many_codes_message() -> str:

@@ -196,7 +196,7 @@ def test_the_settings_page_shows_the_recovery_codes_left(client, login, member):
 def test_a_wrong_code_is_limited_like_a_wrong_password(client, member, settings):
     """The code step counts failures per member and per address with the login's limits
     (settings.LOGIN_THROTTLE), and refuses even the right code once they are used up."""
-    settings.LOGIN_THROTTLE = {"per_address": 3, "per_ip": 100, "window_seconds": 900}
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 3, "per_ip": 100, "warn_after": 10}
     device, codes = enrol(member)
     password_login(client, member)
     for _ in range(3):
@@ -227,7 +227,7 @@ def wrong_code(device: TOTPDevice) -> str:
 
 
 def test_wrong_codes_from_one_address_are_limited_across_members(client, member, colleague_of, settings):
-    settings.LOGIN_THROTTLE = {"per_address": 100, "per_ip": 4, "window_seconds": 900}
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 100, "per_address": 100, "per_ip": 4, "warn_after": 101}
     people = [member, colleague_of(member, "pieter")]
     devices = [enrol(person)[0] for person in people]
     browsers = []
