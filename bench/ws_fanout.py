@@ -84,7 +84,7 @@ import sys
 import django
 django.setup()
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.cached_db import SessionStore
+from community.sessions import SessionStore
 from django.utils import timezone
 from community.models import Group, Member, Membership, Municipality
 from notifications.models import Watch
