@@ -158,6 +158,27 @@ def test_after_a_failure_the_cache_waits_before_trying_redis_again(redis_down, m
     assert attempts == []
 
 
+def test_a_redis_that_does_not_answer_costs_one_short_timeout_then_nothing():
+    """A Redis that accepts connections but never answers (hung, or a half-open network):
+    the read timeout is short, and after it the cache leaves Redis alone for a moment."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshakes; nobody ever reads or answers
+        with override_settings(**redis_settings(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")):
+            client = caches["default"]._cache
+            client.reset()
+            started = time.monotonic()
+            assert cache.get("a", "missed") == "missed"
+            first = time.monotonic() - started
+            started = time.monotonic()
+            for _number in range(100):
+                assert cache.get("a") is None
+            rest = time.monotonic() - started
+            client.reset()
+    assert 0.4 <= first < 1.5
+    assert rest < 0.1
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
