@@ -55,7 +55,7 @@ STATIC_ROOT = ROOT / "var" / "outage-static"
 PASSWORD = "samenleven-bench"
 SEED = ["--members", "60", "--threads", "40", "--posts", "800", "--big-thread-posts", "80", "--bodies", "40", "--readers", "10"]
 #: Kinds of request and how often each is chosen.
-MIX = {"thread": 35, "list": 15, "notifications": 15, "reply": 15, "login": 10, "healthz": 10}
+MIX = {"thread": 38, "list": 15, "notifications": 17, "reply": 18, "login": 6, "healthz": 6}
 PHASES = ("before", "during", "after")
 
 
@@ -352,6 +352,7 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
                 ("Redis cache failed", "community.cache Redis cache failed"),
                 ("Redis cache works again", "community.cache Redis cache works again"),
                 ("session cache failed", "community.sessions The session cache failed"),
+                ("session cache works again", "community.sessions The session cache works again"),
                 ("could not publish (live events)", "Could not publish"),
                 ("channel layer receive task", "Unexpected exception in receive task"),
                 ("health check: channel layer", "Health check: channel layer unreachable"),

@@ -73,7 +73,7 @@ class ThrottledLog:
             if now - self.last_logged < self.every:
                 return
             failures, self.failures, self.last_logged = self.failures, 0, now
-        self.log.warning("%s failed (%d calls since the last report): %s", self.what, failures, error)
+        self.log.warning("%s failed (%d failed calls since the last report; the last: %s)", self.what, failures, error)
 
     def succeeded(self) -> None:
         if self.since is None:
@@ -83,7 +83,7 @@ class ThrottledLog:
                 return
             seconds, failures = time.monotonic() - self.since, self.failures
             self.since, self.failures, self.last_logged = None, 0, float("-inf")
-        self.log.info("%s works again after %.1f s (%d more failed calls)", self.what, seconds, failures)
+        self.log.warning("%s works again after %.1f s (%d more failed calls)", self.what, seconds, failures)
 
 
 class Circuit:
