@@ -14,10 +14,12 @@ catches every Redis error: a read misses (returns the default), a write or delet
 failure (``False``, or the keys ``set_many`` could not set) without raising. Counting
 (``add``, ``incr``, ``decr``, and ``get`` of what was counted) goes on in a process-local
 store meanwhile, so the login throttle and the rate limits hold per process. After a
-connection error or timeout the client leaves Redis alone for ``retry_seconds`` (a Redis
-that does not answer would otherwise cost a timeout on every call), then tries again:
-when Redis answers it is used again, without a restart. The outage is logged once per
-``log_seconds`` per process, with the number of failed calls, and its end once.
+connection error or timeout the client leaves Redis alone for ``retry_seconds`` (1 s;
+twice as long after every further failed try, up to ``max_retry_seconds``, 5 s), since a
+Redis that does not answer would otherwise cost a timeout on every call; then it tries
+again, and when Redis answers it is used again, without a restart. The outage is logged
+once per ``log_seconds`` (60) per process, with the number of failed calls, and its end
+once. The three may be set in the cache's OPTIONS, next to redis-py's connection options.
 
 ``StrictRedisCache`` is the same backend without the fallbacks, for callers that must
 know whether the cache took a write (the session store, community/sessions.py); it
@@ -38,9 +40,11 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +91,14 @@ class ThrottledLog:
 
 
 class Circuit:
-    """After an unreachable Redis, wait ``retry_seconds`` before the next try."""
+    """After an unreachable Redis, wait ``retry_seconds`` before the next try, twice as long
+    after each try that fails too, at most ``max_retry_seconds``: a Redis that does not
+    answer costs a timeout that often, one that refuses costs nothing either way."""
 
-    def __init__(self, retry_seconds: float) -> None:
+    def __init__(self, retry_seconds: float, max_retry_seconds: float) -> None:
         self.retry_seconds = retry_seconds
+        self.max_retry_seconds = max_retry_seconds
+        self.failures = 0
         self.open_until = 0.0
 
     @property
@@ -98,9 +106,12 @@ class Circuit:
         return time.monotonic() < self.open_until
 
     def trip(self) -> None:
-        self.open_until = time.monotonic() + self.retry_seconds
+        self.failures += 1
+        wait = min(self.max_retry_seconds, self.retry_seconds * 2 ** min(self.failures - 1, 16))
+        self.open_until = time.monotonic() + wait
 
     def reset(self) -> None:
+        self.failures = 0
         self.open_until = 0.0
 
 
@@ -108,13 +119,16 @@ class ResilientRedisCacheClient(RedisCacheClient):
     """The shared client of a process, with its circuit, its outage log and the
     process-local store that counts while Redis is away."""
 
-    def __init__(self, *args: Any, retry_seconds: float = 1.0, log_seconds: float = 60.0, **kwargs: Any) -> None:
-        # One retry on a connection error: a pooled connection that Redis closed (it
-        # restarted) is then replaced at once instead of failing one call.
-        kwargs.setdefault("retry_on_error", [RedisConnectionError])
+    def __init__(
+        self, *args: Any, retry_seconds: float = 1.0, max_retry_seconds: float = 5.0, log_seconds: float = 60.0, **kwargs: Any
+    ) -> None:
+        # One retry on a connection error, none on a timeout: a pooled connection that Redis
+        # closed (it restarted) is replaced at once instead of failing a call, and a Redis
+        # that does not answer costs one timeout, not two.
+        kwargs.setdefault("retry", Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)))
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
-        self.circuit = Circuit(retry_seconds)
+        self.circuit = Circuit(retry_seconds, max_retry_seconds)
         self.outage = ThrottledLog(logger, "Redis cache", log_seconds)
         self.local = LocMemCache(f"community.cache.local:{id(self)}", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
 
@@ -136,6 +150,8 @@ class ResilientRedisCacheClient(RedisCacheClient):
         except UNREACHABLE:
             self.circuit.trip()
             raise
+        if self.circuit.failures:
+            self.circuit.reset()
         self.outage.succeeded()
 
     def reset(self) -> None:

@@ -159,6 +159,10 @@ REDIS_SOCKET_OPTIONS = {
     "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
     "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
 }
+# The channel layer's timeouts are timers of the event loop, which fire late and all at once
+# when the loop was held up (a busy process): longer, so that only a Redis that really does
+# not answer trips them. Without any, a reply would wait forever for a hung Redis.
+CHANNEL_LAYER_SOCKET_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
 
 
 def redis_caches(url: str, *, key_prefix: str) -> dict[str, dict[str, object]]:
@@ -179,7 +183,7 @@ def redis_channel_layers(url: str, *, prefix: str) -> dict[str, dict[str, object
     return {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, **REDIS_SOCKET_OPTIONS}], "prefix": prefix},
+            "CONFIG": {"hosts": [{"address": url, **CHANNEL_LAYER_SOCKET_OPTIONS}], "prefix": prefix},
         }
     }
 

@@ -158,6 +158,24 @@ def test_after_a_failure_the_cache_waits_before_trying_redis_again(redis_down, m
     assert attempts == []
 
 
+def test_the_wait_before_the_next_try_doubles_while_redis_stays_away_up_to_five_seconds(monkeypatch):
+    from community import cache as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    circuit = module.Circuit(retry_seconds=1.0, max_retry_seconds=5.0)
+    waits = []
+    for _try in range(5):
+        circuit.trip()
+        waits.append(circuit.open_until - now[0])
+        now[0] = circuit.open_until
+        assert not circuit.is_open
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0]
+    circuit.reset()  # Redis answered
+    circuit.trip()
+    assert circuit.open_until - now[0] == 1.0 and circuit.is_open
+
+
 def test_a_redis_that_does_not_answer_costs_one_short_timeout_then_nothing():
     """A Redis that accepts connections but never answers (hung, or a half-open network):
     the read timeout is short, and after it the cache leaves Redis alone for a moment."""
