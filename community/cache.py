@@ -100,12 +100,14 @@ class Circuit:
         self.max_retry_seconds = max_retry_seconds
         self.failures = 0
         self.open_until = 0.0
+        self.last_error: BaseException | None = None
 
     @property
     def is_open(self) -> bool:
         return time.monotonic() < self.open_until
 
-    def trip(self) -> None:
+    def trip(self, error: BaseException) -> None:
+        self.last_error = error
         self.failures += 1
         wait = min(self.max_retry_seconds, self.retry_seconds * 2 ** min(self.failures - 1, 16))
         self.open_until = time.monotonic() + wait
@@ -144,11 +146,11 @@ class ResilientRedisCacheClient(RedisCacheClient):
         """Around every call: refuse at once while the circuit is open; open it when
         Redis is unreachable; note the end of an outage."""
         if self.circuit.is_open:
-            raise RedisConnectionError("Redis was unreachable a moment ago; not trying again yet")
+            raise RedisConnectionError(f"not trying Redis again yet; it failed a moment ago: {self.circuit.last_error}")
         try:
             yield
-        except UNREACHABLE:
-            self.circuit.trip()
+        except UNREACHABLE as error:
+            self.circuit.trip(error)
             raise
         if self.circuit.failures:
             self.circuit.reset()

@@ -14,9 +14,9 @@ A cache that fails to take a write or a delete may keep an old copy of the sessi
 partitioned Redis comes back with its data): a logged-out session would come back to
 life. The store remembers, per process, the sessions whose copy it could not update,
 reads those from the database, and deletes the copies as soon as the cache answers again
-(at most once a second while it does not). Other processes learn of it through the same
-deletes; until the first of this process's next requests, one of them may still read the
-old copy. Redis restarted empty has none.
+(trying at most once a second). The copies are shared, so that serves every process; but
+until this process next touches a session after the cache is back, another process may
+still read an old copy. A Redis restarted without its data holds none.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.utils import timezone
 
 from community.cache import ThrottledLog
 
@@ -77,9 +78,12 @@ def _delete_missed_copies(cache: BaseCache) -> None:
     _next_retry = time.monotonic() + RETRY_SECONDS
     with _missed_lock:
         keys = list(_missed)
-    if _try(cache, lambda strict: strict.delete_many(keys)) is not _FAILED:
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        if _try(cache, lambda strict: strict.delete_many(chunk)) is _FAILED:
+            return
         with _missed_lock:
-            _missed.difference_update(keys)
+            _missed.difference_update(chunk)
 
 
 def forget_cached(session_keys: Iterable[str], cache: BaseCache | None = None) -> None:
@@ -89,6 +93,17 @@ def forget_cached(session_keys: Iterable[str], cache: BaseCache | None = None) -
     keys = [SessionStore.cache_key_prefix + key for key in session_keys]
     if keys and _try(cache, lambda strict: strict.delete_many(keys)) is _FAILED:
         _missed_copies(keys)
+
+
+def sessions_of(member_id: int) -> list[str]:
+    """The keys of the member's stored sessions that have not expired (through the index)."""
+    from community.models import Session
+
+    return list(
+        Session.objects.filter(member_id=member_id, expire_date__gt=timezone.now())
+        .order_by("expire_date")
+        .values_list("session_key", flat=True)
+    )
 
 
 def member_id_of(data: dict[str, Any]) -> int | None:
@@ -125,7 +140,8 @@ class SessionStore(cached_db.SessionStore):
             if not stored:
                 return {}
             data = self.decode(stored.session_data)
-            self._copy_to_cache(key, data, self.get_expiry_age(expiry=stored.expire_date))
+            # A copy the cache does not take here is no older than before: nothing to remember.
+            self._copy_to_cache(key, data, self.get_expiry_age(expiry=stored.expire_date), remember=False)
         return data
 
     def exists(self, session_key: str | None) -> bool:
@@ -148,9 +164,10 @@ class SessionStore(cached_db.SessionStore):
             session_key = self.session_key
         forget_cached([session_key], self._cache)
 
-    def _copy_to_cache(self, key: str, data: dict[str, Any], timeout: int) -> None:
+    def _copy_to_cache(self, key: str, data: dict[str, Any], timeout: int, *, remember: bool = True) -> None:
         if _try(self._cache, lambda strict: strict.set(key, data, timeout)) is _FAILED:
-            _missed_copies([key])
+            if remember:
+                _missed_copies([key])
         elif key in _missed:
             with _missed_lock:
                 _missed.discard(key)

@@ -166,13 +166,13 @@ def test_the_wait_before_the_next_try_doubles_while_redis_stays_away_up_to_five_
     circuit = module.Circuit(retry_seconds=1.0, max_retry_seconds=5.0)
     waits = []
     for _try in range(5):
-        circuit.trip()
+        circuit.trip(ConnectionError("refused"))
         waits.append(circuit.open_until - now[0])
         now[0] = circuit.open_until
         assert not circuit.is_open
     assert waits == [1.0, 2.0, 4.0, 5.0, 5.0]
     circuit.reset()  # Redis answered
-    circuit.trip()
+    circuit.trip(ConnectionError("refused"))
     assert circuit.open_until - now[0] == 1.0 and circuit.is_open
 
 

@@ -93,6 +93,13 @@ def test_a_session_records_the_member_it_belongs_to(member):
     assert Session.objects.get(session_key=anonymous.session_key).member is None
 
 
+def test_sessions_of_lists_the_members_unexpired_sessions(member, colleague):
+    first, second = logged_in_client(member), logged_in_client(member)
+    logged_in_client(colleague)
+    Session.objects.filter(session_key=key_of(second)).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert sessions.sessions_of(member.pk) == [key_of(first)]
+
+
 def test_a_member_deleted_takes_their_sessions_along(member):
     client = logged_in_client(member)
     member.delete()
