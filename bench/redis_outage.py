@@ -275,11 +275,15 @@ class Browser:
             conn.close()
 
 
+#: Set on Ctrl-C: the workers stop sending, so that the servers can stop.
+stopping = threading.Event()
+
+
 def worker(browser: Browser, threads: list[int], start: float, duration: float, results: list[Result], seed: int) -> None:
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
     browser.log_in()
-    while (now := time.monotonic()) - start < duration:
+    while (now := time.monotonic()) - start < duration and not stopping.is_set():
         kind = rng.choices(kinds, weights)[0]
         thread = rng.choice(threads)
         if kind == "thread":
@@ -389,6 +393,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
     procs = Processes()
     tmp = Path(tempfile.mkdtemp(prefix="redis-outage-"))
+    workers: list[threading.Thread] = []
     try:
         redis_port = free_port()
         redis = start_redis(procs, redis_port, tmp / "redis-1.log")
@@ -404,7 +409,7 @@ def main() -> None:
         results: list[Result] = []
         load_before = os.getloadavg()[0]
         start = time.monotonic()
-        workers = [
+        workers += [
             threading.Thread(target=worker, args=(Browser(ports, email), data["threads"], start, args.duration, results, number), daemon=True)
             for number, email in enumerate(members)
         ]
@@ -437,6 +442,10 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted; stopping everything this script started", file=sys.stderr)
     finally:
+        stopping.set()
+        deadline = time.monotonic() + 10
+        for thread in workers:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
         procs.stop_all()
         if args.keep_logs:
             print(f"logs kept in {tmp}")
