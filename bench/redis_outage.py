@@ -14,8 +14,9 @@ Redis is stopped with SIGTERM to its PID at ``--stop-at`` seconds and a new redi
 (empty: it saves nothing) is started on the same port at ``--start-at``.
 
 Prints per phase (before, during and after the outage) the requests, the status counts, the
-p50 and p99 latency, the 5xx outside /healthz (the goal: none) and /healthz's answers, and
-per kind of request; and counts what the daphne processes logged. Everything it started is
+p50 and p99 latency, the 5xx outside /healthz (the goal: none), the redirects to the login
+page (a member whose session was lost; the goal: none) and /healthz's answers, and per kind
+of request; and counts what the daphne processes logged. Everything it started is
 stopped by PID at the end, also on Ctrl-C, SIGTERM and errors. See bench/README.md.
 """
 
@@ -214,6 +215,7 @@ class Result:
     kind: str
     status: int  # 0: no answer (connection refused or reset, timeout)
     seconds: float
+    to_login: bool  # redirected to the login page: the member's session was lost
 
 
 class Browser:
@@ -225,6 +227,7 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.connections: dict[int, http.client.HTTPConnection] = {}
         self.turn = 0
+        self.location = ""  # of the last answer
 
     def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
         port = self.ports[self.turn % len(self.ports)]
@@ -256,6 +259,7 @@ class Browser:
                         self.cookies[name] = morsel.value
                     else:
                         self.cookies.pop(name, None)
+            self.location = response.getheader("Location", "")
             return response.status, text
         return 0, ""
 
@@ -298,7 +302,8 @@ def worker(browser: Browser, threads: list[int], start: float, duration: float, 
             status = browser.log_in()
         else:
             status, _ = browser.request("GET", "/healthz")
-        results.append(Result(now - start, kind, status, time.monotonic() - now))
+        to_login = status == 302 and browser.location.startswith("/accounts/login/")
+        results.append(Result(now - start, kind, status, time.monotonic() - now, to_login))
     browser.close()
 
 
@@ -317,8 +322,8 @@ def phase_of(result: Result, stop_at: float, start_at: float) -> str:
 
 
 def statuses(results: list[Result]) -> str:
-    counts = Counter(result.status for result in results)
-    return ", ".join(f"{status or 'no answer'}: {count}" for status, count in sorted(counts.items()))
+    counts = Counter("302 to login" if result.to_login else str(result.status or "no answer") for result in results)
+    return ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
 
 
 def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str], note: str) -> str:
@@ -328,8 +333,8 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
     lines = [
         f"{note}",
         "",
-        "| phase | requests | statuses (all) | p50 ms | p99 ms | 5xx outside /healthz | no answer | /healthz |",
-        "|---|---|---|---|---|---|---|---|",
+        "| phase | requests | statuses (all) | p50 ms | p99 ms | 5xx outside /healthz | sent to log in | no answer | /healthz |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for phase in PHASES:
         rows = by_phase[phase]
@@ -338,7 +343,7 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
         failures = sum(1 for result in pages if result.status >= 500)
         lines.append(
             f"| {phase} | {len(rows)} | {statuses(rows)} | {percentile([r.seconds for r in pages], 0.5) * 1000:.0f} "
-            f"| {percentile([r.seconds for r in pages], 0.99) * 1000:.0f} | {failures} "
+            f"| {percentile([r.seconds for r in pages], 0.99) * 1000:.0f} | {failures} | {sum(1 for r in pages if r.to_login)} "
             f"| {sum(1 for r in pages if r.status == 0)} | {statuses(health)} |"
         )
     lines += ["", "| kind | " + " | ".join(PHASES) + " |", "|---|" + "---|" * len(PHASES)]
