@@ -55,7 +55,7 @@ CATEGORIES = [
     ("database: driver and waiting for the server", ("psycopg/", "psycopg_binary/", "psycopg_pool/", "sqlite3/")),
     ("ORM (SQL compiling, model objects)", ("django/db/",)),
     ("template rendering", ("django/template/", "django/templatetags/", "templatetags/", "django/forms/")),
-    ("sessions", ("django/contrib/sessions/", "django/core/signing.py", "django/core/cache/", "redis/")),
+    ("sessions", ("django/contrib/sessions/", "community/sessions.py", "django/core/signing.py", "django/core/cache/", "redis/")),
     ("auth", ("django/contrib/auth/",)),
     ("messages", ("django/contrib/messages/",)),
     ("middleware", ("django/middleware/", "csp/", "whitenoise/", "community/middleware.py", "django/utils/cache.py")),

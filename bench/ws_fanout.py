@@ -84,9 +84,7 @@ import sys
 import django
 django.setup()
 from django.contrib.auth.hashers import make_password
-from importlib import import_module
-from django.conf import settings
-SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+from community.sessions import SessionStore
 from django.utils import timezone
 from community.models import Group, Member, Membership, Municipality
 from notifications.models import Watch

@@ -11,7 +11,6 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -26,7 +25,8 @@ from django.utils.translation import gettext as _
 from community import signals, throttle
 from community.emails import absolute_url, send_email_on_commit
 from community.errors import DomainError
-from community.models import Group, Member, Membership, ModerationLogEntry, Municipality
+from community.models import Group, Member, Membership, ModerationLogEntry, Municipality, Session
+from community.sessions import forget_cached
 from community.tokens import make_verification_token
 
 RESERVED_HANDLES = frozenset({"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here", "autocomplete"})
@@ -459,21 +459,22 @@ def delete_account(*, member: Member, actor: Member | None = None) -> Member:
 
 
 def end_sessions(member_id: int, *, keep: str | None = None) -> list[str]:
-    """Delete every stored session of the member but ``keep``; the ended session keys.
+    """Log the member out everywhere (but on the session ``keep``): delete their stored
+    sessions, found through the indexed member column, and their cached copies.
 
-    The changed password hash already invalidates them at their next request;
-    this removes them from the database (and the cache) as well.
+    Returns the keys of the sessions ended. Inside a transaction the cached copies are
+    removed once it commits (before, a request could copy a session back into the cache
+    from the rows not yet deleted for it); a cache that is down is tolerated
+    (community/sessions.py). A changed password hash already invalidates the sessions at
+    their next request; this ends the ones a password change does not touch.
     """
-    from django.contrib.sessions.models import Session
-
-    if settings.SESSION_ENGINE.endswith((".cache", ".signed_cookies")):
-        return []  # nothing stored in the database
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    ended = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
-        if session.session_key != keep and session.get_decoded().get("_auth_user_id") == str(member_id):
-            store(session_key=session.session_key).delete()
-            ended.append(session.session_key)
+    sessions = Session.objects.filter(member_id=member_id)
+    if keep is not None:
+        sessions = sessions.exclude(session_key=keep)
+    ended = list(sessions.values_list("session_key", flat=True))
+    if ended:
+        Session.objects.filter(session_key__in=ended).delete()
+        transaction.on_commit(lambda: forget_cached(ended))
     return ended
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -428,3 +429,22 @@ class ModerationLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class Session(AbstractBaseSession):
+    """A stored session (community/sessions.py), with the member logged in on it.
+
+    The member is filled from the session's data whenever it is saved, so that a member's
+    sessions are found through the index (``community.actions.end_sessions``) instead of
+    by decoding every session there is.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("member")
+    )
+
+    @classmethod
+    def get_session_store_class(cls):  # type: ignore[no-untyped-def]
+        from community.sessions import SessionStore
+
+        return SessionStore

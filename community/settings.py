@@ -159,23 +159,45 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer --------------------------------------------------
-if REDIS_URL:
-    CACHES = {
+# A Redis outage costs the live events and the shared counters, never a page
+# (community/cache.py, community/sessions.py): short timeouts, so that a Redis that does
+# not answer costs a fraction of a second, once per second per process, not every request.
+REDIS_SOCKET_OPTIONS = {
+    "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
+    "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+}
+# The channel layer's timeouts are timers of the event loop, which fire late and all at once
+# when the loop was held up (a busy process): longer, so that only a Redis that really does
+# not answer trips them. Without any, a reply would wait forever for a hung Redis.
+CHANNEL_LAYER_SOCKET_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
+
+
+def redis_caches(url: str, *, key_prefix: str) -> dict[str, dict[str, object]]:
+    return {
         "default": {
             "BACKEND": "community.cache.SharedPoolRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "samenleven"),
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            "OPTIONS": dict(REDIS_SOCKET_OPTIONS),
         }
     }
+
+
+def redis_channel_layers(url: str, *, prefix: str) -> dict[str, dict[str, object]]:
     # The pub/sub layer: joining a group is a SUBSCRIBE on one shared connection per
     # process, and a group message is one PUBLISH however many sockets listen. Live
     # events are hints (clients catch up from the database), so at-most-once is right.
-    CHANNEL_LAYERS = {
+    return {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "samenleven")},
+            "CONFIG": {"hosts": [{"address": url, **CHANNEL_LAYER_SOCKET_OPTIONS}], "prefix": prefix},
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL, key_prefix=os.environ.get("CACHE_KEY_PREFIX", "samenleven"))
+    CHANNEL_LAYERS = redis_channel_layers(REDIS_URL, prefix=os.environ.get("CHANNEL_PREFIX", "samenleven"))
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -186,8 +208,9 @@ AUTHENTICATION_BACKENDS = ["community.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Sessions are read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the cache (Redis in production) and written through to the
+# database, with the member they belong to; a cache that fails is read around.
+SESSION_ENGINE = "community.sessions"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,14 +14,13 @@ import pytest
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.db import models
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from community import actions as community_actions
-from community.models import Member, Membership, ModerationLogEntry
+from community.models import Member, Membership, ModerationLogEntry, Session
 from notifications import actions as notification_actions
 from notifications.models import Notification, Watch
 from tests.factories import PASSWORD
@@ -195,6 +194,7 @@ def test_deleting_the_account_removes_every_piece_of_personal_data_and_keeps_the
     assert not Mention.objects.filter(member=former).exists()
     assert not Notification.objects.filter(recipient=former).exists()
     assert not Notification.objects.filter(actor=former).exists()
+    assert not Session.objects.filter(member=former).exists()
     assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(former.pk)]
     # What she gave stays, anonymously: the nuttig mark and the flag.
     assert Mark.objects.filter(member=former).count() == 1 and Flag.objects.filter(member=former).count() == 1

@@ -440,7 +440,7 @@ def test_results_are_paged(client, login, english, colleague, plein, themes):
 
 def counted(queries: list[dict]) -> list[dict]:
     """The queries of a page, without the session read (its cache may be emptied by others)."""
-    return [query for query in queries if "django_session" not in query["sql"]]
+    return [query for query in queries if "community_session" not in query["sql"]]
 
 
 @pytest.mark.parametrize("filters", [{}, {"region": "zuid-holland", "theme": "wonen", "period": "year", "solved": "yes"}])
