@@ -90,7 +90,7 @@ def test_with_redis_down_the_health_check_says_the_channel_layer_is_down(client,
     assert response.json() == {"status": "error", "database": "ok", "channel_layer": "error"}
 
 
-@override_settings(LOGIN_THROTTLE={"per_address": 3, "per_ip": 100, "window_seconds": 600})
+@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 50, "per_ip": 100, "warn_after": 10, "window_seconds": 600})
 def test_with_redis_down_failed_logins_are_still_limited(client, member, redis_down):
     for _attempt in range(3):
         assert log_in_with(client, member.email, "fout").status_code == 200
