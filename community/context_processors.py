@@ -18,7 +18,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
         "nav": {
-            "forum": verified and permissions.can_use_forum(user),
+            "forum": verified and permissions.is_participant(user),
             "moderation": verified and permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
         },
     }

@@ -240,8 +240,17 @@ class Member(AbstractBaseUser, PermissionsMixin):
         )
 
     @property
+    def is_approved(self) -> bool:
+        """Approved and not deactivated (active or suspended): listed, with a profile
+        (``Member.objects.approved()``)."""
+        return self.is_active and self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
+
+    @property
     def is_participant(self) -> bool:
-        """May see and take part in the forum: an approved, not suspended account."""
+        """May see and take part in the forum now: approved, active, and not suspended
+        (``Member.objects.participating()``)."""
+        if not self.is_active:
+            return False
         if self.status == self.Status.ACTIVE:
             return True
         return self.status == self.Status.SUSPENDED and not self.is_suspended

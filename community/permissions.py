@@ -8,6 +8,7 @@ missing and forbidden).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -75,9 +76,16 @@ def _roles_from_database(member_id: int) -> Roles:
             [member_id, Group.ReadAccess.EVERYONE],
         )
         rows = cursor.fetchall()
-    group_ids, moderated, regions, readable, groups = set(), set(), set(), set(), []
+    return _roles_of(rows, open_group_ids=frozenset(pk for pk, *_rest, role in rows if role is None))
+
+
+def _roles_of(rows: list[tuple], *, open_group_ids: frozenset[int]) -> Roles:
+    """Roles from the member's rows ``(group id, slug, name, kind, region id, role)``, in
+    the groups' order, and the groups open to every member."""
+    from community.models import Group, Membership
+
+    group_ids, moderated, regions, groups = set(), set(), set(), []
     for pk, slug, name, kind, region_id, role in rows:
-        readable.add(pk)
         if role is None:
             continue
         group_ids.add(pk)
@@ -86,16 +94,29 @@ def _roles_from_database(member_id: int) -> Roles:
             moderated.add(pk)
             if kind == Group.Kind.REGION:
                 regions.add(region_id)
-    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions), frozenset(readable), tuple(groups))
+    readable = frozenset(group_ids) | open_group_ids
+    return Roles(frozenset(group_ids), frozenset(moderated), frozenset(regions), readable, tuple(groups))
+
+
+def bulk_load_roles(members: Sequence[Member]) -> None:
+    """Fill in ``member.roles`` for many members in two queries (the open groups, and all
+    their memberships), the same ``Roles`` that ``load_roles`` gives one member."""
+    from community.models import Group, Membership
+
+    open_ids = frozenset(Group.objects.filter(read_access=Group.ReadAccess.EVERYONE).values_list("pk", flat=True))
+    rows: dict[int, list[tuple]] = {member.pk: [] for member in members}
+    for member_id, *row in (
+        Membership.objects.filter(member_id__in=list(rows))
+        .order_by("group__kind", "group__name", "group_id")
+        .values_list("member_id", "group_id", "group__slug", "group__name", "group__kind", "group__region_id", "role")
+    ):
+        rows[member_id].append(tuple(row))
+    for member in members:
+        member.__dict__["roles"] = _roles_of(rows[member.pk], open_group_ids=open_ids)
 
 
 def is_participant(member: Member | None) -> bool:
     return bool(member is not None and member.is_authenticated and member.is_participant)
-
-
-def can_use_forum(member: Member | None) -> bool:
-    """Forum content is for approved members who are not suspended."""
-    return is_participant(member)
 
 
 # --- Moderation: the one table --------------------------------------------------
@@ -121,6 +142,10 @@ MODERATION: dict[str, Scope] = {
     "lock_thread": Scope.GROUP,
     "hide_thread": Scope.GROUP,
     "move_thread": Scope.GROUP,  # and, for the group it moves to, the same again
+    "read_hidden": Scope.GROUP,  # hidden threads and posts stay readable to their moderators
+    "reply_when_closed": Scope.GROUP,  # reply in a locked or hidden thread
+    "post_announcement": Scope.GROUP,
+    "accept_answer": Scope.GROUP,  # for any question of the group, besides its asker
     "hide_post": Scope.GROUP,
     "edit_post": Scope.GROUP,
     "review_flags": Scope.GROUP,
@@ -229,7 +254,7 @@ def access_member(viewer: Member, handle: str) -> Member:
 
     members = MemberModel.objects.with_card_data().filter(handle__iexact=handle)
     if not viewer.is_staff:
-        members = members.participants()
+        members = members.approved()
     member = members.first()
     if member is None:
         raise Http404

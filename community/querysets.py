@@ -13,14 +13,40 @@ if TYPE_CHECKING:
     from community.models import Member
 
 
+def approved_q(prefix: str = "") -> Q:
+    """``Member.is_approved`` as a filter on members (``prefix`` reaches them through a relation)."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}status__in": ["active", "suspended"]})
+
+
+def participating_q(prefix: str = "") -> Q:
+    """``Member.is_participant`` as a filter on members (``prefix`` reaches them through a relation)."""
+    from django.utils import timezone
+
+    # A suspension always has an end (the constraint member_suspension_has_end).
+    suspension_over = Q(**{f"{prefix}status": "suspended", f"{prefix}suspended_until__lte": timezone.now()})
+    return Q(**{f"{prefix}is_active": True}) & (Q(**{f"{prefix}status": "active"}) | suspension_over)
+
+
 class MemberQuerySet(models.QuerySet):
     def renew_cached_facts(self) -> int:
         """Move ``cache_version``: the members' memberships or watch levels changed."""
         return self.update(cache_version=models.F("cache_version") + 1)
 
-    def participants(self) -> Self:
-        """Approved members who are not deactivated; suspended members stay visible."""
-        return self.filter(status__in=["active", "suspended"])
+    # A member's state, in two words used everywhere (the same rules in Python are
+    # ``Member.is_approved`` and ``Member.is_participant``; tests/community/test_member_states.py
+    # holds them together):
+    #
+    # - approved: the account was approved and is not deactivated (active, or suspended):
+    #   it has a profile and is listed in the directories;
+    # - participating: may take part in the forum now (active, or a suspension that ran out).
+
+    def approved(self) -> Self:
+        """Approved accounts, not deactivated: listed, with a profile (suspended ones too)."""
+        return self.filter(approved_q())
+
+    def participating(self) -> Self:
+        """Members who may take part in the forum now (``Member.is_participant``)."""
+        return self.filter(participating_q())
 
     def pending_review(self) -> Self:
         """Sign-ups with a verified address that wait for an ambassador or staff."""
@@ -60,7 +86,7 @@ class MunicipalityQuerySet(models.QuerySet):
 
     def with_member_counts(self) -> Self:
         return self.annotate(
-            member_count=Count("members", filter=Q(members__status__in=["active", "suspended"]), distinct=True)
+            member_count=Count("members", filter=approved_q("members__"), distinct=True)
         )
 
 

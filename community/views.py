@@ -268,7 +268,7 @@ def member_autocomplete(request: HttpRequest) -> JsonResponse:
     if len(text) < 1:
         return JsonResponse({"members": []})
     members = (
-        Member.objects.participants()
+        Member.objects.approved()
         .filter(Q(handle__istartswith=text) | Q(name__istartswith=text) | Q(name__icontains=f" {text}"))
         .select_related("municipality")
         .order_by("handle")[:8]
@@ -287,7 +287,7 @@ def member_autocomplete(request: HttpRequest) -> JsonResponse:
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory: who can I ask about this?"""
     form = MemberFilterForm(request.GET or None)
-    members = Member.objects.participants().with_card_data().order_by("name", "pk")
+    members = Member.objects.approved().with_card_data().order_by("name", "pk")
     if form.is_valid():
         data = form.cleaned_data
         members = members.search(data["q"])

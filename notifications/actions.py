@@ -21,6 +21,7 @@ from notifications.groups import member_group
 from notifications.models import Notification, Watch
 from notifications.texts import describe, target_url
 from threads.models import Post, Thread
+from threads.permissions import readers_q
 
 KIND_ORDER = [kind for kind, _label in Notification.Kind.choices]
 
@@ -30,19 +31,10 @@ def most_specific(kinds: Iterable[str]) -> str:
 
 
 def readers_among(member_ids: set[int], thread: Thread) -> set[int]:
-    """Those of ``member_ids`` who are approved, not suspended, and may read the thread."""
+    """Those of ``member_ids`` who may read the thread now (``threads.permissions.readers_q``)."""
     if not member_ids:
         return set()
-    members = Member.objects.filter(pk__in=member_ids, is_active=True).filter(
-        Q(status="active") | Q(status="suspended", suspended_until__lte=timezone.now())
-    )
-    if thread.hidden:
-        moderators = Membership.objects.filter(group_id=thread.group_id, role="moderator").values("member_id")
-        members = members.filter(Q(is_staff=True) | Q(pk__in=moderators))
-    elif thread.group.read_access != "everyone":
-        in_group = Membership.objects.filter(group_id=thread.group_id).values("member_id")
-        members = members.filter(Q(is_staff=True) | Q(pk__in=in_group))
-    return set(members.values_list("pk", flat=True))
+    return set(Member.objects.filter(pk__in=member_ids).filter(readers_q(thread)).values_list("pk", flat=True))
 
 
 def muted_among(member_ids: set[int], thread: Thread, theme_ids: list[int]) -> set[int]:
@@ -211,9 +203,7 @@ def notify_members(
 def moderators_for(*, group_id: int | None) -> set[int]:
     """Who hears of a group's moderation news: its moderators who may take part now;
     the programme team when the group has none (or there is no group)."""
-    active = Member.objects.filter(is_active=True).filter(
-        Q(status="active") | Q(status="suspended", suspended_until__lte=timezone.now())
-    )
+    active = Member.objects.participating()
     if group_id is not None:
         moderators = set(
             active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list("pk", flat=True)

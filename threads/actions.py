@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from community.actions import write_log_entry
 from community.errors import DomainError
 from community.models import Group, Member, ModerationLogEntry
+from community.permissions import may_moderate
 from threads import permissions, signals
 from threads.markup import MentionTarget, QuoteSource, Rendered, render_markdown, render_title
 from threads.models import Flag, Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
@@ -35,7 +36,7 @@ def render_body(*, author: Member, body: str) -> Rendered:
     of posts the author may read, each in one query."""
 
     def find_members(handles: set[str]) -> dict[str, MentionTarget]:
-        members = Member.objects.participants().filter(handle__in=handles).only("handle", "name")
+        members = Member.objects.approved().filter(handle__in=handles).only("handle", "name")
         return {m.handle.lower(): MentionTarget(handle=m.handle, url=m.get_absolute_url(), name=m.name) for m in members}
 
     def find_posts(ids: set[int]) -> dict[int, QuoteSource]:
@@ -139,7 +140,7 @@ def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
     current = Thread.objects.filter(pk=thread.pk).values("locked", "hidden", "group_id").first()
     if current is None:
         raise DomainError(_("This thread no longer exists."))
-    if (current["locked"] or current["hidden"]) and not permissions.is_moderator_of(author, current["group_id"]):
+    if (current["locked"] or current["hidden"]) and not may_moderate(author, "reply_when_closed", group_id=current["group_id"]):
         raise DomainError(_("This thread is closed; it takes no new replies."))
     rendered = render_body(author=author, body=body)
     now = timezone.now()

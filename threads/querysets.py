@@ -17,15 +17,6 @@ if TYPE_CHECKING:
 TOP_PERIODS = {"week": 7, "month": 31, "year": 365, "all": None}
 
 
-def readable_groups_q(member: Member, prefix: str = "") -> Q:
-    """The groups whose threads a member may read, as a filter (no query)."""
-    if member.is_staff:
-        return Q()
-    # The ids, not the group's read_access: no join, and a prepared list statement keeps its
-    # plan (with read_access = $n PostgreSQL's generic estimate differed, so it planned every time).
-    return Q(**{f"{prefix}id__in": member.roles.readable_group_ids})
-
-
 def moderated_group_ids(member: Member) -> frozenset[int] | None:
     """The groups whose threads the member moderates; None means all (staff)."""
     return None if member.is_staff else member.roles.moderated_group_ids
@@ -37,15 +28,12 @@ class ThreadQuerySet(models.QuerySet):
         return self if ids is None else self.filter(group_id__in=ids)
 
     def visible_to(self, member: Member) -> Self:
-        """Threads the member may read: in groups they may read; hidden threads
-        only for the moderators of their group and staff."""
+        """Threads the member may read (``threads.permissions.readable_threads_q``)."""
+        from threads.permissions import readable_threads_q
+
         if not member.is_authenticated or not member.is_participant:
             return self.none()
-        if member.is_staff:
-            return self
-        return self.filter(readable_groups_q(member, "group__")).filter(
-            Q(hidden=False) | Q(group_id__in=member.roles.moderated_group_ids)
-        )
+        return self.filter(readable_threads_q(member))
 
     def in_groups_of(self, member: Member) -> Self:
         return self.filter(group_id__in=member.roles.group_ids)

@@ -42,8 +42,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from community.models import Group, Member, Membership
-from community.permissions import Roles
+from community.models import Member
+from community.permissions import bulk_load_roles
 from notifications.email import outbox
 from notifications.email.candidates import (
     Candidates,
@@ -90,32 +90,12 @@ def recipients(period: Period) -> Any:
         wants |= Q(email_preference__isnull=True)
     done = DigestLedger.objects.filter(member=OuterRef("pk"), frequency=period.frequency, period_start=period.start)
     return (
-        Member.objects.filter(wants, is_active=True, email_verified_at__isnull=False)
-        .filter(Q(status=Member.Status.ACTIVE) | Q(status=Member.Status.SUSPENDED, suspended_until__lte=timezone.now()))
+        Member.objects.participating()
+        .filter(wants, email_verified_at__isnull=False)
         .exclude(Exists(done))
         .select_related("email_preference")
         .order_by("pk")
     )
-
-
-def bulk_load_roles(members: Sequence[Member]) -> None:
-    """Prefill ``member.roles`` for a batch in one query (``load_roles`` would take one per member)."""
-    groups: dict[int, set[int]] = defaultdict(set)
-    moderated: dict[int, set[int]] = defaultdict(set)
-    regions: dict[int, set[int]] = defaultdict(set)
-    rows = Membership.objects.filter(member_id__in=[m.pk for m in members]).values_list(
-        "member_id", "group_id", "role", "group__kind", "group__region_id"
-    )
-    for member_id, group_id, role, kind, region_id in rows:
-        groups[member_id].add(group_id)
-        if role == Membership.Role.MODERATOR:
-            moderated[member_id].add(group_id)
-            if kind == Group.Kind.REGION:
-                regions[member_id].add(region_id)
-    for member in members:
-        member.__dict__["roles"] = Roles(
-            frozenset(groups[member.pk]), frozenset(moderated[member.pk]), frozenset(regions[member.pk])
-        )
 
 
 def bulk_scopes(members: Sequence[Member]) -> dict[int, Scope]:

@@ -502,8 +502,13 @@ def test_the_worker_stops_cleanly_on_sigterm(tmp_path):
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     worker = subprocess.Popen([sys.executable, "manage.py", "deliver_mail", "--interval", "0.2"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     try:
-        time.sleep(3)
-        assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
+        # Wait for the worker to say it started (its SIGTERM handler is in place by then),
+        # however slow the machine is, rather than a fixed time.
+        seen = b""
+        deadline = time.monotonic() + 120
+        while b"started" not in seen and time.monotonic() < deadline and worker.poll() is None:
+            seen += worker.stderr.readline()
+        assert worker.poll() is None and b"started" in seen, seen.decode()[-2000:]
         worker.terminate()
         assert worker.wait(timeout=15) == 0
     finally:

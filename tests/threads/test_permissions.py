@@ -98,3 +98,29 @@ def test_permission_checks_make_no_queries_once_roles_are_loaded(regional, membe
         can.can_edit_post(member, reply)
         can.can_accept_answer(member, regional, reply)
         can.can_mark_useful(member, reply)
+
+
+def test_a_refusal_says_why_in_words_that_fit_the_cause(member, colleague, outsider, staff, question, answer):
+    from django.core.exceptions import PermissionDenied
+    from django.utils import translation
+
+    from threads import actions, permissions
+    from threads.models import Post, Thread
+
+    def reason(check, *args) -> str:
+        with translation.override("en"):
+            with pytest.raises(PermissionDenied) as refused:
+                check(*args)
+            return str(refused.value)
+
+    regional = Group.objects.get(slug="zuid-holland")
+    outsider_fresh = Member.objects.get(pk=outsider.pk)
+    assert reason(permissions.check_start_thread, outsider_fresh, regional) == "Only members of this group can start a thread in it. Join the group first."
+    actions.lock_thread(actor=staff, thread=question, reason="Klaar")
+    locked = Thread.objects.select_related("group").get(pk=question.pk)
+    assert reason(permissions.check_reply, Member.objects.get(pk=colleague.pk), locked) == "This thread is locked: nobody can reply any more."
+    post = Post.objects.select_related("thread__group").get(pk=answer.pk)
+    assert reason(permissions.check_edit_post, Member.objects.get(pk=member.pk), post) == "You can only edit your own posts."
+    assert reason(permissions.check_edit_post, Member.objects.get(pk=colleague.pk), post) == "This thread is locked: its posts can no longer be edited."
+    assert reason(permissions.check_mark_useful, Member.objects.get(pk=colleague.pk), post) == "You cannot mark your own post as useful."
+    assert permissions.can_reply(Member.objects.get(pk=staff.pk), locked)  # moderators reply in a locked thread

@@ -61,7 +61,8 @@ from django.utils.safestring import SafeString, mark_safe
 from community.models import Member
 from community.permissions import is_participant
 from threads.models import Post, Synonym, Thread
-from threads.querysets import TOP_PERIODS, readable_groups_q
+from threads.permissions import readable_groups_q
+from threads.querysets import TOP_PERIODS
 from threads.search.fallback import fallback_page
 from threads.search.hits import RESULTS_PER_PAGE, Hit, SearchPage, page_posts
 from threads.search.query import ParsedQuery, SynonymIndex, parse_query

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Group, Member, Municipality, Region
 from threads.models import Theme, Thread
-from threads.querysets import readable_groups_q
+from threads.permissions import readable_groups_q
 from threads.search.engine import Filters
 
 FILTER_FIELDS = ("group", "theme", "kind", "solved", "region", "municipality", "author", "period")
@@ -107,7 +107,7 @@ class SearchForm(forms.Form):
         handle = self.cleaned_data["author"].strip().lstrip("@").lower()
         if not handle:
             return None
-        author = Member.objects.participants().filter(handle=handle).first()
+        author = Member.objects.approved().filter(handle=handle).first()
         if author is None:
             raise forms.ValidationError(_("There is no member with the handle @%(handle)s.") % {"handle": handle})
         return author

@@ -38,7 +38,7 @@ def home(request):  # type: ignore[no-untyped-def]
         return render(
             request,
             "community/landing.html",
-            {"counts": {"municipalities": Municipality.objects.count(), "members": Member.objects.participants().count()}},
+            {"counts": {"municipalities": Municipality.objects.count(), "members": Member.objects.approved().count()}},
         )
     if not member.is_participant:
         return redirect("account_status")
@@ -108,7 +108,7 @@ def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
     """A municipality, its members and threads, and its peers with their recent activity."""
     member = request.user
     municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
-    members = Member.objects.participants().filter(municipality=municipality).with_card_data().order_by("name")
+    members = Member.objects.approved().filter(municipality=municipality).with_card_data().order_by("name")
     similar = similar_municipalities(municipality)
     similar_ids = [s.municipality.pk for s in similar]
     counts = dict(Municipality.objects.filter(pk__in=similar_ids).with_member_counts().values_list("pk", "member_count"))

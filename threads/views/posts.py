@@ -58,7 +58,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     can = {
         "reply": permissions.can_reply(member, thread),
         "unaccept": thread.accepted_post_id is not None and permissions.can_accept_answer(member, thread),
-        "moderate": permissions.is_moderator_of(member, thread.group_id),
+        "moderate": permissions.can_moderate_thread(member, thread),
         **{f"moderate_{name}": allowed for name, allowed in permissions.moderation_controls(member, thread).items()},
     }
     for post in posts:
