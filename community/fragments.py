@@ -28,19 +28,22 @@ page gets slower, never wrong or broken.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hashlib
 import logging
 from contextvars import ContextVar
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cache as memoize
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template import Context
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -218,3 +221,80 @@ def cached_fragments(
         filled = escape(value.replace("\x00", ""))  # a value cannot smuggle in a placeholder
         html = [fragment.replace(placeholder(name), filled) for fragment in html]
     return [mark_safe(fragment) for fragment in html]  # noqa: S308 - rendered by the template engine, autoescaped
+
+
+# --- Declared fragments: one object is both the template's context and its key -------------
+
+
+class FragmentLookupError(Exception):
+    """A fragment's template looked up a value that is not among those it declares: its
+    key would not cover it, and the cached HTML would show another request's value."""
+
+
+class KeyedContext(Context):
+    """The context a fragment is rendered with: only its declared values (and the per-request
+    placeholders). With ``settings.FRAGMENTS_STRICT`` (on in the tests) a lookup of anything
+    else raises ``FragmentLookupError`` instead of rendering as empty."""
+
+    def __init__(self, values: dict[str, Any], *, origin: str) -> None:
+        super().__init__(values, autoescape=True)
+        self.origin = origin
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            if getattr(settings, "FRAGMENTS_STRICT", False):
+                raise FragmentLookupError(f"{self.origin} looks up {key!r}, which it does not declare") from None
+            raise
+
+
+class Fragment:
+    """A cached fragment, declared once: a frozen dataclass (``@dataclass(frozen=True,
+    slots=True)``) whose fields are everything its template shows, as plain values (numbers,
+    text, times, tuples of them, and other such dataclasses). The template sees the object
+    as ``f`` and nothing else (``KeyedContext``); its ``repr``, which names every field, is
+    the key. So nothing can be shown that the key does not cover."""
+
+    __slots__ = ()
+    template_name: ClassVar[str]
+
+    def context(self) -> dict[str, Any]:
+        return {"f": self}
+
+
+def render_declared(request: HttpRequest | None, fragments: Sequence[Fragment], *, fill: Mapping[str, str] | None = None) -> list[SafeString]:
+    """The HTML of each fragment (all of one class), from the cache where it was rendered
+    before (``cached_fragments``)."""
+    if not fragments:
+        return []
+    template_name = type(fragments[0]).template_name
+    template = get_template(template_name).template
+
+    def renderer(fragment: Fragment) -> Callable[[dict[str, str]], str]:
+        return lambda placeholders: template.render(KeyedContext({**fragment.context(), **placeholders}, origin=template_name))
+
+    return cached_fragments(request, template_name, [(fragment, renderer(fragment)) for fragment in fragments], fill=fill or {})
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None), datetime.datetime, datetime.date)
+
+
+def plain_values_problem(value: Any, path: str = "f") -> str | None:
+    """Where ``value`` holds something other than plain values (a model object, a dict, a
+    queryset ...), whose attributes a template could read past the key; None if nowhere."""
+    if isinstance(value, PLAIN_TYPES):
+        return None
+    if isinstance(value, tuple):
+        for index, item in enumerate(value):
+            problem = plain_values_problem(item, f"{path}[{index}]")
+            if problem:
+                return problem
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and type(value).__dataclass_params__.frozen:
+        for item in dataclasses.fields(value):
+            problem = plain_values_problem(getattr(value, item.name), f"{path}.{item.name}")
+            if problem:
+                return problem
+        return None
+    return f"{path} is a {type(value).__name__}, not a plain value"
