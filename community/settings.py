@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "daphne",
     "community",
     "threads",
+    "threads.perspectives",
     "notifications",
     "django.contrib.admin",
     "django.contrib.auth",
