@@ -8,6 +8,9 @@ class PerspectivesConfig(AppConfig):
     verbose_name = _("Handelingsperspectieven")
 
     def ready(self) -> None:
+        from threads import demo
         from threads.perspectives import blocks, receivers  # noqa: F401  (privacy receivers)
+        from threads.perspectives.demo import seed_perspectives
 
         blocks.register_blocks()
+        demo.register("perspectives", seed_perspectives)
