@@ -127,16 +127,16 @@ def check_suggest_thread(member: Member, thread: Thread) -> None:
 def access_perspective(request: HttpRequest, slug: str, queryset=None) -> Perspective:  # type: ignore[no-untyped-def]
     """The perspective if the viewer may read it. A visitor who may not goes to the login
     page, for a missing slug as well, so that nobody learns which perspectives exist;
-    a member gets a 404."""
+    whoever is logged in gets a 404."""
     from threads.perspectives.models import Perspective
 
     member = request.user
     perspectives = Perspective.objects.all() if queryset is None else queryset
     perspective = perspectives.filter(slug=slug).first()
     if perspective is None or not can_read_perspective(member, perspective):
-        if not is_participant(member):
+        if not member.is_authenticated:
             raise LoginFirst
-        raise Http404
+        raise Http404  # a member, or someone logged in but not (yet) allowed in: logging in again would not help
     return perspective
 
 
