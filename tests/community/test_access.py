@@ -30,6 +30,9 @@ ACCOUNT_AND_PUBLIC = {
     "privacy", "export_data", "delete_account",
     # E-mail preferences belong to the account; one-click unsubscribe needs no login (RFC 8058).
     "email_settings", "unsubscribe",
+    # Handelingsperspectieven the programme made public: readable without an account (the rest
+    # of /perspectives/ sends visitors to log in: tests/perspectives/test_pages.py).
+    "perspectives", "perspective", "perspective_version", "perspectives_feed",
 }
 
 
@@ -61,6 +64,8 @@ def world(dutch_data, staff, member, pending_member):
         "token": make_verification_token(pending_member),
         "uidb64": "MQ",
         "last_id": "0",
+        "thread_id": str(pending_member.pk),
+        "number": "1",
         "target": "thread",
     }
 
