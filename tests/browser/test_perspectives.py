@@ -23,7 +23,7 @@ from notifications.models import Notification
 from tests.browser.test_accessibility import PHONE, assert_no_violations
 from tests.threads.conftest import colleague  # noqa: F401  (fixture)
 from threads import actions as thread_actions
-from threads.models import Theme, Thread
+from threads.models import Theme
 from threads.perspectives import actions
 from threads.perspectives.models import Perspective
 

@@ -408,3 +408,15 @@ def test_a_new_municipality_member_sees_the_perspectives_of_their_typologies(cli
     amsterdammer = approved_member(Municipality.objects.get(code="GM0363"), name="Jan Amsterdam", handle="jan_a")
     login(amsterdammer)
     assert "Expats wegwijs" in page(client, "/municipalities/GM0363/")
+
+
+def test_the_history_never_shows_an_editor_a_closed_groups_text_or_thread_title(client, login, published_perspective, flevoland_ambassador, regional):
+    """Every editor reads the revisions; Esther may not read Zuid-Holland's regional group."""
+    login(flevoland_ambassador)
+    history = page(client, reverse("perspective_revisions", args=[published_perspective.slug]))
+    assert regional.title not in history
+    for number in range(1, published_perspective.revision_count + 1):
+        body = page(client, reverse("perspective_revision", args=[published_perspective.slug, number]))
+        assert FATIMA_SAYS not in body and regional.title not in body
+    draft = page(client, reverse("perspective_draft", args=[published_perspective.slug]))
+    assert FATIMA_SAYS not in draft and CLOSED in draft

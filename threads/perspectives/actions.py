@@ -263,7 +263,8 @@ def cite_post(
         status=Suggestion.Status.USED, perspective=perspective, handled_by=actor, handled_at=timezone.now()
     )
     with translation.override(settings.LANGUAGE_CODE):
-        _revise(perspective, editor=actor, description=_("added an example from “%(title)s”") % {"title": post.thread.title})
+        # Not the thread's title: every editor reads the history, not every editor the thread.
+        _revise(perspective, editor=actor, description=_("added an example from %(municipality)s") % {"municipality": citation.municipality_name or "?"})
     return citation
 
 

@@ -33,14 +33,18 @@ SECTIONS: list[tuple[str, Promise]] = [
 
 def citation_line(citation) -> str:  # type: ignore[no-untyped-def]
     """An example as one line of a revision (in the site's language, like the rest of the
-    stored document): where and when, then the quoted text and the editor's note."""
+    stored document): where, when and which post, and the editor's note.
+
+    Not the quoted text, nor the thread's title: every editor reads the revisions, and the
+    post may be in a group some of them may not read. The working copy's page shows each
+    editor the quote when they may read it (``citations``)."""
     from community.models import Member
 
     position = Member.Position(citation.position).label if citation.position in Member.Position.values else ""
-    parts = [citation.municipality_name or "?", str(position), f"{citation.posted_at:%Y-%m-%d}"]
+    parts = [citation.municipality_name or "?", str(position), f"{citation.posted_at:%Y-%m-%d}", gettext("post %(number)s") % {"number": citation.post_id}]
     if citation.name_consent:
         parts.append(gettext("name shown in public versions"))
-    line = f"{' · '.join(part for part in parts if part)}: “{' '.join(citation.quote.split())}”"
+    line = " · ".join(part for part in parts if part)
     return line + (f" ({' '.join(citation.note.split())})" if citation.note else "")
 
 

@@ -47,7 +47,7 @@ def erase_perspectives_data(sender: Any, member, former, **kwargs: Any) -> None:
     for citation in Citation.objects.filter(author=member):
         Citation.objects.filter(pk=citation.pk).update(quote=former.scrub(citation.quote), name_consent=False)
         perspective_ids.add(citation.perspective_id)
-    # The revisions hold the quotes too (their list of examples).
+    # The revisions list the examples, with the editors' notes, which may name them.
     for revision in PerspectiveRevision.objects.filter(perspective_id__in=perspective_ids):
         content = dict(revision.content)
         content["examples"] = [former.scrub(line) for line in content.get("examples", [])]

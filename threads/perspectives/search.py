@@ -45,7 +45,7 @@ def _needles(query: ParsedQuery) -> list[str]:
     return [singular(words[0]) if len(words) == 1 else " ".join(words) for words in query.alternatives]
 
 
-def _scoped(member: Member, filters: Filters):  # type: ignore[no-untyped-def]
+def _scoped(filters: Filters):  # type: ignore[no-untyped-def]
     perspectives = Perspective.objects.published()
     if filters.kind or filters.solved or filters.author is not None or filters.region is not None or filters.municipality is not None:
         return None
@@ -66,7 +66,7 @@ def search_perspectives(*, member: Member, text: str, filters: Filters = Filters
     synonyms and the search), none when there is nothing to search for."""
     if not is_participant(member):
         return []
-    perspectives = _scoped(member, filters)
+    perspectives = _scoped(filters)
     if perspectives is None:
         return []
     query = parse_query(text, load_synonyms())
