@@ -3,8 +3,9 @@
 ``period_ending`` says which period a run covers; ``load_candidates`` reads the
 period's new threads and most-marked replies and which municipality has which
 typologies (four queries), and indexes them the ways members look at them: by
-group, by theme, and unanswered questions by typology. Every index list is
-sorted in the order a digest shows it. Used by ``notifications.email.digests``.
+group, by theme, and unanswered questions by typology; and the handelingsperspectieven
+published in the period, by the typologies they are for (two more queries). Every index
+list is sorted in the order a digest shows it. Used by ``notifications.email.digests``.
 """
 
 from __future__ import annotations
