@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "community",
     "threads",
+    "threads.perspectives",
     "notifications",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -62,6 +62,7 @@ urlpatterns = [
     path("settings/privacy/export/", views.export_data, name="export_data"),
     path("settings/privacy/delete/", views.delete_account, name="delete_account"),
     path("admin/", admin.site.urls),
+    path("perspectives/", include("threads.perspectives.urls")),
     path("", include("notifications.urls")),
     path("", include("threads.urls")),
 ]

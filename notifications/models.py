@@ -21,6 +21,7 @@ class Notification(models.Model):
         NEW_THREAD = "new_thread", _("new thread in a group or theme you watch")
         ANSWER_ACCEPTED = "answer_accepted", _("an answer was accepted")
         USEFUL = "useful", _("your post was marked useful")
+        PERSPECTIVE_CITED = "perspective_cited", _("your post is an example in a handelingsperspectief")
         SIGNUP_APPROVED = "signup_approved", _("sign-up approved")
         SIGNUP_REJECTED = "signup_rejected", _("sign-up rejected")
         # Moderation, about the member's own content and account (each event gives one kind).

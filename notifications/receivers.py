@@ -22,6 +22,7 @@ from notifications.live import queue_counts_changed
 from notifications.models import Notification, Watch
 from threads import signals
 from threads.models import Flag
+from threads.perspectives import signals as perspective_signals
 
 Kind = Notification.Kind
 
@@ -131,6 +132,18 @@ def on_member_approved(sender: Any, member, actor, **kwargs: Any) -> None:  # ty
 @receiver(community_signals.member_rejected)
 def on_member_rejected(sender: Any, member, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
     actions.notify_member(member=member, kind=Kind.SIGNUP_REJECTED, actor=actor)
+
+
+# --- Handelingsperspectieven ------------------------------------------------------------
+
+
+@receiver(perspective_signals.perspective_published)
+def on_perspective_published(sender: Any, perspective, version, actor, cited_member_ids, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Members whose posts are new examples in the published version hear of it, whatever
+    their watch levels (it is about their own words)."""
+    actions.notify_members(
+        member_ids=cited_member_ids, kind=Kind.PERSPECTIVE_CITED, actor=actor, title=version.title, detail=perspective.slug
+    )
 
 
 # --- Moderation ----------------------------------------------------------------------

@@ -31,6 +31,8 @@ def describe(notification: Notification) -> str:
             "%(actor)s and %(others)d others marked your post in “%(title)s” as useful",
             notification.count,
         ) % {**values, "others": notification.count - 1}
+    if kind == Notification.Kind.PERSPECTIVE_CITED:
+        return _("Your post is an example in the handelingsperspectief “%(title)s”, published by %(actor)s") % values
     if kind == Notification.Kind.SIGNUP_APPROVED:
         return _("Your sign-up has been approved. Welcome!")
     if kind == Notification.Kind.SIGNUP_REJECTED:
@@ -76,6 +78,8 @@ def target_url(notification: Notification) -> str:
         return reverse("moderation") + "?queue=signups"
     if kind == Notification.Kind.SUSPENDED:
         return reverse("account_status")
+    if kind == Notification.Kind.PERSPECTIVE_CITED and notification.detail:
+        return reverse("perspective", args=[notification.detail])  # the perspective's slug
     if notification.post_id is not None:
         return reverse("post_permalink", args=[notification.post_id])
     if notification.thread_id is not None:

@@ -1,7 +1,7 @@
 """Blocks that apps above ``threads`` add to the pages ``threads`` serves.
 
 Dependencies run one way (STYLE.md): ``community <- threads <- threads.perspectives <-
-notifications``. The home, group, municipality and search pages are served here, yet an
+notifications``. The home, group, municipality, search and thread pages are served here, yet an
 app above (handelingsperspectieven, the programme's map) has something to show on them.
 Rather than ``threads`` importing those apps, each registers a block in its
 ``AppConfig.ready()``; the page renders whatever is registered, in order.
@@ -26,6 +26,7 @@ PAGES = {
     "group": "group",
     "municipality": "municipality",
     "search": "query (the cleaned search text), filters",
+    "thread": "thread (one the member may read)",
 }
 
 

@@ -3,8 +3,9 @@
 ``period_ending`` says which period a run covers; ``load_candidates`` reads the
 period's new threads and most-marked replies and which municipality has which
 typologies (four queries), and indexes them the ways members look at them: by
-group, by theme, and unanswered questions by typology. Every index list is
-sorted in the order a digest shows it. Used by ``notifications.email.digests``.
+group, by theme, and unanswered questions by typology; and the handelingsperspectieven
+published in the period, by the typologies they are for (two more queries). Every index
+list is sorted in the order a digest shows it. Used by ``notifications.email.digests``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ EXCERPT_WORDS = 40
 
 
 def option(name: str) -> int:
-    defaults = {"batch_size": 500, "candidates": 2000, "threads": 8, "replies": 5, "questions": 5, "notifications": 15}
+    defaults = {"batch_size": 500, "candidates": 2000, "threads": 8, "replies": 5, "questions": 5, "notifications": 15, "perspectives": 5}
     return int(getattr(settings, "DIGEST", {}).get(name, defaults[name]))
 
 
@@ -108,6 +109,23 @@ class ReplyItem:
 
 
 @dataclass
+class PerspectiveItem:
+    """A handelingsperspectief published (first or again) in the period, still current."""
+
+    perspective_id: int
+    title: str
+    summary: str
+    url: str
+    number: int  # of the version: 1 is new, later ones are updates
+    published_at: datetime
+    typology_ids: frozenset[int]
+
+    @property
+    def is_new(self) -> bool:
+        return self.number == 1
+
+
+@dataclass
 class Candidates:
     """The period's material, indexed the ways members look at it. Every list is
     sorted in the order a digest shows it, so a member's sections are the first
@@ -122,6 +140,8 @@ class Candidates:
     replies_by_theme: dict[int, list[ReplyItem]] = field(default_factory=lambda: defaultdict(list))
     # Unanswered questions by the typologies of the asker's municipality, newest first.
     questions_by_typology: dict[int, list[ThreadItem]] = field(default_factory=lambda: defaultdict(list))
+    # Handelingsperspectieven published in the period, by the typologies they are for, newest first.
+    perspectives_by_typology: dict[int, list[PerspectiveItem]] = field(default_factory=lambda: defaultdict(list))
     # Each item rendered once per language and section, shared by every digest that shows it.
     snippets: dict[tuple[str, str, int], Snippet] = field(default_factory=dict)
 
@@ -140,6 +160,38 @@ def question_order(item: ThreadItem) -> tuple[int]:
     return (-item.thread.pk,)
 
 
+def perspective_order(item: PerspectiveItem) -> tuple[float, int]:
+    """Newest publication first."""
+    return (-item.published_at.timestamp(), -item.perspective_id)
+
+
+def load_perspectives(period: Period, candidates: Candidates) -> None:
+    """Handelingsperspectieven whose current version was published in the period (new ones
+    and updates), by typology: two queries (the versions, their typologies)."""
+    from threads.perspectives.models import Perspective
+
+    perspectives = (
+        Perspective.objects.published()
+        .filter(current_version__published_at__gte=period.start_at, current_version__published_at__lt=period.end_at)
+        .select_related("current_version")
+        .prefetch_related("current_version__typologies")
+        .order_by("-current_version__published_at", "-pk")[: option("candidates")]
+    )
+    for perspective in perspectives:
+        version = perspective.current_version
+        item = PerspectiveItem(
+            perspective_id=perspective.pk,
+            title=version.title,
+            summary=Truncator(version.summary).words(EXCERPT_WORDS),
+            url=settings.SITE_URL + perspective.get_absolute_url(),
+            number=version.number,
+            published_at=version.published_at,
+            typology_ids=frozenset(t.pk for t in version.typologies.all()),
+        )
+        for typology_id in item.typology_ids:
+            candidates.perspectives_by_typology[typology_id].append(item)
+
+
 def _thread_item(thread: Thread, theme_ids: frozenset[int]) -> ThreadItem:
     author = thread.author
     municipality = author.municipality if author is not None else None
@@ -155,7 +207,8 @@ def _thread_item(thread: Thread, theme_ids: frozenset[int]) -> ThreadItem:
 
 
 def load_candidates(period: Period) -> Candidates:
-    """Everything a digest of this period may show, for all members at once (five queries)."""
+    """Everything a digest of this period may show, for all members at once (seven queries:
+    five for threads and replies, two for handelingsperspectieven)."""
     limit = option("candidates")
     window = Q(created__gte=period.start_at, created__lt=period.end_at)
     threads = list(
@@ -223,4 +276,5 @@ def load_candidates(period: Period) -> Candidates:
     ):
         for rows in index.values():
             rows.sort(key=order)
+    load_perspectives(period, candidates)
     return candidates

@@ -48,11 +48,13 @@ from notifications.email import outbox
 from notifications.email.candidates import (
     Candidates,
     Period,
+    PerspectiveItem,
     ReplyItem,
     ThreadItem,
     load_candidates,
     option,
     period_ending,
+    perspective_order,
     question_order,
     reply_order,
     thread_order,
@@ -162,10 +164,11 @@ class Digest:
     threads: list[ThreadItem] = field(default_factory=list)
     replies: list[ReplyItem] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    perspectives: list[PerspectiveItem] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.questions or self.threads or self.replies or self.notifications)
+        return not (self.questions or self.threads or self.replies or self.notifications or self.perspectives)
 
 
 def first_readable(sources: list[list[Any]], *, order: Callable[[Any], Any], limit: int, accept: Callable[[Any], bool]) -> list[Any]:
@@ -222,6 +225,13 @@ def build_digest(
         limit=option("replies"),
         accept=lambda reply: reply.post.author_id != member.pk and allowed(reply.item),
     )
+    # Handelingsperspectieven for the typologies of the member's municipality (every member reads them).
+    digest.perspectives = first_readable(
+        [candidates.perspectives_by_typology[t] for t in typologies if t in candidates.perspectives_by_typology],
+        order=perspective_order,
+        limit=option("perspectives"),
+        accept=lambda item: True,
+    )
     return digest
 
 
@@ -231,7 +241,7 @@ class Snippet:
     text: str
 
 
-def snippet(candidates: Candidates, section: str, item: ThreadItem | ReplyItem) -> Snippet:
+def snippet(candidates: Candidates, section: str, item: ThreadItem | ReplyItem | PerspectiveItem) -> Snippet:
     """One item of a digest section in the active language, rendered once per run."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     key = (language, section, id(item))
@@ -250,7 +260,7 @@ def render_digest(digest: Digest, candidates: Candidates) -> OutboxMessage:
     member, period = digest.member, digest.period
     unsubscribe = unsubscribe_url(member.pk, DIGEST_SCOPE)
     with translation.override(member.language or settings.LANGUAGE_CODE):
-        count = len(digest.questions) + len(digest.threads) + len(digest.replies) + len(digest.notifications)
+        count = len(digest.questions) + len(digest.threads) + len(digest.replies) + len(digest.notifications) + len(digest.perspectives)
         if period.frequency == Frequency.DAILY:
             subject = ngettext(
                 "Your daily Samenleven digest: %(count)d item", "Your daily Samenleven digest: %(count)d items", count
@@ -265,6 +275,7 @@ def render_digest(digest: Digest, candidates: Candidates) -> OutboxMessage:
             "questions": [snippet(candidates, "question", item) for item in digest.questions],
             "threads": [snippet(candidates, "thread", item) for item in digest.threads],
             "replies": [snippet(candidates, "reply", reply) for reply in digest.replies],
+            "perspectives": [snippet(candidates, "perspective", item) for item in digest.perspectives],
             "is_daily": period.frequency == Frequency.DAILY,
             "notifications": [
                 {"text": describe(n), "url": settings.SITE_URL + target_url(n)} for n in digest.notifications

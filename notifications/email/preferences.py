@@ -28,7 +28,7 @@ MODERATOR_KINDS = frozenset({"new_flag", "pending_member"})
 # somebody waits for an answer. Everything else goes to the weekly digest.
 IMMEDIATE_BY_DEFAULT = frozenset(
     {
-        Kind.MENTIONED, Kind.QUOTED, Kind.REPLIED,
+        Kind.MENTIONED, Kind.QUOTED, Kind.REPLIED, "perspective_cited",
         "post_hidden", "post_removed", "thread_hidden", "thread_locked", "thread_moved", "suspended",
         "new_flag", "pending_member",
     }
@@ -45,6 +45,7 @@ KIND_LABELS: dict[str, Promise] = {
     Kind.NEW_THREAD: _("New threads in groups and themes you watch"),
     Kind.ANSWER_ACCEPTED: _("An answer is accepted in your question, or your answer is accepted"),
     Kind.USEFUL: _("Your post is marked useful"),
+    "perspective_cited": _("Your post is an example in a handelingsperspectief"),
     "post_hidden": _("A moderator hides your post"),
     "post_removed": _("A moderator removes your post"),
     "thread_hidden": _("A moderator hides your thread"),

@@ -33,6 +33,9 @@ ACCOUNT_AND_PUBLIC = {
     # Two-step verification belongs to the account too.
     "two_factor", "two_factor_setup", "two_factor_codes", "two_factor_new_codes", "two_factor_turn_off",
     "two_factor_verify", "two_factor_recovery",
+    # Handelingsperspectieven the programme made public: readable without an account (the rest
+    # of /perspectives/ sends visitors to log in: tests/perspectives/test_pages.py).
+    "perspectives", "perspective", "perspective_version", "perspectives_feed",
 }
 
 
@@ -64,6 +67,8 @@ def world(dutch_data, staff, member, pending_member):
         "token": make_verification_token(pending_member),
         "uidb64": "MQ",
         "last_id": "0",
+        "thread_id": str(pending_member.pk),
+        "number": "1",
         "target": "thread",
     }
 

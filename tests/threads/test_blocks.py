@@ -35,6 +35,20 @@ def test_a_registered_block_shows_on_its_page_with_the_pages_context(client, log
     assert set(seen) == expected
 
 
+def test_a_registered_block_shows_on_the_thread_page_with_the_thread(client, login, member, question, registered):
+    seen = {}
+
+    def block(request, **context):
+        seen.update(context)
+        return format_html('<aside class="test-block">{}</aside>', context["thread"].title)
+
+    blocks.register("thread", "test", block)
+    login(member)
+    body = client.get(question.get_absolute_url() + "?page=1").content.decode()
+    assert body.count('<aside class="test-block">Hoe registreren jullie arbeidsmigranten?</aside>') == 1
+    assert set(seen) == {"thread"} and seen["thread"].pk == question.pk
+
+
 def test_blocks_come_in_order_and_a_name_replaces_its_earlier_block(rf, member, registered):
     blocks.register("home", "b", lambda request, **c: "<p>b</p>", order=2)
     blocks.register("home", "a", lambda request, **c: "<p>a</p>", order=1)

@@ -15,6 +15,7 @@ from community import throttle
 from community.fragments import render_fragments
 from community.errors import DomainError
 from threads import actions, permissions
+from threads.blocks import render_blocks
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
 from threads.pageposts import page_posts, post_shown
@@ -77,7 +78,10 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     response = render(
         request,
         "threads/thread_detail.html",
-        {"thread": thread, "page": page, "posts": posts, "accepted": accepted, "posts_html": posts_html, "can": can},
+        {
+            "thread": thread, "page": page, "posts": posts, "accepted": accepted, "posts_html": posts_html, "can": can,
+            "blocks": render_blocks("thread", request, thread=thread),
+        },
     )
     if posts:
         actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)

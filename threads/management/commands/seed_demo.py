@@ -12,7 +12,7 @@ from django.db import transaction
 
 from community.demo import ensure_demo_accounts, login_lines
 from community.models import Group
-from threads import actions
+from threads import actions, demo
 from threads.models import Theme, Thread
 
 # (group slug, author handle, kind, title, themes, body, [(author handle, reply)], accepted reply index or None)
@@ -69,6 +69,24 @@ DEMO_THREADS = [
         [],
         None,
     ),
+    (
+        "grensgemeenten",
+        "marieke_peters",
+        "question",
+        "Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?",
+        ["werk", "taal"],
+        "In Venlo werken veel mensen die in Duitsland wonen, en andersom. Ze staan niet in onze BRP, "
+        "maar hebben wel met de gemeente te maken: parkeren, afval, een woning zoeken.\n\n"
+        "Hoe zorgen jullie dat grensarbeiders de informatie vinden die ze nodig hebben?",
+        [
+            ("yusuf_kaya", "In Enschede hebben we samen met Gronau één informatiepunt voor grensarbeiders, "
+             "in het Nederlands en het Duits. Werkgevers verwijzen er nieuwe medewerkers naartoe; "
+             "dat bereikt meer mensen dan onze eigen website."),
+            ("iris_kok", "Maastricht werkt met het GrensInfoPunt van de Euregio. Wij leveren de gemeentelijke "
+             "informatie aan, zij beantwoorden de vragen in drie talen."),
+        ],
+        0,
+    ),
 ]
 
 
@@ -79,6 +97,10 @@ class Command(BaseCommand):
         accounts = ensure_demo_accounts()
         created = self.ensure_threads(accounts)
         self.stdout.write(f"Demo threads: {created} created.")
+        # Demo content of the apps above threads (threads.demo), built on these threads.
+        for seeder in demo.seeders():
+            with transaction.atomic():
+                self.stdout.write(seeder(accounts))
         for line in login_lines():
             self.stdout.write(line)
 
