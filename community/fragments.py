@@ -141,32 +141,6 @@ def _csrf_token(request: HttpRequest) -> str:
     return token
 
 
-def render_fragments(
-    request: HttpRequest,
-    template_name: str,
-    entries: Sequence[tuple[Hashable, Callable[[], dict[str, Any]]]],
-    *,
-    fill: Mapping[str, str] | None = None,
-) -> list[SafeString]:
-    """Render one fragment per entry, from the cache where it was rendered before.
-
-    Each entry is ``(shown, context)``: ``shown`` is every value the fragment depends on
-    (a tuple of plain values; its ``repr`` is hashed), ``context`` makes the template
-    context when the fragment has to be rendered. The template is rendered without the
-    request (no context processors); ``{% csrf_token %}`` works. ``fill`` names context
-    variables whose values differ per request: the template sees a placeholder, and the
-    fragment gets the value, HTML-escaped, on the way out.
-    """
-    template = get_template(template_name)
-
-    def renderer(context: Callable[[], dict[str, Any]]) -> Callable[[dict[str, str]], str]:
-        return lambda placeholders: template.render({**context(), **placeholders})
-
-    return cached_fragments(
-        request, template_name, [(shown, renderer(context)) for shown, context in entries], fill=fill or {}
-    )
-
-
 def cached_fragments(
     request: HttpRequest,
     template_name: str,
@@ -174,9 +148,14 @@ def cached_fragments(
     *,
     fill: Mapping[str, str],
 ) -> list[SafeString]:
-    """``render_fragments`` for any way of rendering: each entry's renderer gets the
-    placeholders (``csrf_token`` and the ``fill`` names) to render with, and returns the HTML.
-    ``template_name`` is the template the fragments come from (its source is in their keys)."""
+    """Render one fragment per entry, from the cache where it was rendered before.
+
+    Each entry is ``(shown, render)``: ``shown`` is every value the fragment depends on
+    (its ``repr`` is hashed: a declared ``Fragment``, or the values of a ``{% fragment %}``
+    block), ``render`` gets the placeholders (``csrf_token`` and the ``fill`` names) to
+    render with, and returns the HTML. ``template_name`` is the template the fragments come
+    from (its source is in their keys). ``fill`` names values that differ per request: the
+    template sees a placeholder, and the fragment gets the value, HTML-escaped, on the way out."""
     enclosing = _enclosing_fill.get()
     if enclosing is not None and any(enclosing.get(name) != value for name, value in fill.items()):
         # Cached inside the enclosing fragment, this one is not rendered when that one is
@@ -248,6 +227,13 @@ class KeyedContext(Context):
                 raise FragmentLookupError(f"{self.origin} looks up {key!r}, which it does not declare") from None
             raise
 
+    def new(self, values: dict[str, Any] | None = None) -> Context:
+        """An ``{% include ... only %}`` inside the fragment sees only what is handed to it,
+        taken from the declared values: a plain context (its optional names may be missing)."""
+        context = Context(values or {}, autoescape=self.autoescape, use_l10n=self.use_l10n, use_tz=self.use_tz)
+        context.template, context.render_context = self.template, self.render_context
+        return context
+
 
 class Fragment:
     """A cached fragment, declared once: a frozen dataclass (``@dataclass(frozen=True,
@@ -270,11 +256,30 @@ def render_declared(request: HttpRequest | None, fragments: Sequence[Fragment], 
         return []
     template_name = type(fragments[0]).template_name
     template = get_template(template_name).template
+    if getattr(settings, "FRAGMENTS_STRICT", False):
+        for fragment in fragments:
+            problem = plain_values_problem(fragment)
+            if problem:
+                raise FragmentLookupError(f"{template_name}: {problem}")
 
     def renderer(fragment: Fragment) -> Callable[[dict[str, str]], str]:
         return lambda placeholders: template.render(KeyedContext({**fragment.context(), **placeholders}, origin=template_name))
 
     return cached_fragments(request, template_name, [(fragment, renderer(fragment)) for fragment in fragments], fill=fill or {})
+
+
+def render_in_process(fragment: Fragment) -> str:
+    """One fragment's HTML from this process's memory, or rendered into it, never from the
+    shared cache (for a socket's event loop, which must not wait on the network); the CSRF
+    token is left as ``CSRF_PLACEHOLDER``."""
+    template_name = type(fragment).template_name
+    key = fragment_key(template_name, fragment)
+    html = recent_fragments.get(key)
+    if html is None:
+        context = KeyedContext({**fragment.context(), "csrf_token": CSRF_PLACEHOLDER}, origin=template_name)
+        html = get_template(template_name).template.render(context)
+        recent_fragments.set(key, html)
+    return html
 
 
 PLAIN_TYPES = (str, int, float, bool, type(None), datetime.datetime, datetime.date)

@@ -10,37 +10,54 @@ group's members in name order instead of sorting all of them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
+from typing import ClassVar
 
 from django.db import connection
+from django.urls import reverse
 
+from community.fragments import Fragment
 from community.models import Group, Member, Membership, Municipality
 from community.rows import Columns
 
 
 class MemberCard:
-    """What a member card shows, as plain values."""
+    """A member as a row of a group's member list, and the card it is shown as."""
 
-    __slots__ = ("pk", "handle", "name", "position", "municipality_id", "municipality_name", "card_html")
+    __slots__ = ("pk", "handle", "name", "position", "municipality_id", "municipality_name")
 
     def __init__(self, row: tuple) -> None:
         self.pk, self.handle, self.name, self.position, self.municipality_id, self.municipality_name = row
 
-    def shown(self) -> tuple:
-        return (self.pk, self.handle, self.name, self.position, self.municipality_name)
-
-    def as_member(self) -> Member:
-        return member_from_values(
-            self.pk, self.municipality_id, self.municipality_name, handle=self.handle, name=self.name, position=self.position
-        )
+    def fragment(self) -> MemberCardFragment:
+        return MemberCardFragment(handle=self.handle, name=self.name, position=self.position, municipality_name=self.municipality_name)
 
 
-def member_from_values(pk: int, municipality_id: int | None, municipality_name: str | None, **fields: object) -> Member:
-    """A ``Member`` (not saved) with their municipality, made from values read with plain
-    SQL, for a template to show (name, profile link, municipality)."""
-    member = Member(id=pk, municipality_id=municipality_id, **fields)
-    member.municipality = Municipality(id=municipality_id, name=municipality_name) if municipality_id else None
-    return member
+@dataclass(frozen=True, slots=True)
+class MemberCardFragment(Fragment):
+    """``community/_member_card.html``: a member's name, position and municipality, linking
+    to their profile."""
+
+    template_name: ClassVar[str] = "community/_member_card.html"
+
+    handle: str
+    name: str
+    position: str
+    municipality_name: str | None
+
+    @classmethod
+    def of(cls, member: Member) -> MemberCardFragment:
+        municipality = member.municipality.name if member.municipality_id else None
+        return cls(handle=member.handle, name=member.name, position=member.position, municipality_name=municipality)
+
+    @property
+    def url(self) -> str:
+        return reverse("member", args=[self.handle])
+
+    @property
+    def position_label(self) -> str:
+        return str(dict(Member.Position.choices).get(self.position, ""))
 
 
 def _select() -> str:

@@ -92,3 +92,59 @@ class Columns:
         with self.connection.cursor() as cursor:
             cursor.execute(sql, list(params))
             return [self.make(row) for row in cursor.fetchall()]
+
+
+class Column:
+    """One column of a hand-written row: the name it gets, its SQL, and the model field
+    whose converters turn the database's value into the ORM's (None: used as it comes)."""
+
+    __slots__ = ("name", "sql", "model", "field_name")
+
+    def __init__(self, name: str, sql: str, model: type[Model] | None = None, field_name: str | None = None) -> None:
+        self.name, self.sql, self.model, self.field_name = name, sql, model, field_name
+
+    @property
+    def field(self) -> Field | None:
+        return None if self.model is None else self.model._meta.get_field(self.field_name or self.name)
+
+
+class RowSpec:
+    """The columns of a hand-written row, listed once: the SELECT list, the names, the
+    conversion of a fetched row and the frozen dataclass that holds it are all made from
+    this list, so adding a column is one line and nothing can fall out of step."""
+
+    def __init__(self, *columns: Column, using: str = "default") -> None:
+        self.columns = columns
+        self.using = using
+        self.names = tuple(column.name for column in columns)
+
+    @cached_property
+    def select(self) -> str:
+        return ", ".join(column.sql for column in self.columns)
+
+    @cached_property
+    def _converted(self) -> list[tuple[int, Field]]:
+        fields = [(index, column.field) for index, column in enumerate(self.columns)]
+        return [(index, field) for index, field in fields if field is not None and _converters_of(field, self.using)[1]]
+
+    def convert(self, row: Sequence[Any]) -> list[Any]:
+        """The row's values as the ORM would give them, in column order."""
+        values = list(row[: len(self.columns)])
+        for index, field in self._converted:
+            values[index] = from_database(field, values[index], self.using)
+        return values
+
+    def dataclass(self, name: str, *, bases: tuple[type, ...] = (), namespace: dict[str, Any] | None = None) -> type:
+        """A frozen dataclass with a field per column (``make(row)`` builds one from a fetched row)."""
+        import dataclasses
+
+        cls = dataclasses.make_dataclass(
+            name, [(column_name, Any) for column_name in self.names], bases=bases, namespace=namespace, frozen=True, slots=True
+        )
+        spec = self
+
+        def make(row: Sequence[Any]):  # type: ignore[no-untyped-def]
+            return cls(*spec.convert(row))
+
+        cls.make = staticmethod(make)
+        return cls

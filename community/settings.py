@@ -329,6 +329,9 @@ globals().update(parse_email_url(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samenleven <noreply@samenleven.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address of the site, used for links in e-mails.
+# A cached fragment's template that looks up a value it does not declare (community/fragments.py)
+# raises instead of rendering it as empty: on in development and in the tests.
+FRAGMENTS_STRICT = env_bool("FRAGMENTS_STRICT", DEBUG)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Samenleven"
 

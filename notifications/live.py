@@ -38,17 +38,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, transaction
 from django.utils import translation
 
-from community.fragments import CSRF_PLACEHOLDER, fragment_key, recent_fragments
+from community.fragments import CSRF_PLACEHOLDER, render_in_process
 from community.models import Group
 from notifications import push
 from notifications.groups import moderation_group, thread_group
 from threads import permissions
 from threads.models import Mark, Thread
-from threads.pageposts import PagePost, page_posts, post_shown
+from threads.pageposts import PagePost, page_posts
 
 logger = logging.getLogger(__name__)
-
-POST_TEMPLATE = "threads/_post.html"
 
 #: The thread's fields every thread event carries (``thread_facts``).
 FACTS = ("id", "group_id", "group__read_access", "hidden", "locked", "kind", "author_id", "accepted_post_id")
@@ -146,23 +144,14 @@ def for_viewer(member: Any, message: dict[str, Any], language: str) -> dict[str,
 
 
 def render_post(member: Any, thread: Thread, post: PagePost, language: str, event: dict[str, Any]) -> str:
-    """``threads/_post.html`` for this member, as on the thread page (the same key: a page
-    and a live post share the rendering). The CSRF token is left empty: the page's script
-    puts in the page's own token."""
+    """``threads/_post.html`` for this member, as on the thread page (the same fragment: a
+    page and a live post share the rendering). The CSRF token is left empty: the page's
+    script puts in the page's own token."""
     post.can = permissions.post_rights(member, thread, post)
     post.is_unread = event["type"] == "thread.post_created"
-    can_reply = permissions.can_reply(member, thread)
+    fragment = post.fragment(can_reply=permissions.can_reply(member, thread))
     with translation.override(language):
-        key = fragment_key(POST_TEMPLATE, (post_shown(post, thread), can_reply))
-        html = recent_fragments.get(key)
-        if html is None:
-            from django.template.loader import get_template
-
-            context = {"post": post.as_post(), "thread": thread, "can": {"reply": can_reply}, "csrf_token": CSRF_PLACEHOLDER}
-            context["post"].can, context["post"].is_unread = post.can, post.is_unread
-            html = get_template(POST_TEMPLATE).render(context)
-            recent_fragments.set(key, html)
-    return html.replace(CSRF_PLACEHOLDER, "")
+        return render_in_process(fragment).replace(CSRF_PLACEHOLDER, "")
 
 
 def readable_thread_ids(member: Any, thread_ids: Iterable[int]) -> set[int]:

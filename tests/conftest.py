@@ -71,6 +71,14 @@ def _no_persistent_connections():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _strict_fragments():
+    """A fragment whose template reads a value it does not declare fails the test."""
+    from django.conf import settings
+
+    settings.FRAGMENTS_STRICT = True
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Production hashing is slow on purpose; tests create hundreds of accounts."""
     from django.conf import settings

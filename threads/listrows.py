@@ -6,71 +6,107 @@ a query of thread ids. What a row shows of those threads (the thread's columns, 
 its author and their municipality, the member's read position, its themes) is read by
 one hand-written query by those ids: a page of 30 rows as model objects costs about three
 times as much CPU as the whole list query takes with plain rows. Model objects are made
-only when a row's fragment has to be rendered (``ListRow.as_thread``).
+only as a frozen ``ListRow`` of plain values, whose columns are listed once (``list_row``),
+and shown through ``ThreadRowFragment``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, ClassVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from community.members import member_from_values
+from community.fragments import Fragment
 from community.models import Group, Member, Municipality
 from community.recent import recent
-from community.rows import among, from_database
+from community.rows import Column, RowSpec, among
 from threads.models import ReadState, Thread
 from threads.querysets import theme_list, themes_column
 
 
-class ListRow:
-    """One thread of a list as plain values (``pk``, ``title`` ... as on ``Thread``)."""
-
-    __slots__ = (
-        "pk", "title", "slug", "kind", "pinned", "locked", "hidden", "accepted_post_id", "reply_count",
-        "last_post_number", "last_activity_at", "group_id", "group_name", "group_slug", "author_id", "author_name",
-        "author_deleted_at", "municipality_id", "municipality_name", "last_read_number", "theme_list",
-        # What is new to the member.
-        "is_new", "unread_count",
+@cache
+def list_row() -> RowSpec:
+    """What a list row reads of a thread, its group and author: the one list the SQL, the
+    values and their conversion are made from. The member's read position and the themes
+    follow in two more columns (``list_rows``)."""
+    return RowSpec(
+        Column("pk", "t.id"), Column("title", "t.title"), Column("slug", "t.slug"), Column("kind", "t.kind"),
+        Column("pinned", "t.pinned", Thread), Column("locked", "t.locked", Thread), Column("hidden", "t.hidden", Thread),
+        Column("accepted_post_id", "t.accepted_post_id"), Column("reply_count", "t.reply_count"),
+        Column("last_post_number", "t.last_post_number"), Column("last_activity_at", "t.last_activity_at", Thread),
+        Column("group_id", "t.group_id"), Column("group_name", "g.name"), Column("group_slug", "g.slug"),
+        Column("author_id", "t.author_id"), Column("author_name", "a.name"),
+        Column("author_deleted_at", "a.deleted_at", Member, "deleted_at"), Column("municipality_id", "a.municipality_id"),
+        Column("municipality_name", "m.name"),
     )  # fmt: skip
 
-    def __init__(self, row: tuple) -> None:
-        (
-            self.pk, self.title, self.slug, self.kind, pinned, locked, hidden, self.accepted_post_id,
-            self.reply_count, self.last_post_number, last_activity_at, self.group_id, self.group_name,
-            self.group_slug, self.author_id, self.author_name, author_deleted_at, self.municipality_id,
-            self.municipality_name, self.last_read_number, themes,
-        ) = row  # fmt: skip
-        field = Thread._meta.get_field
-        self.pinned, self.locked = from_database(field("pinned"), pinned), from_database(field("locked"), locked)
-        self.hidden, self.last_activity_at = from_database(field("hidden"), hidden), from_database(field("last_activity_at"), last_activity_at)
-        self.author_deleted_at = from_database(Member._meta.get_field("deleted_at"), author_deleted_at)
-        self.theme_list = theme_list(themes)
-        # New: never opened; else the posts since the member's read position.
-        self.is_new = self.last_read_number is None
-        self.unread_count = 0 if self.is_new else max(0, self.last_post_number - self.last_read_number)
 
-    def get_absolute_url(self) -> str:
+class _RowShown:
+    """What the values of a list row mean, for the row's template."""
+
+    __slots__ = ()
+
+    @property
+    def url(self) -> str:
         return Thread(id=self.pk, slug=self.slug).get_absolute_url()
 
-    def as_thread(self) -> Thread:
-        """A ``Thread`` (not saved) with its group, author and municipality, for the templates."""
-        thread = Thread(
-            id=self.pk, title=self.title, slug=self.slug, kind=self.kind, pinned=self.pinned, locked=self.locked,
-            hidden=self.hidden, accepted_post_id=self.accepted_post_id, reply_count=self.reply_count,
-            last_post_number=self.last_post_number, last_activity_at=self.last_activity_at, group_id=self.group_id,
-            author_id=self.author_id,
-        )  # fmt: skip
-        thread.group = Group(id=self.group_id, name=self.group_name, slug=self.group_slug)
-        thread.author = None if self.author_id is None else member_from_values(
-            self.author_id, self.municipality_id, self.municipality_name, name=self.author_name,
-            deleted_at=self.author_deleted_at,
-        )  # fmt: skip
-        for name in ("theme_list", "is_new", "unread_count", "last_read_number"):
-            setattr(thread, name, getattr(self, name))
-        return thread
+    @property
+    def group_url(self) -> str:
+        return reverse("group", args=[self.group_slug])
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS.get(self.kind, self.kind))
+
+    @property
+    def is_former_member(self) -> bool:
+        return self.author_id is None or self.author_deleted_at is not None
+
+
+
+KINDS = dict(Thread.Kind.choices)
+
+#: A thread as one row of a list shows it to a member (plain values, frozen), with its themes.
+ListRow = list_row().dataclass("ListRow", bases=(_RowShown,), namespace={"__module__": __name__})
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRowFragment(Fragment):
+    """``threads/_thread_row.html``: one thread of a list."""
+
+    template_name: ClassVar[str] = "threads/_thread_row.html"
+
+    row: Any  # ListRow
+    themes: tuple[tuple[str, str], ...]
+    hide_group: bool
+    #: What is new to the member: never opened, or the posts since their read position (not
+    #: the position itself, so that members who are as far behind share the fragment).
+    is_new: bool
+    unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListedThread:
+    """A row of a list: the thread's values, its themes and the member's read position."""
+
+    row: Any  # ListRow
+    themes: tuple[tuple[str, str], ...]
+    last_read_number: int | None
+
+    @property
+    def pk(self) -> int:
+        return self.row.pk
+
+    def fragment(self, *, hide_group: bool) -> ThreadRowFragment:
+        is_new = self.last_read_number is None
+        unread = 0 if is_new else max(0, self.row.last_post_number - self.last_read_number)
+        return ThreadRowFragment(row=self.row, themes=self.themes, hide_group=hide_group, is_new=is_new, unread_count=unread)
 
 
 #: Compiled list statements by the list, the member's version of their roles and the
@@ -80,9 +116,8 @@ _statements = recent(5000)
 
 def list_rows(
     make_threads: Callable[[], QuerySet[Thread]], member: Member, start: int, count: int, *, key: Hashable = None
-) -> list[ListRow]:
-    """Rows ``start .. start + count - 1`` of the list ``make_threads()``, in its order. Two
-    queries: the list's thread ids, then what the rows show of them.
+) -> list[ListedThread]:
+    """Rows ``start .. start + count - 1`` of the list ``make_threads()``, in its order. Two queries: the list's thread ids, then what the rows show of them.
 
     Two plain statements rather than one with the ids as a subquery: PostgreSQL planned the
     combined statement anew on every request (its generic plan looked dearer than the custom
@@ -115,7 +150,7 @@ def list_rows(
         if not ids:
             return []
         cursor.execute(*_rows_statement(ids, member))
-        rows = {row[0]: ListRow(row) for row in cursor.fetchall()}
+        rows = {row[0]: ListedThread(ListRow.make(row), theme_list(row[-1]), row[-2]) for row in cursor.fetchall()}
     return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -138,9 +173,7 @@ def _rows_statement(ids: list[int], member: Member) -> tuple[str, list]:
     )
     picked, picked_params = among("t.id", ids)
     sql = (
-        "SELECT t.id, t.title, t.slug, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,"
-        " t.last_post_number, t.last_activity_at, t.group_id, g.name, g.slug, t.author_id, a.name, a.deleted_at,"
-        " a.municipality_id, m.name,"
+        f"SELECT {list_row().select},"
         f" (SELECT r.last_read_number FROM {read} r WHERE r.thread_id = t.id AND r.member_id = %s), {themes_column('t.id')}"
         f" FROM {thread} t JOIN {group} g ON g.id = t.group_id LEFT JOIN {member_table} a ON a.id = t.author_id"
         f" LEFT JOIN {municipality} m ON m.id = a.municipality_id WHERE {picked}"

@@ -135,6 +135,13 @@ class PostState:
         return not self.hidden and self.deleted_at is None
 
 
+def post_url(thread_id: int, number: int) -> str:
+    """Where a post is: its thread's page, at the post. Always with ?page=: a thread URL
+    without it opens at the first unread post."""
+    page = (number - 1) // POSTS_PER_PAGE + 1
+    return f"{reverse('thread', args=[thread_id])}?page={page}#post-{number}"
+
+
 class Post(PostState, models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts", verbose_name=_("thread"))
     number = models.PositiveIntegerField(_("number"))
@@ -176,9 +183,7 @@ class Post(PostState, models.Model):
         return f"{self.thread} #{self.number}"
 
     def get_absolute_url(self) -> str:
-        # Always with ?page=: a thread URL without it opens at the first unread post.
-        page = (self.number - 1) // POSTS_PER_PAGE + 1
-        return f"{reverse('thread', args=[self.thread_id])}?page={page}#post-{self.number}"
+        return post_url(self.thread_id, self.number)
 
 
 

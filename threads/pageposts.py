@@ -1,29 +1,71 @@
 """The thread and the posts of one thread page, read with plain SQL.
 
-A thread page shows its posts from one cached fragment whose key is made of everything
-those posts show (``threads/views/posts.py``). To make that key, each request needs the
-page's posts as plain values: their text, counts and flags, their authors, and whether
-this member marked them. Read through the ORM as model objects (post, author,
-municipality), twenty posts cost about ten times as much as the SQL itself; so they are
-read with one hand-written query, and made into model objects only when the fragment has
-to be rendered. The thread, its group and the member's read position come in one more
+A thread page shows its posts from one cached fragment (``ThreadPostsFragment``, made of a
+``PostFragment`` per post) whose fields are everything those posts show: the key and the
+template's context in one. To make them, each request needs the page's posts as plain
+values: their text, counts and flags, their authors, and whether this member marked them.
+Read through the ORM as model objects (post, author, municipality), twenty posts cost about
+ten times as much as the SQL itself; so they are read with one hand-written query whose
+columns are listed once (``post_row``). The thread, its group and the member's read position come in one more
 (``community/rows.py`` says why).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import connection
+from django.urls import reverse
 
-from community.members import member_from_values
+from community.fragments import Fragment, render_declared
 from community.models import Group, Member, Municipality
-from community.rows import Columns, from_database
-from threads.models import Mark, Post, PostState, ReadState, Thread
+from community.rows import Column, Columns, RowSpec
+from threads.models import Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
+
+
+@cache
+def post_row() -> RowSpec:
+    """What a thread page reads of each post and its author: the one list the SQL, the
+    values and their conversion are made from."""
+    return RowSpec(
+        Column("pk", "p.id"), Column("number", "p.number"), Column("html", "p.html"),
+        Column("created", "p.created", Post), Column("edited_at", "p.edited_at", Post), Column("useful_count", "p.useful_count"),
+        Column("deleted_at", "p.deleted_at", Post), Column("hidden", "p.hidden", Post), Column("hidden_reason", "p.hidden_reason"),
+        Column("author_id", "p.author_id"), Column("author_handle", "a.handle"), Column("author_name", "a.name"),
+        Column("author_position", "a.position"), Column("author_deleted_at", "a.deleted_at", Member, "deleted_at"),
+        Column("municipality_id", "a.municipality_id"), Column("municipality_name", "m.name"),
+    )  # fmt: skip
+
+
+class _PostShown(PostState):
+    """What the values of a post mean, for the permission checks and the template."""
+
+    __slots__ = ()
+
+    @property
+    def is_former_member(self) -> bool:
+        return self.author_id is None or self.author_deleted_at is not None
+
+    @property
+    def author_url(self) -> str:
+        return "" if self.is_former_member else reverse("member", args=[self.author_handle])
+
+    @property
+    def position_label(self) -> str:
+        return str(POSITIONS.get(self.author_position, ""))
+
+
+
+POSITIONS = dict(Member.Position.choices)
+
+#: A post and its author as a thread page shows them (plain values, frozen).
+PostValues = post_row().dataclass("PostValues", bases=(_PostShown,), namespace={"__module__": __name__})
 
 
 def _sql(also_one: bool) -> str:
@@ -35,97 +77,136 @@ def _sql(also_one: bool) -> str:
         "p.thread_id = %s AND p.number >= %s AND p.number <= %s"
     )  # fmt: skip
     return (
-        "SELECT p.id, p.number, p.html, p.created, p.edited_at, p.useful_count, p.deleted_at, p.hidden, p.hidden_reason,"
-        " p.author_id, a.handle, a.name, a.position, a.deleted_at, a.municipality_id, m.name,"
-        f" EXISTS (SELECT 1 FROM {mark} k WHERE k.post_id = p.id AND k.member_id = %s)"
+        f"SELECT {post_row().select}, EXISTS (SELECT 1 FROM {mark} k WHERE k.post_id = p.id AND k.member_id = %s)"
         f" FROM {post} p LEFT JOIN {member} a ON a.id = p.author_id LEFT JOIN {municipality} m ON m.id = a.municipality_id"
         f" WHERE {where} ORDER BY p.number LIMIT %s"
     )
 
 
-class PagePost(PostState):
-    """One post of a thread page as plain values, with what the permission checks read
-    (``pk``, ``author_id``, ``is_deleted``, ``is_visible``, ``thread`` ...)."""
+class PagePost:
+    """One post of a thread page: its values, whether this member marked it, the thread,
+    and what the view works out for the member (their rights, whether it is new to them).
+    Reads the values' fields as its own (``pk``, ``author_id``, ``is_visible`` ...), which is
+    what the permission checks read."""
 
-    __slots__ = (
-        "pk", "number", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden", "hidden_reason",
-        "author_id", "author_handle", "author_name", "author_position", "author_deleted_at", "municipality_id",
-        "municipality_name", "is_marked", "thread",
-        # Set by the view: the member's rights on the post, and whether it is new to them.
-        "can", "is_unread", "can_see",
-    )  # fmt: skip
+    __slots__ = ("values", "is_marked", "thread", "can", "is_unread", "can_see")
 
-    def __init__(self, row: tuple, thread: Thread) -> None:
-        (
-            self.pk, self.number, self.html, created, edited_at, self.useful_count, deleted_at, hidden,
-            self.hidden_reason, self.author_id, self.author_handle, self.author_name, self.author_position,
-            author_deleted_at, self.municipality_id, self.municipality_name, is_marked,
-        ) = row  # fmt: skip
-        field = Post._meta.get_field
-        self.created, self.edited_at = from_database(field("created"), created), from_database(field("edited_at"), edited_at)
-        self.deleted_at, self.hidden = from_database(field("deleted_at"), deleted_at), from_database(field("hidden"), hidden)
-        self.author_deleted_at = from_database(Member._meta.get_field("deleted_at"), author_deleted_at)
-        self.is_marked = bool(is_marked)  # EXISTS: 0 or 1 on SQLite
-        self.thread = thread
+    def __init__(self, values: Any, thread: Thread, *, is_marked: bool) -> None:
+        self.values, self.thread, self.is_marked = values, thread, is_marked
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.values, name)
 
     @property
     def thread_id(self) -> int:
         return self.thread.pk
 
-    #: The positions of the times among the values (``to_wire`` writes them as text).
-    _TIMES = ("created", "edited_at", "deleted_at", "author_deleted_at")
-
     def to_wire(self) -> list[Any]:
         """The post's values as plain JSON and msgpack types, for a live event: what
         ``from_wire`` makes a ``PagePost`` again in the receiving process."""
-        values = [getattr(self, name) for name in _WIRE]
-        return [value.isoformat() if isinstance(value, datetime) else value for value in values]
+        return [value.isoformat() if isinstance(value, datetime) else value for value in dataclasses.astuple(self.values)]
 
     @classmethod
     def from_wire(cls, values: Sequence[Any], thread: Thread, *, is_marked: bool) -> PagePost:
-        post = cls.__new__(cls)
-        for name, value in zip(_WIRE, values, strict=True):
-            setattr(post, name, datetime.fromisoformat(value) if name in cls._TIMES and value is not None else value)
-        post.is_marked, post.thread = is_marked, thread
-        return post
+        times = {"created", "edited_at", "deleted_at", "author_deleted_at"}
+        converted = [
+            datetime.fromisoformat(value) if name in times and value is not None else value
+            for name, value in zip(post_row().names, values, strict=True)
+        ]
+        return cls(PostValues(*converted), thread, is_marked=is_marked)
 
-    def shown(self) -> tuple:
-        """Every value of the post and its author that a page shows."""
-        return (
-            self.pk, self.number, self.html, self.created, self.edited_at, self.useful_count, self.deleted_at,
-            self.hidden, self.hidden_reason, self.is_marked, self.author_id, self.author_handle, self.author_name,
-            self.author_position, self.author_deleted_at is not None, self.municipality_name,
+    def fragment(self, *, can_reply: bool) -> PostFragment:
+        """The post as ``threads/_post.html`` shows it to this member."""
+        return PostFragment(
+            post=self.values, is_marked=self.is_marked, can=PostRights(**self.can), is_unread=self.is_unread,
+            is_accepted=self.pk == self.thread.accepted_post_id, thread_id=self.thread.pk, can_reply=can_reply,
         )  # fmt: skip
 
-    def as_post(self) -> Post:
-        """A ``Post`` (not saved) with its author and their municipality, for the templates."""
-        post = Post(
-            id=self.pk, thread_id=self.thread.pk, number=self.number, author_id=self.author_id, html=self.html,
-            created=self.created, edited_at=self.edited_at, useful_count=self.useful_count,
-            deleted_at=self.deleted_at, hidden=self.hidden, hidden_reason=self.hidden_reason,
-        )  # fmt: skip
-        post.thread = self.thread
-        post.author = None if self.author_id is None else member_from_values(
-            self.author_id, self.municipality_id, self.municipality_name, handle=self.author_handle,
-            name=self.author_name, position=self.author_position, deleted_at=self.author_deleted_at,
-        )  # fmt: skip
-        post.is_marked = self.is_marked
-        return post
+
+@dataclass(frozen=True, slots=True)
+class PostRights:
+    """What the member may do with a post (``threads.permissions.post_rights``)."""
+
+    see: bool
+    edit: bool
+    delete: bool
+    mark: bool
+    accept: bool
+    quote: bool
+    flag: bool
+    hide: bool
+    unhide: bool
 
 
-def post_shown(post: PagePost, thread: Thread) -> tuple:
-    """Everything ``threads/_post.html`` shows of a post for this member, but the page's
-    ``can.reply``: the post's values, their rights on it, whether it is new to them and
-    whether it is the accepted answer."""
-    return (post.shown(), tuple(post.can.values()), post.is_unread, post.pk == thread.accepted_post_id)
+@dataclass(frozen=True, slots=True)
+class PostFragment(Fragment):
+    """``threads/_post.html``: one post as a member sees it, on the page and live."""
+
+    template_name: ClassVar[str] = "threads/_post.html"
+
+    post: Any  # PostValues
+    is_marked: bool
+    can: PostRights
+    is_unread: bool
+    is_accepted: bool
+    thread_id: int
+    can_reply: bool
 
 
-#: The values of a post that travel in live events (all but the viewer's own mark).
-_WIRE = (
-    "pk", "number", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden", "hidden_reason",
-    "author_id", "author_handle", "author_name", "author_position", "author_deleted_at", "municipality_id",
-    "municipality_name",
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class AcceptedFragment:
+    """The accepted answer under the opening post (part of ``ThreadPostsFragment``)."""
+
+    post: Any  # PostValues
+    can_see: bool
+    thread_id: int
+
+    @property
+    def url(self) -> str:
+        return post_url(self.thread_id, self.post.number)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPostsFragment(Fragment):
+    """``threads/_thread_posts.html``: the posts of one page of a thread, the accepted
+    answer, the page links and the reply form, for members with the same rights."""
+
+    template_name: ClassVar[str] = "threads/_thread_posts.html"
+
+    thread_id: int
+    locked: bool
+    page: int
+    page_count: int
+    page_links: tuple[int | None, ...]
+    can_reply: bool
+    can_unaccept: bool
+    posts: tuple[PostFragment, ...]
+    accepted: AcceptedFragment | None
+
+    @property
+    def has_next_page(self) -> bool:
+        return self.page < self.page_count
+
+    def context(self) -> dict[str, Any]:
+        # The posts inside, each a fragment of its own (rendered in one batch; they keep
+        # their placeholders until the page's are put in), and the reply form.
+        posts = render_declared(None, self.posts)
+        reply = render_declared(None, [ReplyFragment(thread_id=self.thread_id)])[0] if self.can_reply else ""
+        return {"f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": reply}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFragment(Fragment):
+    """``threads/_reply.html``: the empty reply form, the same for every member who may reply."""
+
+    template_name: ClassVar[str] = "threads/_reply.html"
+
+    thread_id: int
+
+    def context(self) -> dict[str, Any]:
+        from threads.forms import ReplyForm
+
+        return {"f": self, "reply_form": ReplyForm()}  # an empty form: the same for everyone
 
 
 def page_posts(thread: Thread, member: Member, first: int, last: int, also: int | None = None) -> tuple[list[PagePost], PagePost | None]:
@@ -138,7 +219,7 @@ def page_posts(thread: Thread, member: Member, first: int, last: int, also: int 
     params.append(count + (1 if also is not None else 0))
     with connection.cursor() as cursor:
         cursor.execute(_sql(also is not None), params)
-        rows = [PagePost(row, thread) for row in cursor.fetchall()]
+        rows = [PagePost(PostValues.make(row), thread, is_marked=bool(row[-1])) for row in cursor.fetchall()]  # EXISTS: 0/1 on SQLite
     found = next((post for post in rows if post.pk == also), None) if also is not None else None
     return [post for post in rows if first <= post.number <= last], found
 

@@ -102,7 +102,7 @@ def themes_column(thread_id: str) -> str:
     return f"(SELECT json_group_array(json_array(tt.name, tt.slug, tt.id)) {joined})"
 
 
-def theme_list(value: str | list | None) -> list[tuple[str, str]]:
+def theme_list(value: str | list | None) -> tuple[tuple[str, str], ...]:
     """``[(name, slug), ...]`` by name from a ``themes_column()`` value (PostgreSQL gives
     the JSON parsed, SQLite as text and in no particular order: sorted here, by name as
     SQLite compares text, then id)."""
@@ -110,7 +110,7 @@ def theme_list(value: str | list | None) -> list[tuple[str, str]]:
         return []
     if isinstance(value, str):
         value = sorted(json.loads(value), key=lambda theme: (theme[0], theme[2]))
-    return [(name, slug) for name, slug, _id in value]
+    return tuple((name, slug) for name, slug, _id in value)
 
 
 class PostQuerySet(models.QuerySet):

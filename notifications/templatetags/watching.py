@@ -8,19 +8,19 @@ cached fragments (one per target and level; the return address is filled in).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django import template
 from django.utils.safestring import SafeString
 
-from community.fragments import render_fragments
+from community.fragments import Fragment, render_declared
 from community.recent import recent
 from notifications.models import Watch
 
 register = template.Library()
 
 _recent_levels = recent(20_000)
-
 
 
 @register.simple_tag(takes_context=True)
@@ -35,8 +35,19 @@ def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
             # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
             current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
         _recent_levels.set(key, current)
-    values = {"target": target, "obj": obj, "current": current, "levels": list(reversed(Watch.Level.choices))}
-    [html] = render_fragments(
-        request, "notifications/_watch.html", [((target, obj.pk, current), lambda: values)], fill={"next": request.get_full_path()}
-    )
+    [html] = render_declared(request, [WatchControl(target=target, target_id=obj.pk, current=current)], fill={"next": request.get_full_path()})
     return html
+
+
+@dataclass(frozen=True, slots=True)
+class WatchControl(Fragment):
+    """``notifications/_watch.html``: the watch level of one thread, group or theme."""
+
+    template_name: ClassVar[str] = "notifications/_watch.html"
+
+    target: str
+    target_id: int
+    current: int
+
+    def context(self) -> dict[str, Any]:
+        return {"f": self, "levels": tuple(reversed(Watch.Level.choices))}  # the same for everyone

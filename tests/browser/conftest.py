@@ -224,6 +224,7 @@ def _server_settings(url: str, mailbox: Mailbox, allowed_hosts: list[str]) -> di
         # The test environment runs with DEBUG off, in which WhiteNoise only
         # serves collected files; the tests serve them from the source folders.
         "WHITENOISE_USE_FINDERS": True,
+        "FRAGMENTS_STRICT": True,
     }
 
 

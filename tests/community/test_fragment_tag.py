@@ -22,25 +22,56 @@ def templates(settings, tmp_path):
 
 
 def test_a_block_is_rendered_once_per_value_it_shows(templates, rf):
-    """``other`` is not among the block's values, so the cached block keeps the first
-    request's: that is what shows the block came from the cache."""
-    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value %}{{ value }}/{{ other }}{% endfragment %}]')
-    assert render_to_string("_block.html", {"value": 1, "other": "a"}, request=rf.get("/")) == "[1/a]"
-    assert render_to_string("_block.html", {"value": 1, "other": "b"}, request=rf.get("/")) == "[1/a]"
-    assert render_to_string("_block.html", {"value": 2, "other": "b"}, request=rf.get("/")) == "[2/b]"
+    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value=value %}{{ value }}{% endfragment %}]')
+    render = fragments.cached_fragments
+    rendered = []
+
+    def counting(request, template_name, entries, *, fill):
+        rendered.extend(shown for shown, _render in entries if fragments.fragment_key(template_name, shown) not in fragments.recent_fragments._items)
+        return render(request, template_name, entries, fill=fill)
+
+    from community.templatetags import site
+
+    site.cached_fragments = counting
+    try:
+        assert render_to_string("_block.html", {"value": 1}, request=rf.get("/")) == "[1]"
+        assert render_to_string("_block.html", {"value": 1}, request=rf.get("/")) == "[1]"
+        assert render_to_string("_block.html", {"value": 2}, request=rf.get("/")) == "[2]"
+    finally:
+        site.cached_fragments = render
+    assert len(rendered) == 2
+
+
+def test_a_block_sees_only_the_values_it_declares(templates, rf, settings):
+    """The key is made of the declared values; a block reading anything else would show a
+    value the key does not cover, so in strict mode (the tests, development) it fails, and
+    otherwise the undeclared name is simply empty: never another request's value."""
+    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value=value %}{{ value }}/{{ other }}{% endfragment %}]')
+    with pytest.raises(fragments.FragmentLookupError, match="looks up 'other'"):
+        render_to_string("_block.html", {"value": 1, "other": "a"}, request=rf.get("/"))
+    settings.FRAGMENTS_STRICT = False
+    assert render_to_string("_block.html", {"value": 1, "other": "a"}, request=rf.get("/")) == "[1/]"
+    assert render_to_string("_block.html", {"value": 1, "other": "b"}, request=rf.get("/")) == "[1/]"
+
+
+def test_a_block_takes_plain_values_only(templates, rf, member):
+    """A model object's attributes reach past the key: only plain values may be declared."""
+    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" who=who %}{{ who.name }}{% endfragment %}')
+    with pytest.raises(fragments.FragmentLookupError, match="not a plain value"):
+        render_to_string("_block.html", {"who": member}, request=rf.get("/"))
 
 
 def test_without_a_request_or_a_template_name_the_block_is_rendered_each_time(templates, rf):
-    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" %}{{ other }}{% endfragment %}')
+    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}')
     assert render_to_string("_block.html", {"other": "a"}) == "a"
     assert render_to_string("_block.html", {"other": "b"}) == "b"
-    unnamed = engines["django"].from_string('{% load site %}{% fragment "demo" %}{{ other }}{% endfragment %}')
+    unnamed = engines["django"].from_string('{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}')
     assert unnamed.render({"other": "a"}, rf.get("/")) == "a"
     assert unnamed.render({"other": "b"}, rf.get("/")) == "b"
 
 
 def test_two_blocks_of_one_template_are_two_fragments(templates, rf):
-    (templates / "_two.html").write_text('{% load site %}{% fragment "a" %}A{{ x }}{% endfragment %}|{% fragment "b" %}B{{ x }}{% endfragment %}')
+    (templates / "_two.html").write_text('{% load site %}{% fragment "a" x=x %}A{{ x }}{% endfragment %}|{% fragment "b" x=x %}B{{ x }}{% endfragment %}')
     assert render_to_string("_two.html", {"x": 1}, request=rf.get("/")) == "A1|B1"
 
 
@@ -58,9 +89,11 @@ def test_a_form_in_a_block_carries_each_requests_own_token(templates, rf):
     assert first.META["CSRF_COOKIE"] != second.META["CSRF_COOKIE"]
 
 
-def test_a_name_must_be_quoted():
+def test_a_name_must_be_quoted_and_values_named():
     with pytest.raises(TemplateSyntaxError, match="quoted name"):
         engines["django"].from_string("{% load site %}{% fragment demo %}x{% endfragment %}")
+    with pytest.raises(TemplateSyntaxError, match="not name=value"):
+        engines["django"].from_string('{% load site %}{% fragment "demo" value %}x{% endfragment %}')
 
 
 def test_the_list_navigation_comes_from_the_cache_and_marks_the_current_list(client, login, member):

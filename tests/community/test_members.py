@@ -23,8 +23,8 @@ def test_members_by_name_paged_and_counted(member, ambassador, municipality):
     assert [card.name for card in [*first, *second]] == names
     card = next(card for card in first if card.pk == member.pk)
     assert card.municipality_name == municipality.name and card.handle == member.handle
-    as_member = card.as_member()
-    assert as_member.get_absolute_url() == member.get_absolute_url() and as_member.municipality.name == municipality.name
+    fragment = card.fragment()
+    assert fragment.url == member.get_absolute_url() and fragment.municipality_name == municipality.name
     assert [card.pk for card in group_moderators(group.pk)] == [ambassador.pk]
 
 

@@ -3,12 +3,15 @@ same rights, and never stale: whatever a post shows is part of its cache key."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
 from community import actions as community_actions
-from community.fragments import CSRF_PLACEHOLDER
+from community.fragments import CSRF_PLACEHOLDER, Fragment, FragmentLookupError, render_declared
 from threads import actions
 from threads.models import Mark
 
@@ -210,16 +213,28 @@ def nested_templates(settings, tmp_path):
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
 
 
-def render_nested(rf, fill):
-    from community.fragments import render_fragments
+@dataclass(frozen=True, slots=True)
+class Inner(Fragment):
+    template_name: ClassVar[str] = "_inner.html"
 
-    request = rf.get("/")
+    def context(self):
+        return {}
 
-    def outer_context():
-        [inner] = render_fragments(request, "_inner.html", [(("inner",), dict)], fill=fill)
+
+@dataclass(frozen=True, slots=True)
+class Outer(Fragment):
+    template_name: ClassVar[str] = "_outer.html"
+    name: str
+    inner_fill: tuple[tuple[str, str], ...]
+
+    def context(self):
+        [inner] = render_declared(None, [Inner()], fill=dict(self.inner_fill))
         return {"inner": inner}
 
-    [html] = render_fragments(request, "_outer.html", [(("outer",), outer_context)], fill=fill)
+
+def render_nested(rf, fill):
+    request = rf.get("/")
+    [html] = render_declared(request, [Outer("outer", tuple(fill.items()))], fill=fill)
     return request, html
 
 
@@ -238,17 +253,47 @@ def test_a_fragment_inside_another_leaves_its_placeholders_to_the_enclosing_one(
 
 
 def test_a_fragment_inside_another_may_only_fill_what_the_enclosing_one_fills(settings, tmp_path, rf):
-    from community.fragments import render_fragments
-
     nested_templates(settings, tmp_path)
-    request = rf.get("/")
-
-    def outer_context():
-        [inner] = render_fragments(request, "_inner.html", [(("inner",), dict)], fill={"next": "/x/"})
-        return {"inner": inner}
-
     with pytest.raises(ValueError, match="enclosing"):
-        render_fragments(request, "_outer.html", [(("outer-alone",), outer_context)])
+        render_declared(rf.get("/"), [Outer("outer-alone", (("next", "/x/"),))])
+
+
+def test_a_declared_fragment_shows_only_what_it_declares(settings, tmp_path, rf):
+    """The template of a declared fragment sees the object and nothing else: reading
+    anything outside it (here ``member``, as a view might have put in the context before)
+    fails in strict mode instead of being cached under a key that does not cover it."""
+
+    @dataclass(frozen=True, slots=True)
+    class Greeting(Fragment):
+        template_name: ClassVar[str] = "_greeting.html"
+        name: str
+
+    @dataclass(frozen=True, slots=True)
+    class Welcome(Fragment):
+        template_name: ClassVar[str] = "_welcome.html"
+        name: str
+
+    (tmp_path / "_greeting.html").write_text("Hallo {{ f.name }}, {{ member.name }}")
+    (tmp_path / "_welcome.html").write_text("Hallo {{ f.name }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    with pytest.raises(FragmentLookupError, match="looks up 'member'"):
+        render_declared(rf.get("/"), [Greeting("Fatima")])
+    assert render_declared(rf.get("/"), [Welcome("Thijs")]) == ["Hallo Thijs"]
+
+
+def test_a_declared_fragment_holds_plain_values_only(rf, member):
+    """A model object in a fragment reaches past the key (its other attributes, its
+    relations): refused in strict mode."""
+    from threads.pageposts import ReplyFragment
+
+    @dataclass(frozen=True, slots=True)
+    class Card(Fragment):
+        template_name: ClassVar[str] = "community/_member_card.html"
+        who: object
+
+    with pytest.raises(FragmentLookupError, match="f.who is a Member"):
+        render_declared(rf.get("/"), [Card(member)])
+    assert render_declared(rf.get("/"), [ReplyFragment(thread_id=1)])  # plain: fine
 
 
 def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(client, login, member, colleague, outsider, question):

@@ -26,18 +26,19 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
     with CaptureQueriesContext(connection) as queries:
         latest = list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)
     assert len(queries) == 2  # the ids in the list's order, then the rows by id
-    assert [row.title for row in latest] == [t.title for t in Thread.objects.latest()]
+    assert [listed.row.title for listed in latest] == [t.title for t in Thread.objects.latest()]
     pinned_first = list_rows(lambda: Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
     assert pinned_first[0].pk == second.pk
     assert [row.pk for row in list_rows(Thread.objects.latest, member, 1, 1)] == [Thread.objects.latest()[1].pk]
-    row = next(row for row in latest if row.pk == first.pk)
+    listed = next(listed for listed in latest if listed.pk == first.pk)
+    row = listed.row
     first.refresh_from_db()
     assert (row.reply_count, row.last_post_number, row.last_activity_at) == (first.reply_count, first.last_post_number, first.last_activity_at)
-    assert row.last_read_number == 1 and row.group_name == plein.name and row.pinned is False
+    assert listed.last_read_number == 1 and row.group_name == plein.name and row.pinned is False
     assert row.author_name == member.name and row.municipality_name == member.municipality.name
-    assert row.get_absolute_url() == first.get_absolute_url()
-    thread = row.as_thread()
-    assert thread.group.get_absolute_url() == plein.get_absolute_url() and thread.author.municipality.name == member.municipality.name
+    assert row.url == first.get_absolute_url() and row.group_url == plein.get_absolute_url()
+    fragment = listed.fragment(hide_group=False)
+    assert (fragment.is_new, fragment.unread_count) == (False, first.last_post_number - 1)
 
 
 def test_no_rows_for_a_list_that_cannot_match(member, plein):
@@ -67,7 +68,7 @@ def test_a_named_list_makes_its_statement_once_per_member_version(outsider, coll
         return Thread.objects.latest().visible_to(member)
 
     def titles(who):
-        return [row.title for row in list_rows(latest, who, 0, 10, key="latest")]
+        return [listed.row.title for listed in list_rows(latest, who, 0, 10, key="latest")]
 
     assert "In de regio" not in titles(member)
     assert "In de regio" not in titles(member)
@@ -122,5 +123,5 @@ def test_rows_bring_their_themes_by_name(member, plein, themes):
         rows = {row.pk: row for row in list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)}
     assert len(queries) == 2
     expected = sorted((theme.name, theme.slug) for theme in (themes[3], themes[0], themes[2]))
-    assert rows[thread.pk].theme_list == expected
-    assert rows[bare.pk].theme_list == []
+    assert rows[thread.pk].themes == tuple(expected)
+    assert rows[bare.pk].themes == ()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import partial
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from community.fragments import render_fragments
-from threads.listrows import ListRow, list_rows
+from community.fragments import render_declared
+from threads.listrows import ListedThread, list_rows
 from threads.models import Thread
 
 THREADS_PER_PAGE = 30
@@ -20,7 +19,7 @@ THREADS_PER_PAGE = 30
 
 @dataclass
 class ThreadPage:
-    threads: list[ListRow]
+    threads: list[ListedThread]
     number: int
     has_next: bool
     #: The rows' ``threads/_thread_row.html``, one after the other.
@@ -66,21 +65,5 @@ def thread_page(
     )  # fmt: skip
     has_next = len(rows) > per_page
     rows = rows[:per_page]
-    entries = [(_row_shown(thread, hide_group), partial(_row_context, thread, hide_group)) for thread in rows]
-    rows_html = mark_safe("\n".join(render_fragments(request, "threads/_thread_row.html", entries)))  # noqa: S308 - rendered fragments
+    rows_html = mark_safe("\n".join(render_declared(request, [row.fragment(hide_group=hide_group) for row in rows])))  # noqa: S308 - rendered fragments
     return ThreadPage(threads=rows, number=number, has_next=has_next, rows_html=rows_html)
-
-
-def _row_shown(thread: ListRow, hide_group: bool) -> tuple:
-    """Everything ``threads/_thread_row.html`` shows of a thread: its cache key."""
-    return (
-        thread.pk, thread.slug, thread.title, thread.kind, thread.accepted_post_id is not None, thread.pinned,
-        thread.locked, thread.hidden, thread.reply_count, thread.last_activity_at, thread.is_new, thread.unread_count,
-        None if hide_group else (thread.group_name, thread.group_slug),
-        None if thread.author_id is None else (thread.author_name, thread.author_deleted_at is not None, thread.municipality_name),
-        tuple(thread.theme_list),
-    )  # fmt: skip
-
-
-def _row_context(thread: ListRow, hide_group: bool) -> dict:
-    return {"thread": thread.as_thread(), "hide_group": hide_group}

@@ -5,8 +5,6 @@ They live here, not in community, because community must not depend on threads.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -15,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from community import permissions as community_permissions
-from community.fragments import render_fragments
 from community.members import GroupMembers, group_by_slug, group_moderators, groups_of
 from community.models import Group, Member, Membership, Municipality
 from community.similarity import similar_municipalities
@@ -70,9 +67,6 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
     moderators = group_moderators(group.pk)
     members = GroupMembers(group.pk, Membership.Role.MEMBER, count=max(0, group.member_count - len(moderators)))
     members_page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("members"))
-    shown = [*moderators, *members_page]
-    for card, html in zip(shown, member_cards(request, shown), strict=True):
-        card.card_html = html
     return render(
         request,
         "threads/group_detail.html",
@@ -92,15 +86,6 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
             },
         },
     )
-
-
-def member_cards(request, cards) -> list:  # type: ignore[no-untyped-def]
-    """``community/_member_card.html`` for each member card, from cached fragments."""
-    return render_fragments(request, "community/_member_card.html", [(card.shown(), partial(_card_context, card)) for card in cards])
-
-
-def _card_context(card) -> dict:  # type: ignore[no-untyped-def]
-    return {"m": card.as_member()}
 
 
 @require_safe

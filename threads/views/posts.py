@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,13 +11,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from community import throttle
-from community.fragments import render_fragments
+from community.fragments import render_declared
 from community.errors import DomainError
 from threads import actions, permissions
 from threads.blocks import render_blocks
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import POSTS_PER_PAGE, Mark, Post, Thread
-from threads.pageposts import page_posts, post_shown
+from threads.pageposts import AcceptedFragment, ThreadPostsFragment, page_posts
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -65,69 +64,27 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     for post in posts:
         post.can = permissions.post_rights(member, thread, post)
         post.is_unread = known is not None and post.number > known
-    if accepted is not None:
-        accepted.can_see = permissions.can_see_post_body(member, accepted)
-    shown = (
-        thread.pk, thread.accepted_post_id, thread.page_count, thread.locked, page, can["reply"], can["unaccept"],
-        tuple(post_shown(post, thread) for post in posts),
-        None if accepted is None else (accepted.shown(), accepted.can_see),
+    posts_fragment = ThreadPostsFragment(
+        thread_id=thread.pk, locked=thread.locked, page=page, page_count=thread.page_count,
+        page_links=_page_links(page, thread.page_count), can_reply=can["reply"], can_unaccept=can["unaccept"],
+        posts=tuple(post.fragment(can_reply=can["reply"]) for post in posts),
+        accepted=None if accepted is None else AcceptedFragment(accepted.values, permissions.can_see_post_body(member, accepted), thread.pk),
     )  # fmt: skip
-    [posts_html] = render_fragments(
-        request, "threads/_thread_posts.html", [(shown, partial(_posts_context, request, thread, page, posts, accepted, can))]
-    )
+    [posts_html] = render_declared(request, [posts_fragment])
     response = render(
         request,
         "threads/thread_detail.html",
         {
             "thread": thread, "page": page, "posts": posts, "accepted": accepted, "posts_html": posts_html, "can": can,
             "blocks": render_blocks("thread", request, thread=thread),
-        },
+        },  # fmt: skip
     )
     if posts:
         actions.mark_read(member=member, thread=thread, number=posts[-1].number, known=known)
     return response
 
 
-def _posts_context(request: HttpRequest, thread: Thread, page: int, rows: list, accepted_row, can: dict) -> dict:  # type: ignore[no-untyped-def]
-    """The posts of the page, the accepted answer, the pages and the reply form, when
-    ``threads/_thread_posts.html`` has to be rendered."""
-    posts = []
-    entries = []
-    for row in rows:
-        post = row.as_post()
-        post.can, post.is_unread = row.can, row.is_unread
-        posts.append(post)
-        entries.append(((post_shown(row, thread), can["reply"]), partial(_post_context, post, thread, can["reply"])))
-    for post, html in zip(posts, render_fragments(request, "threads/_post.html", entries), strict=True):
-        post.rendered = html
-    accepted = None
-    if accepted_row is not None:
-        accepted = accepted_row.as_post()
-        accepted.can_see = accepted_row.can_see
-    return {
-        "thread": thread,
-        "posts": posts,
-        "page": page,
-        "page_range": _page_links(page, thread.page_count),
-        "accepted": accepted,
-        "reply_html": _reply_section(request, thread) if can["reply"] else None,
-        "can": can,
-    }
-
-
-def _reply_section(request: HttpRequest, thread: Thread) -> str:
-    """The (empty) reply form under the posts: the same for every member who may reply."""
-    [html] = render_fragments(
-        request, "threads/_reply.html", [((thread.pk,), lambda: {"thread": thread, "reply_form": ReplyForm()})]
-    )
-    return html
-
-
-def _post_context(post: Post, thread: Thread, can_reply: bool) -> dict:
-    return {"post": post, "thread": thread, "can": {"reply": can_reply}}
-
-
-def _page_links(current: int, total: int) -> list[int | None]:
+def _page_links(current: int, total: int) -> tuple[int | None, ...]:
     """First, last and the pages around the current one; None marks a gap."""
     wanted = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
     links: list[int | None] = []
@@ -135,7 +92,7 @@ def _page_links(current: int, total: int) -> list[int | None]:
         if links and number - links[-1] > 1:  # type: ignore[operator]
             links.append(None)
         links.append(number)
-    return links
+    return tuple(links)
 
 
 def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
