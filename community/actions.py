@@ -359,7 +359,6 @@ def lift_suspension(*, actor: Member, member: Member, reason: str = "") -> Membe
     member.status_reason = ""
     member.save(update_fields=["status", "suspended_until", "status_reason"])
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.LIFT_SUSPENSION, member=member, reason=reason.strip())
-    signals.suspension_lifted.send(sender=None, member=member, actor=actor)
     signals.member_access_changed.send(sender=None, member=member)
     return member
 

@@ -10,8 +10,6 @@ member_rejected = Signal()
 signup_pending = Signal()
 # member, actor, until, reason
 member_suspended = Signal()
-# member, actor
-suspension_lifted = Signal()
 # member (already anonymised), former (FormerIdentity: the name, handle and e-mail
 # address they had). Receivers erase what their app holds about the member, in
 # the same transaction, using ``former`` to find the places that named them.

@@ -45,10 +45,6 @@ def unhit(scope: str, value: str) -> None:
         pass
 
 
-def reset(scope: str, value: str) -> None:
-    cache.delete(_key(scope, value))
-
-
 def once(scope: str, value: str, *, window_seconds: int) -> bool:
     """True the first time in a window, False after that: atomic across processes."""
     return bool(cache.add(_key(scope, value), 1, timeout=window_seconds))

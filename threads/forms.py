@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
@@ -22,7 +23,7 @@ class BodyField(forms.CharField):
             widget=forms.Textarea(
                 attrs={
                     "rows": 10,
-                    "data-mention-autocomplete": "true",
+                    "data-mention-autocomplete": reverse_lazy("member_autocomplete"),
                     "data-mention-label": _("Members to mention"),
                     # {count} is filled in by static/js/compose.js.
                     "data-mention-found": _("Members found: {count}. Arrow keys choose, Enter inserts."),

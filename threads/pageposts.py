@@ -25,7 +25,7 @@ from django.urls import reverse
 from community.fragments import Fragment, render_declared
 from community.models import Group, Member, Municipality
 from community.rows import Column, Columns, RowSpec
-from threads.models import Mark, Post, PostState, ReadState, Thread, post_url
+from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
 
 
@@ -192,7 +192,7 @@ class ThreadPostsFragment(Fragment):
         # their placeholders until the page's are put in), and the reply form.
         posts = render_declared(None, self.posts)
         reply = render_declared(None, [ReplyFragment(thread_id=self.thread_id)])[0] if self.can_reply else ""
-        return {"f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": reply}
+        return {"f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": reply, "per_page": POSTS_PER_PAGE}
 
 
 @dataclass(frozen=True, slots=True)

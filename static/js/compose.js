@@ -18,7 +18,7 @@ function enhanceQuoteButtons() {
     link.addEventListener("click", async (event) => {
       event.preventDefault();
       try {
-        const response = await fetch(`/posts/${link.dataset.quote}/quote/`, { credentials: "same-origin" });
+        const response = await fetch(link.dataset.quoteUrl, { credentials: "same-origin" });
         if (!response.ok) throw new Error(String(response.status));
         const quote = await response.text();
         if (textarea.value && !textarea.value.endsWith("\n\n")) insertAtCaret(textarea, "\n\n");
@@ -106,7 +106,7 @@ function enhanceMentions(textarea) {
     if (word === null) return close();
     timer = setTimeout(async () => {
       try {
-        const response = await fetch(`/members/autocomplete/?q=${encodeURIComponent(word)}`, { credentials: "same-origin" });
+        const response = await fetch(`${textarea.dataset.mentionAutocomplete}?q=${encodeURIComponent(word)}`, { credentials: "same-origin" });
         if (response.ok) show((await response.json()).members);
       } catch {
         close();

@@ -35,7 +35,7 @@ function toast(text, url) {
   const item = document.createElement("div");
   item.className = "toast";
   const link = document.createElement("a");
-  link.href = url || "/notifications/";
+  link.href = url || body.dataset.notifications;
   link.textContent = text;
   const close = document.createElement("button");
   close.type = "button";
@@ -59,7 +59,9 @@ function onNotification(event) {
 async function catchUp() {
   if (lastNotificationId === null) return;
   try {
-    const response = await fetch(`/notifications/since/${lastNotificationId}/`, { credentials: "same-origin" });
+    // The address for notifications after id 0, with this id in its place.
+    const url = body.dataset.catchUp.replace(/\/0\/$/, `/${lastNotificationId}/`);
+    const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok) return;
     const data = await response.json();
     for (const item of data.notifications) {
@@ -131,7 +133,7 @@ function onPostCreated(event) {
     item.append(fragmentFor(event));
     postList.append(item);
   } else {
-    const pageCount = Math.floor((event.number - 1) / 20) + 1;
+    const pageCount = Math.floor((event.number - 1) / Number(postList.dataset.perPage)) + 1;
     postList.dataset.pageCount = String(pageCount);
   }
   pendingPosts.push(event.number);
