@@ -65,6 +65,7 @@ else:
 INSTALLED_APPS = [
     "daphne",
     "community",
+    "community.meetings",
     "threads",
     "notifications",
     "django.contrib.admin",
