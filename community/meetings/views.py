@@ -365,6 +365,8 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
         return _back(request, meeting)
+    if _wants_json(request):
+        return JsonResponse({"question": question.pk})
     messages.success(request, _("Your question has been added."))
     return _back(request, meeting, question)
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('community', '0008_alter_moderationlogentry_action_and_more'),
+        ('community', '0007_moderation_log_admin_steps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

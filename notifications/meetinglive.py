@@ -1,0 +1,252 @@
+"""The live Q&A of a meeting over the socket: what its events carry, and how each socket
+decides what its member may see of them. The same rules as for threads (``live.py``):
+access is re-decided, not remembered.
+
+- A socket joins ``meeting.<id>`` (``groups.meeting_group``) after the check of
+  ``groups.may_join_meeting_group``: registered members and organisers only. It remembers
+  the meeting's ``access_version`` at that decision and whether its member was registered.
+- Every event carries the meeting's facts, read after the commit: its ``access_version``
+  (which moves whenever somebody stops being allowed in: a registration cancelled, an
+  organiser removed), its organisers and its end. A socket that decided at another version
+  decides again (one query) before it forwards anything; a member who may no longer follow
+  the meeting gets only ``meeting.unavailable`` and the socket leaves the group. The member
+  whose registration ended is also told at once (``meeting.access`` on their own group).
+- Questions travel as values, not HTML: each socket renders the question for its member
+  (in their language; the asker's name only where ``can_see_asker`` allows; the organisers'
+  buttons only for organisers; their own vote pressed), sharing renders through
+  ``community.fragments.recent_fragments``. A hidden question reaches only organisers and
+  its asker; the others hear ``meeting.question_removed``.
+- Votes are counts. In a busy webinar many arrive each second, so a process sends the votes
+  of one meeting at most every ``MEETING_VOTE_WINDOW`` seconds (default 0.1) as one
+  ``meeting.vote`` event with the fresh counts of the questions voted on: every vote is seen
+  (the count that includes it), and 300 sockets get a few messages a second instead of one
+  per vote. ``0`` sends each vote on its own, after its commit.
+- The join link of a webinar travels inside the server only; a socket adds it to the event
+  for members who may see it (``can_see_join_link``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from datetime import datetime, timezone as dt_timezone
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.template.loader import get_template
+from django.utils import translation
+
+from community.fragments import CSRF_PLACEHOLDER, fragment_key, recent_fragments
+from community.meetings import permissions
+from community.meetings.models import Meeting, Question, Registration, Vote
+from community.members import member_from_values
+from notifications import push
+from notifications.groups import may_join_meeting_group, meeting_group
+
+logger = logging.getLogger(__name__)
+
+QUESTION_TEMPLATE = "meetings/_question.html"
+#: The question's fields a question event carries (``question_values``).
+WIRE = (
+    "id", "meeting_id", "text", "anonymous", "author_id", "status", "vote_count", "hidden", "hidden_reason",
+    "merged_into_id", "author__name", "author__deleted_at", "author__municipality_id", "author__municipality__name",
+)  # fmt: skip
+
+
+def vote_window() -> float:
+    return float(getattr(settings, "MEETING_VOTE_WINDOW", 0.1))
+
+
+# --- Publishing (in the process that made the change) ------------------------------------
+
+
+def meeting_facts(meeting_id: int) -> dict[str, Any] | None:
+    """What decides who may follow the meeting, as the database holds it now (two queries)."""
+    row = Meeting.objects.filter(pk=meeting_id).values_list("access_version", "ends_at").first()
+    if row is None:
+        return None
+    organisers = sorted(Meeting.organisers.through.objects.filter(meeting_id=meeting_id).values_list("member_id", flat=True))
+    return {"id": meeting_id, "access": row[0], "ends_at": row[1].timestamp(), "organisers": organisers}
+
+
+def _send(meeting_id: int, build) -> None:  # type: ignore[no-untyped-def]
+    try:
+        facts = meeting_facts(meeting_id)
+        message = build(facts) if facts is not None else None
+    except DatabaseError:
+        logger.exception("Could not read meeting %s for its live event", meeting_id)
+        return
+    if message is not None:
+        push.send_message([meeting_group(meeting_id)], message)
+
+
+def publish_question_event(question_id: int, meeting_id: int, event_type: str) -> None:
+    """Once the transaction commits: the question as it is then, for every socket to render."""
+
+    def build(facts: dict[str, Any]) -> dict[str, Any] | None:
+        row = Question.objects.filter(pk=question_id).values_list(*WIRE).first()
+        if row is None:
+            return None
+        voters = list(Vote.objects.filter(question_id=question_id).values_list("member_id", flat=True))
+        event = {"type": event_type, "meeting": meeting_id, "question": question_id}
+        return {"type": "meeting.event", "meeting": facts, "event": event, "question": list(row), "voted_by": voters}
+
+    transaction.on_commit(lambda: _send(meeting_id, build))
+
+
+def publish_join_link(meeting_id: int) -> None:
+    """Once the transaction commits: the webinar's (new) join link, for those who may see it."""
+
+    def build(facts: dict[str, Any]) -> dict[str, Any]:
+        row = Meeting.objects.filter(pk=meeting_id).values_list("join_url", "kind").first()
+        event = {"type": "meeting.join_link", "meeting": meeting_id}
+        return {"type": "meeting.event", "meeting": facts, "event": event, "join_url": row[0], "kind": row[1]}
+
+    transaction.on_commit(lambda: _send(meeting_id, build))
+
+
+def send_votes(pending: dict[int, set[int]]) -> None:
+    """One ``meeting.vote`` event per meeting with the current counts of these questions."""
+    for meeting_id, question_ids in pending.items():
+
+        def build(facts: dict[str, Any], ids: set[int] = question_ids, meeting_id: int = meeting_id) -> dict[str, Any]:
+            counts = sorted(Question.objects.filter(pk__in=ids).values_list("id", "vote_count"))
+            event = {"type": "meeting.vote", "meeting": meeting_id, "votes": [list(pair) for pair in counts]}
+            return {"type": "meeting.event", "meeting": facts, "event": event}
+
+        _send(meeting_id, build)
+
+
+class VoteBatch:
+    """The votes of this process not sent yet, by meeting; a timer sends them together."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: dict[int, set[int]] = defaultdict(set)
+        self.timer: threading.Timer | None = None
+
+    def add(self, meeting_id: int, question_id: int) -> None:
+        window = vote_window()
+        if window <= 0:
+            send_votes({meeting_id: {question_id}})
+            return
+        with self.lock:
+            self.pending[meeting_id].add(question_id)
+            if self.timer is None:
+                self.timer = threading.Timer(window, self.flush)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def flush(self) -> None:
+        with self.lock:
+            pending, self.pending, self.timer = self.pending, defaultdict(set), None
+        try:
+            if pending:
+                send_votes(pending)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()  # the timer's own thread: do not keep its connection open
+
+
+votes = VoteBatch()
+
+
+def publish_vote(meeting_id: int, question_id: int) -> None:
+    """Once the transaction commits, the question's fresh count goes out with the next batch."""
+    transaction.on_commit(lambda: votes.add(meeting_id, question_id))
+
+
+def access_changed(meeting_id: int, member_id: int) -> None:
+    """Once the transaction commits, the member's own sockets decide again whether they may
+    follow the meeting (their registration changed)."""
+    from notifications.groups import member_group
+
+    push.on_commit_send([member_group(member_id)], {"type": "meeting.access", "meeting": meeting_id})
+
+
+# --- Deciding (in each consumer) --------------------------------------------------------
+
+
+def decide(member: Any, meeting_id: Any) -> tuple[int, bool] | None:
+    """May the member follow the meeting live now? ``(access_version, registered)`` or None."""
+    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+        return None
+    meeting = Meeting.objects.filter(pk=meeting_id).prefetch_related("organisers").first()
+    if meeting is None:
+        return None
+    registration = Registration.objects.filter(meeting=meeting, member_id=member.pk).first()
+    if not may_join_meeting_group(member, meeting, registration):
+        return None
+    return meeting.access_version, permissions.is_registered(registration)
+
+
+def meeting_from_facts(facts: dict[str, Any]) -> Meeting:
+    meeting = Meeting(id=facts["id"], ends_at=datetime.fromtimestamp(facts["ends_at"], tz=dt_timezone.utc), access_version=facts["access"])
+    meeting.__dict__["organiser_ids"] = frozenset(facts["organisers"])
+    return meeting
+
+
+def for_viewer(member: Any, message: dict[str, Any], language: str, *, registered: bool) -> dict[str, Any] | None:
+    """What the member's socket gets of a meeting event; None when they may not follow the
+    meeting (any more). No queries: the member's roles are loaded."""
+    facts = message["meeting"]
+    if not member.is_participant:
+        return None
+    organiser = member.is_staff or member.pk in facts["organisers"]
+    if not (organiser or registered):
+        return None
+    event = message["event"]
+    kind = event["type"]
+    if kind == "meeting.vote":
+        return event
+    meeting = meeting_from_facts(facts)
+    if kind == "meeting.join_link":
+        meeting.join_url, meeting.kind = message["join_url"], message["kind"]
+        registration = Registration(status="registered") if registered else None
+        return {**event, "join_url": message["join_url"] if permissions.can_see_join_link(member, meeting, registration) else None}
+    if "question" in message:
+        question = question_from_values(message["question"])
+        if not question.is_listed and not (organiser or question.author_id == member.pk):
+            return {"type": "meeting.question_removed", "meeting": facts["id"], "question": question.pk}
+        voted = member.pk in message["voted_by"]
+        html = render_question(member, meeting, question, language, registered=registered, organiser=organiser, voted=voted)
+        return {**event, "status": question.status, "votes": question.vote_count, "listed": question.is_listed, "html": html}
+    return event
+
+
+def question_from_values(values: list[Any]) -> Question:
+    row = dict(zip(WIRE, values, strict=True))
+    question = Question(**{name: row[name] for name in WIRE if "__" not in name})
+    if row["author_id"] is not None:
+        question.author = member_from_values(
+            row["author_id"], row["author__municipality_id"], row["author__municipality__name"],
+            name=row["author__name"], deleted_at=row["author__deleted_at"],
+        )  # fmt: skip
+    return question
+
+
+def render_question(member: Any, meeting: Meeting, question: Question, language: str, *, registered: bool, organiser: bool, voted: bool) -> str:
+    """``meetings/_question.html`` for this member, as on the live page. The CSRF token is left
+    empty: the page's script puts in the page's own token."""
+    registration = Registration(status="registered") if registered else None
+    question.can = {
+        "vote": permissions.can_vote(member, question, registration, meeting),
+        "moderate": organiser,
+        "see_asker": permissions.can_see_asker(member, question, meeting),
+    }
+    question.voted = voted
+    shown = (
+        question.pk, question.text, question.status, question.vote_count, question.hidden, question.hidden_reason,
+        question.anonymous, question.can["see_asker"] and question.author_id, question.can["see_asker"] and question.author and question.author.name,
+        question.can["see_asker"] and question.author and question.author.municipality and question.author.municipality.name,
+        tuple(sorted(question.can.items())), voted,
+    )  # fmt: skip
+    with translation.override(language):
+        key = fragment_key(QUESTION_TEMPLATE, shown)
+        html = recent_fragments.get(key)
+        if html is None:
+            html = get_template(QUESTION_TEMPLATE).render({"question": question, "from": "live", "csrf_token": CSRF_PLACEHOLDER})
+            recent_fragments.set(key, html)
+    return html.replace(CSRF_PLACEHOLDER, "")
