@@ -38,12 +38,12 @@ def test_publishing_the_report_opens_the_follow_up_thread_with_safe_html(client,
     meeting.refresh_from_db()
     thread = Thread.objects.get(pk=meeting.report_thread_id)
     assert thread.group == group and thread.title == "Verslag: Bijeenkomst Amersfoort"
-    assert "<h2>Wat we bespraken</h2>" in meeting.report_html and "<script>" not in meeting.report_html
+    assert "<h4>Wat we bespraken</h4>" in meeting.report_html and "<script>" not in meeting.report_html
     assert 'href="https://example.nl/p.pdf"' in meeting.report_html
     assert f"/meetings/{meeting.pk}/" in thread.posts.get(number=1).html
     login(member)
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
-    assert f'href="/t/{thread.pk}/"' in page and "<h2>Wat we bespraken</h2>" in page
+    assert f'href="/t/{thread.pk}/"' in page and "<h4>Wat we bespraken</h4>" in page
     # A correction changes the report, not the thread.
     login(staff)
     client.post(f"/meetings/{meeting.pk}/report/", {"report": "Gecorrigeerd verslag", "group": group.pk})
