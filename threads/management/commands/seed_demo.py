@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from community.demo import ensure_demo_accounts, login_lines
+from community.meetings.demo import ensure_demo_meetings
 from community.models import Group
 from threads import actions
 from threads.models import Theme, Thread
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         accounts = ensure_demo_accounts()
         created = self.ensure_threads(accounts)
         self.stdout.write(f"Demo threads: {created} created.")
+        self.stdout.write(f"Demo meetings: {ensure_demo_meetings(accounts)} created.")
         for line in login_lines():
             self.stdout.write(line)
 
