@@ -57,6 +57,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections (a hop to a worker thread) before every
+        handler. A meeting's events come many a second to every participant and are decided
+        without the database; where a handler does need it, ``database_sync_to_async`` closes
+        stale connections itself. So meeting events skip that hop."""
+        if message.get("type") == "meeting.event":
+            await self.meeting_event(message)
+        else:
+            await super().dispatch(message)
+
     async def disconnect(self, code: int) -> None:
         for group in list(getattr(self, "joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)

@@ -27,14 +27,18 @@ access is re-decided, not remembered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import os
 from collections import defaultdict
 from datetime import datetime, timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import DatabaseError, close_old_connections, transaction
 from django.template.loader import get_template
 from django.utils import translation
 
@@ -107,47 +111,88 @@ def publish_join_link(meeting_id: int) -> None:
     transaction.on_commit(lambda: _send(meeting_id, build))
 
 
-def send_votes(pending: dict[int, set[int]]) -> None:
-    """One ``meeting.vote`` event per meeting with the current counts of these questions."""
+def vote_messages(pending: dict[int, set[int]]) -> list[tuple[int, dict[str, Any]]]:
+    """One ``meeting.vote`` message per meeting with the current counts of these questions."""
+    messages = []
     for meeting_id, question_ids in pending.items():
+        try:
+            facts = meeting_facts(meeting_id)
+            if facts is None:
+                continue
+            counts = sorted(Question.objects.filter(pk__in=question_ids).values_list("id", "vote_count"))
+        except DatabaseError:
+            logger.exception("Could not read the votes of meeting %s", meeting_id)
+            continue
+        event = {"type": "meeting.vote", "meeting": meeting_id, "votes": [list(pair) for pair in counts]}
+        messages.append((meeting_id, {"type": "meeting.event", "meeting": facts, "event": event}))
+    return messages
 
-        def build(facts: dict[str, Any], ids: set[int] = question_ids, meeting_id: int = meeting_id) -> dict[str, Any]:
-            counts = sorted(Question.objects.filter(pk__in=ids).values_list("id", "vote_count"))
-            event = {"type": "meeting.vote", "meeting": meeting_id, "votes": [list(pair) for pair in counts]}
-            return {"type": "meeting.event", "meeting": facts, "event": event}
 
-        _send(meeting_id, build)
+def send_votes(pending: dict[int, set[int]]) -> None:
+    for meeting_id, message in vote_messages(pending):
+        push.send_message([meeting_group(meeting_id)], message)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the server (daphne, or a test's) when this thread runs on its
+    behalf, as a request's thread does (``sync_to_async``); None in a command or a plain
+    thread, which have none that lives on."""
+    from asgiref.sync import SyncToAsync
+
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(local, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
 
 
 class VoteBatch:
-    """The votes of this process not sent yet, by meeting; a timer sends them together."""
+    """The votes of this process not sent yet, by meeting, sent together every window.
+
+    The batch is sent from the server's own event loop, as every socket's messages are: the
+    channel layer keeps its connection (Redis) and its queues (in memory) there. Counting
+    the votes is done in a worker thread (the database is not used from an event loop).
+    Without a server loop (a management command) each vote is sent at once.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.pending: dict[int, set[int]] = defaultdict(set)
-        self.timer: threading.Timer | None = None
+        self.scheduled_on: asyncio.AbstractEventLoop | None = None
 
     def add(self, meeting_id: int, question_id: int) -> None:
         window = vote_window()
-        if window <= 0:
+        loop = _server_loop()
+        if window <= 0 or loop is None:
             send_votes({meeting_id: {question_id}})
             return
         with self.lock:
             self.pending[meeting_id].add(question_id)
-            if self.timer is None:
-                self.timer = threading.Timer(window, self.flush)
-                self.timer.daemon = True
-                self.timer.start()
+            if self.scheduled_on is loop:
+                return
+            self.scheduled_on = loop
+        loop.call_soon_threadsafe(lambda: loop.call_later(window, lambda: loop.create_task(self.flush())))
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         with self.lock:
-            pending, self.pending, self.timer = self.pending, defaultdict(set), None
+            pending, self.pending, self.scheduled_on = self.pending, defaultdict(set), None
+        if not pending:
+            return
+        messages = await sync_to_async(self._count, thread_sensitive=False)(pending)
+        layer = get_channel_layer()
+        for meeting_id, message in messages:
+            try:
+                await layer.group_send(meeting_group(meeting_id), message)
+            except Exception:  # noqa: BLE001 - the channel layer being down must not stop the next batch
+                logger.exception("Could not publish the votes of meeting %s", meeting_id)
+
+    @staticmethod
+    def _count(pending: dict[int, set[int]]) -> list[tuple[int, dict[str, Any]]]:
+        close_old_connections()
         try:
-            if pending:
-                send_votes(pending)
+            return vote_messages(pending)
         finally:
-            if threading.current_thread() is not threading.main_thread():
-                connection.close()  # the timer's own thread: do not keep its connection open
+            close_old_connections()
 
 
 votes = VoteBatch()

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -372,10 +373,12 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _access_question(member: Member, pk: int) -> tuple[Question, Meeting]:
+    """The question and its meeting (with only what the checks need: votes come in fast
+    during a webinar), or 404 for questions the member may not see."""
     question = Question.objects.filter(pk=pk).select_related("author").first()
-    if question is None:
+    if question is None or not permissions.can_view_meetings(member):
         raise Http404
-    meeting = permissions.access_meeting(member, question.meeting_id)
+    meeting = Meeting.objects.filter(pk=question.meeting_id).prefetch_related(Prefetch("organisers", queryset=Member.objects.only("id"))).get()
     registration = _registration(member, meeting)
     if not permissions.can_see_questions(member, meeting, registration):
         raise Http404

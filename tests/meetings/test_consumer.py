@@ -144,3 +144,21 @@ async def test_hidden_questions_reach_organisers_and_the_asker_only(layer, live_
         assert event["type"] == "meeting.question_hidden" and "Vraag met naam" in event["html"]
     for socket in (fatima, pieter_tab, team):
         await socket.close()
+
+
+async def test_votes_in_one_window_reach_every_participant_as_one_event_with_all_counts(layer, live_meeting, member, pieter, staff, settings):
+    """In a busy webinar a process sends the votes of a meeting together, every
+    MEETING_VOTE_WINDOW seconds: each participant still sees every vote (the counts)."""
+    settings.MEETING_VOTE_WINDOW = 0.3
+    first = await sync_to_async(actions.ask_question)(author=staff, meeting=live_meeting, text="Eerste")
+    second = await sync_to_async(actions.ask_question)(author=staff, meeting=live_meeting, text="Tweede")
+    fatima, pieter_tab = await open_tab(member), await open_tab(pieter)
+    for socket in (fatima, pieter_tab):
+        await watch(socket, live_meeting.pk)
+    for who, question in ((member, first), (pieter, first), (member, second)):
+        await sync_to_async(actions.toggle_vote)(member=who, question=question)
+    for socket in (fatima, pieter_tab):
+        assert await next_meeting_event(socket) == {"type": "meeting.vote", "meeting": live_meeting.pk, "votes": [[first.pk, 2], [second.pk, 1]]}
+        assert await socket.communicator.receive_nothing(timeout=0.5)
+    for socket in (fatima, pieter_tab):
+        await socket.close()
