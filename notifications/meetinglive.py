@@ -60,7 +60,7 @@ WIRE = (
 
 
 def vote_window() -> float:
-    return float(getattr(settings, "MEETING_VOTE_WINDOW", 0.1))
+    return settings.MEETING_VOTE_WINDOW
 
 
 # --- Publishing (in the process that made the change) ------------------------------------

@@ -358,13 +358,18 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_ask_question(member, meeting, _registration(member, meeting)):
         raise PermissionDenied(_("Register for this meeting to ask a question."))
     form = QuestionForm(request.POST)
+    error = None
     if not form.is_valid():
-        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
-        return _back(request, meeting)
-    try:
-        question = actions.ask_question(author=member, meeting=meeting, text=form.cleaned_data["text"], anonymous=form.cleaned_data["anonymous"])
-    except DomainError as error:
-        messages.error(request, str(error))
+        error = " ".join(error for errors in form.errors.values() for error in errors)
+    else:
+        try:
+            question = actions.ask_question(author=member, meeting=meeting, text=form.cleaned_data["text"], anonymous=form.cleaned_data["anonymous"])
+        except DomainError as refused:
+            error = str(refused)
+    if error is not None:
+        if _wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        messages.error(request, error)
         return _back(request, meeting)
     if _wants_json(request):
         return JsonResponse({"question": question.pk})

@@ -72,8 +72,14 @@ def test_the_meeting_pages_have_no_accessibility_violations(asgi_live_server, ne
     log_in(page, member)
     for path in ("/meetings/", f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", "/"):
         assert_no_violations(page, path)
+    started = timezone.now() - timedelta(hours=1)
+    past = actions.create_meeting(
+        actor=staff, title="Bijeenkomst Amersfoort", description="Over samenleven.", kind="location", address="Stadhuisplein 1, Amersfoort",
+        starts_at=started, ends_at=started + timedelta(hours=3), themes=["wonen"],
+    )  # fmt: skip
     organiser = new_context(**options).new_page()
     log_in(organiser, staff)
+    assert_no_violations(organiser, f"/meetings/{past.pk}/report/")
     for path in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", "/meetings/new/", f"/meetings/{meeting.pk}/edit/",
                  f"/meetings/{meeting.pk}/invite/", f"/meetings/questions/{question.pk}/hide/", f"/meetings/questions/{question.pk}/merge/"):
         assert_no_violations(organiser, path)
