@@ -30,6 +30,9 @@ ACCOUNT_AND_PUBLIC = {
     "privacy", "export_data", "delete_account",
     # E-mail preferences belong to the account; one-click unsubscribe needs no login (RFC 8058).
     "email_settings", "unsubscribe",
+    # A member's calendar feed: read by calendar programs without a login, the token is the key
+    # (it answers 404 for a bad token and for members who may not take part).
+    "meeting_feed",
 }
 
 
@@ -62,6 +65,7 @@ def world(dutch_data, staff, member, pending_member):
         "uidb64": "MQ",
         "last_id": "0",
         "target": "thread",
+        "step": "select",
     }
 
 

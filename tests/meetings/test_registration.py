@@ -181,3 +181,16 @@ def test_without_the_row_lock_both_would_get_the_last_seat(small_meeting, member
         thread.join(timeout=30)
     del original_filter
     assert sorted(results.values()) == ["registered", "registered"]
+
+
+def test_a_deleted_account_gives_up_its_seat_to_the_waiting_list_and_its_feed(small_meeting, member, pieter, colleague):
+    from community.actions import delete_account
+    from community.meetings.models import CalendarFeed
+
+    for who in (member, pieter, colleague):
+        actions.register(member=who, meeting=small_meeting)
+    actions.calendar_feed_of(member)
+    delete_account(member=member)
+    assert Registration.objects.get(meeting=small_meeting, member=member).status == "cancelled"
+    assert Registration.objects.get(meeting=small_meeting, member=colleague).status == "registered"
+    assert not CalendarFeed.objects.filter(member=member).exists()
