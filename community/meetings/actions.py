@@ -460,7 +460,7 @@ def hide_question(*, actor: Member, question: Question, reason: str) -> Question
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give a reason: the member is told why."))
-    question = Question.objects.select_for_update().select_related("meeting", "author").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("meeting", "author").get(pk=question.pk)
     if question.hidden:
         raise DomainError(_("This question is already hidden."))
     question.hidden, question.hidden_reason = True, reason
@@ -475,7 +475,7 @@ def hide_question(*, actor: Member, question: Question, reason: str) -> Question
 
 @transaction.atomic
 def unhide_question(*, actor: Member, question: Question) -> Question:
-    question = Question.objects.select_for_update().select_related("meeting", "author").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("meeting", "author").get(pk=question.pk)
     if not question.hidden:
         raise DomainError(_("This question is not hidden."))
     question.hidden, question.hidden_reason = False, ""
