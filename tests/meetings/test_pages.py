@@ -205,4 +205,22 @@ def test_the_meeting_page_costs_the_same_number_of_queries_with_ten_times_more_q
         question = actions.ask_question(author=member, meeting=webinar, text=f"Meer {number}")
         actions.toggle_vote(member=pieter, question=question)
     assert len(steady_queries(client, f"/meetings/{webinar.pk}/")) == few
-    assert len(steady_queries(client, "/meetings/")) <= 12
+    assert len(steady_queries(client, f"/meetings/{webinar.pk}/live/")) == few
+
+
+def test_the_agenda_costs_the_same_number_of_queries_with_ten_times_more_meetings(client, login, member, staff, themes):
+    """Guards the rows: typologies and provinces prefetched for the whole list, the member's
+    registrations in one query."""
+    from community.models import Region, Typology
+    from tests.conftest import steady_queries
+
+    def add(count: int) -> None:
+        for number in range(count):
+            meeting = make_meeting(staff, title=f"Webinar nummer {number}", typologies=[Typology.objects.get(slug="g4")], regions=[Region.objects.get(slug="utrecht")])
+            actions.register(member=member, meeting=meeting)
+
+    add(2)
+    login(member)
+    few = len(steady_queries(client, "/meetings/"))
+    add(20)
+    assert len(steady_queries(client, "/meetings/")) == few
