@@ -71,8 +71,33 @@ if (root) {
     answeringText.append(paragraph);
   }
 
+  // After a reconnect the page asks the server for the list as it is now: what arrived
+  // while the socket was away is in it (the database is the truth, the socket a hint).
+  let watchedBefore = false;
+  async function catchUp() {
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      const freshList = fresh.querySelector("[data-questions]");
+      const freshAnswering = fresh.querySelector("[data-answering-text]");
+      if (freshList && list) {
+        const token = csrfToken();
+        freshList.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach((input) => { input.value = token; });
+        list.replaceChildren(...Array.from(freshList.children).map((item) => document.importNode(item, true)));
+      }
+      if (freshAnswering && answeringText) answeringText.replaceChildren(...Array.from(freshAnswering.childNodes).map((node) => document.importNode(node, true)));
+    } catch {
+      // Offline again: the next reconnect tries once more.
+    }
+  }
+
   const handlers = {
-    "session.ready": () => send({ type: "meeting.watch", meeting: meetingId }),
+    "session.ready": () => {
+      send({ type: "meeting.watch", meeting: meetingId });
+      if (watchedBefore) catchUp();
+      watchedBefore = true;
+    },
     "meeting.watching": () => { if (liveStatus) liveStatus.textContent = root.dataset.textLive; },
     "meeting.unavailable": () => { if (liveStatus) liveStatus.textContent = root.dataset.textGone; announce(root.dataset.textGone); },
     "meeting.question_added": (event) => {

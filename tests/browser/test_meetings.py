@@ -83,3 +83,21 @@ def test_the_meeting_pages_have_no_accessibility_violations(asgi_live_server, ne
     for path in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", "/meetings/new/", f"/meetings/{meeting.pk}/edit/",
                  f"/meetings/{meeting.pk}/invite/", f"/meetings/questions/{question.pk}/hide/", f"/meetings/questions/{question.pk}/merge/"):
         assert_no_violations(organiser, path)
+
+
+def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(asgi_live_server, new_context, log_in, member, colleague, staff, themes):
+    from playwright.sync_api import expect
+
+    meeting = a_webinar(staff, member, colleague)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, colleague)
+    page.goto(f"/meetings/{meeting.pk}/live/")
+    expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.")
+    context.set_offline(True)
+    page.wait_for_timeout(300)
+    actions.ask_question(author=member, meeting=meeting, text="Gesteld terwijl Thijs offline was")
+    page.wait_for_timeout(300)
+    expect(page.locator(".question-list .question")).to_have_count(0)
+    context.set_offline(False)
+    expect(page.locator(".question__text")).to_have_text("Gesteld terwijl Thijs offline was", timeout=15_000)
