@@ -13,13 +13,13 @@ The join link of a webinar is written only into calendars of members who may see
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from community.meetings.models import CalendarFeed, Meeting, Registration
 
@@ -35,8 +35,31 @@ def _calendar(name: str) -> Calendar:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", TZID)
-    calendar.add_component(Timezone.from_tzid(TZID))
+    calendar.add_component(amsterdam())
     return calendar
+
+
+def amsterdam() -> Timezone:
+    """Europe/Amsterdam as Outlook itself writes it: summer time from the last Sunday of March
+    02:00 to the last Sunday of October 03:00 (the EU rule since 1996), as two yearly rules
+    rather than a list of every change, which some versions of Outlook misread."""
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 10, 25, 3, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    standard.add("tzoffsetfrom", timedelta(hours=2))
+    standard.add("tzoffsetto", timedelta(hours=1))
+    standard.add("tzname", "CET")
+    daylight = TimezoneDaylight()
+    daylight.add("dtstart", datetime(1970, 3, 29, 2, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    daylight.add("tzoffsetfrom", timedelta(hours=1))
+    daylight.add("tzoffsetto", timedelta(hours=2))
+    daylight.add("tzname", "CEST")
+    zone.add_component(standard)
+    zone.add_component(daylight)
+    return zone
 
 
 def _event(meeting: Meeting, *, status: str | None, show_join_link: bool, stamp: datetime) -> Event:

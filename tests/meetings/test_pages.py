@@ -61,6 +61,26 @@ def test_the_ics_file_parses_with_the_amsterdam_time_zone_and_a_stable_uid(clien
     assert again["DTSTART"].dt.astimezone(ZoneInfo("Europe/Amsterdam")).hour == timezone.localtime(webinar.starts_at + timedelta(hours=1)).hour
 
 
+@pytest.mark.parametrize("month", [1, 7])
+def test_the_calendars_time_zone_gives_amsterdams_offset_in_winter_and_summer(client, login, member, staff, themes, month):
+    """The VTIMEZONE (yearly rules, as Outlook writes them) read back by icalendar puts the
+    meeting at the same moment as the database, in winter and in summer time."""
+    from datetime import datetime
+
+    start = timezone.make_aware(datetime(timezone.now().year + 1, month, 15, 14, 0))
+    meeting = make_meeting(staff, starts_at=start, ends_at=start + timedelta(hours=2))
+    login(member)
+    calendar = Calendar.from_ical(client.get(f"/meetings/{meeting.pk}/ics").content)
+    [zone] = calendar.walk("VTIMEZONE")
+    [rules_daylight] = [c for c in zone.walk("DAYLIGHT")]
+    assert dict(rules_daylight["RRULE"]) == {"FREQ": ["YEARLY"], "BYMONTH": [3], "BYDAY": ["-1SU"]}
+    tz = zone.to_tz()
+    [event] = calendar.walk("VEVENT")
+    local = event["DTSTART"].dt.replace(tzinfo=None)
+    assert local == datetime(start.year, month, 15, 14, 0)
+    assert tz.utcoffset(local) == start.utcoffset() == timedelta(hours=1 if month == 1 else 2)
+
+
 def test_the_personal_feed_needs_no_login_and_has_the_join_link_only_where_registered(client, member, webinar, staff, themes):
     other = make_meeting(staff, title="Tweede webinar", join_url="https://webinar.example.nl/j/tweede")
     actions.register(member=member, meeting=webinar)
