@@ -37,7 +37,7 @@ def test_a_question_a_vote_and_now_answering_appear_live_for_the_others(asgi_liv
         page = new_context().new_page()
         log_in(page, who)
         page.goto(f"/meetings/{meeting.pk}/live/")
-        expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.")
+        expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000)
         pages[name] = page
     fatima, thijs, team = pages["fatima"], pages["thijs"], pages["team"]
 
@@ -93,7 +93,7 @@ def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(asgi_liv
     page = context.new_page()
     log_in(page, colleague)
     page.goto(f"/meetings/{meeting.pk}/live/")
-    expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.")
+    expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000)
     context.set_offline(True)
     page.wait_for_timeout(300)
     actions.ask_question(author=member, meeting=meeting, text="Gesteld terwijl Thijs offline was")
