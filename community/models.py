@@ -400,12 +400,16 @@ class ModerationLogEntry(models.Model):
         CLOSE_GROUP = "close_group", _("made a group readable by its members only")
         DELETE_GROUP = "delete_group", _("deleted a group")
         RESET_SECOND_FACTOR = "reset_second_factor", _("reset a member's two-step verification")
+        # Meetings (community.meetings): questions asked for a meeting.
+        HIDE_QUESTION = "hide_question", _("hid a question for a meeting")
+        UNHIDE_QUESTION = "unhide_question", _("restored a hidden question for a meeting")
 
     class TargetType(models.TextChoices):
         MEMBER = "member", _("member")
         THREAD = "thread", _("thread")
         POST = "post", _("post")
         GROUP = "group", _("group")
+        QUESTION = "question", _("question for a meeting")
 
     actor = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("moderator")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "community",
+    "community.meetings",
     "threads",
     "threads.perspectives",
     "notifications",
@@ -355,6 +356,11 @@ DIGEST = {
     "questions": 5,
     "notifications": 15,
 }
+# Meetings' live Q&A (notifications/meetinglive.py): a process sends the votes of a meeting
+# together at most this often, in seconds (0: each vote on its own, after its commit).
+MEETING_VOTE_WINDOW = float(os.environ.get("MEETING_VOTE_WINDOW", "0.1"))
+if MEETING_VOTE_WINDOW < 0:
+    raise ImproperlyConfigured(f"MEETING_VOTE_WINDOW must be 0 or more seconds, not {MEETING_VOTE_WINDOW}")
 # How long the unsubscribe link in an e-mail keeps working, in seconds.
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 365
 

@@ -61,6 +61,7 @@ urlpatterns = [
     path("settings/privacy/", views.privacy, name="privacy"),
     path("settings/privacy/export/", views.export_data, name="export_data"),
     path("settings/privacy/delete/", views.delete_account, name="delete_account"),
+    path("meetings/", include("community.meetings.urls")),
     path("admin/", admin.site.urls),
     path("perspectives/", include("threads.perspectives.urls")),
     path("", include("notifications.urls")),

@@ -176,6 +176,7 @@ def notify_members(
     post: Post | None = None,
     title: str = "",
     detail: str = "",
+    meeting=None,  # type: ignore[no-untyped-def]
 ) -> list[Notification]:
     """One notification of ``kind`` for each of these members, whatever their watch
     levels: moderation news about their own content, and moderators' queue news.
@@ -194,6 +195,7 @@ def notify_members(
             post=post,
             title=(title or (thread.title if thread is not None else ""))[:200],
             detail=detail,
+            meeting=meeting,
         )
         for member_id in sorted(ids)
     ]

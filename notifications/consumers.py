@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from community.permissions import may_moderate
 from community.twofactor.state import lacks_second_factor
-from notifications import groups, live
+from notifications import groups, live, meetinglive
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 MAX_WATCHED_THREADS = 20
+MAX_WATCHED_MEETINGS = 5
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -30,6 +31,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.joined: set[str] = set()
         self.threads: set[int] = set()
         self.moderated: set[int] = set()
+        # Meetings followed live: id -> (the meeting's access_version when decided, registered then).
+        self.meetings: dict[int, tuple[int, bool]] = {}
         user = self.scope.get("user")
         # Accept first: a close before accepting loses its code in the handshake.
         await self.accept()
@@ -59,6 +62,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections (a hop to a worker thread) before every
+        handler. A meeting's events come many a second to every participant and are decided
+        without the database; where a handler does need it, ``database_sync_to_async`` closes
+        stale connections itself. So meeting events skip that hop."""
+        if message.get("type") == "meeting.event":
+            await self.meeting_event(message)
+        else:
+            await super().dispatch(message)
+
     async def disconnect(self, code: int) -> None:
         for group in list(getattr(self, "joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -77,6 +90,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "thread.unwatched", "thread": thread_id})
         elif kind == "moderation.watch":
             await self._watch_moderation()
+        elif kind == "meeting.watch":
+            await self._watch_meeting(content.get("meeting"))
+        elif kind == "meeting.unwatch":
+            meeting_id = content.get("meeting")
+            if isinstance(meeting_id, int):
+                await self._leave_meeting(meeting_id)
+                await self.send_json({"type": "meeting.unwatched", "meeting": meeting_id})
         else:
             await self._error("unknown", _("Unknown message."))
 
@@ -105,6 +125,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.moderated.add(group_id)
             await self._join(groups.moderation_group(group_id))
         await self.send_json({"type": "moderation.watching", "groups": group_ids})
+
+    async def _watch_meeting(self, meeting_id: Any) -> None:
+        """Join a meeting's live Q&A after ``groups.may_join_meeting_group``: registered members and organisers."""
+        if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+            await self._error("invalid", _("Which meeting?"))
+            return
+        if meeting_id not in self.meetings and len(self.meetings) >= MAX_WATCHED_MEETINGS:
+            await self._error("too_many", _("Too many meetings open at once on this connection."))
+            return
+        decided = await database_sync_to_async(meetinglive.decide)(self.member, meeting_id)
+        if decided is None:
+            await self._error("forbidden", _("You cannot follow this meeting."), meeting=meeting_id)
+            return
+        self.meetings[meeting_id] = decided
+        await self._join(groups.meeting_group(meeting_id))
+        await self.send_json({"type": "meeting.watching", "meeting": meeting_id})
+
+    async def _leave_meeting(self, meeting_id: int) -> None:
+        self.meetings.pop(meeting_id, None)
+        await self._leave(groups.meeting_group(meeting_id))
+
+    async def _lose_meeting(self, meeting_id: int) -> None:
+        """The member may no longer follow the meeting: leave it, and say only that."""
+        await self._leave_meeting(meeting_id)
+        await self.send_json({"type": "meeting.unavailable", "meeting": meeting_id})
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -147,6 +192,41 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         elif event:
             await self.send_json(event)
 
+    async def meeting_event(self, message: dict[str, Any]) -> None:
+        """An event of a followed meeting, decided again for this member before it goes out:
+        at once on the event's facts, and from the database when someone lost access since
+        this socket decided (``notifications/meetinglive.py``)."""
+        facts = message["meeting"]
+        meeting_id = facts["id"]
+        decided = self.meetings.get(meeting_id)
+        if decided is None:
+            return  # left meanwhile
+        if facts["access"] != decided[0]:
+            decided = await database_sync_to_async(meetinglive.decide)(self.member, meeting_id)
+            if decided is None:
+                await self._lose_meeting(meeting_id)
+                return
+            self.meetings[meeting_id] = decided
+        event = meetinglive.for_viewer(self.member, message, self.language, registered=decided[1])
+        if event is None:
+            await self._lose_meeting(meeting_id)
+        elif event:
+            await self.send_json(event)
+
+    async def meeting_access(self, message: dict[str, Any]) -> None:
+        """The member's registration for a meeting changed: decide again for that meeting."""
+        meeting_id = message["meeting"]
+        if meeting_id in self.meetings:
+            await self._decide_meetings_again([meeting_id])
+
+    async def _decide_meetings_again(self, meeting_ids: list[int]) -> None:
+        for meeting_id in meeting_ids:
+            decided = await database_sync_to_async(meetinglive.decide)(self.member, meeting_id)
+            if decided is None:
+                await self._lose_meeting(meeting_id)
+            else:
+                self.meetings[meeting_id] = decided
+
     async def moderation_event(self, message: dict[str, Any]) -> None:
         group_id = message["group"]
         if group_id not in self.moderated:
@@ -179,6 +259,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._leave(groups.moderation_group(group_id))
         if lost_queues:
             await self.send_json({"type": "moderation.watching", "groups": sorted(self.moderated)})
+        await self._decide_meetings_again(sorted(self.meetings))
 
     async def session_close(self, message: dict[str, Any]) -> None:
         """The session ended (logout, password change: 4401) or the member may no longer

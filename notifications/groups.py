@@ -6,6 +6,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from community.meetings.models import Meeting, Registration
     from community.models import Member
     from threads.models import Thread
 
@@ -42,3 +43,16 @@ def may_join_moderation_group(member: Member, group_id: int) -> bool:
     from community.permissions import may_moderate
 
     return may_moderate(member, "watch_queue", group_id=group_id)
+
+
+def meeting_group(meeting_id: int) -> str:
+    """The live Q&A of one meeting: new questions, votes, "now answering", "answered"."""
+    return f"meeting.{meeting_id}"
+
+
+def may_join_meeting_group(member: Member, meeting: Meeting, registration: Registration | None) -> bool:
+    """Registered members and the meeting's organisers (and the programme team), never
+    anyone else (``community.meetings.permissions.can_follow_live``)."""
+    from community.meetings.permissions import can_follow_live
+
+    return can_follow_live(member, meeting, registration)

@@ -36,6 +36,12 @@ class Notification(models.Model):
         # For moderators: their queues.
         NEW_FLAG = "new_flag", _("new flag (moderators)")
         PENDING_MEMBER = "pending_member", _("new sign-up to review (moderators)")
+        # Meetings (community.meetings).
+        MEETING_INVITED = "meeting_invited", _("invitation to a meeting")
+        MEETING_SEAT = "meeting_seat", _("a seat became free for you at a meeting")
+        MEETING_REMINDER = "meeting_reminder", _("reminder: a meeting you registered for is coming")
+        MEETING_REPORT = "meeting_report", _("the report of a meeting you registered for")
+        QUESTION_HIDDEN = "question_hidden", _("your question for a meeting was hidden")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -45,6 +51,7 @@ class Notification(models.Model):
     actor_name = models.CharField(_("name of the actor"), max_length=150, blank=True)
     thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     title = models.CharField(_("title"), max_length=200, blank=True)
     # What a moderation notification adds: the moderator's reason, the group a thread
     # moved to, the kind of flag.

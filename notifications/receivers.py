@@ -16,8 +16,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals as community_signals
+from community.meetings import signals as meeting_signals
 from community.models import Member
-from notifications import actions, live, privacy, push
+from notifications import actions, live, meetinglive, privacy, push
 from notifications.live import queue_counts_changed
 from notifications.models import Notification, Watch
 from threads import signals
@@ -298,3 +299,68 @@ def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, An
 def watch_changed(sender: Any, instance: Watch, **kwargs: Any) -> None:
     """Watch levels are cached per ``Member.cache_version`` (templatetags/watching.py)."""
     Member.objects.filter(pk=instance.member_id).renew_cached_facts()
+
+
+# --- Meetings (community.meetings): invitations, seats, reminders, the live Q&A ------------------
+
+
+@receiver(meeting_signals.meeting_invited, dispatch_uid="notifications.meeting_invited")
+def on_meeting_invited(sender: Any, meeting, member_ids, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    actions.notify_members(member_ids=member_ids, kind=Kind.MEETING_INVITED, actor=actor, title=meeting.title, meeting=meeting)
+
+
+@receiver(meeting_signals.registration_promoted, dispatch_uid="notifications.meeting_seat")
+def on_registration_promoted(sender: Any, meeting, registration, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    actions.notify_members(member_ids=[registration.member_id], kind=Kind.MEETING_SEAT, title=meeting.title, meeting=meeting)
+
+
+@receiver(meeting_signals.registration_changed, dispatch_uid="notifications.meeting_registration")
+def on_registration_changed(sender: Any, meeting, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """The member's open live pages decide again whether they may follow the meeting."""
+    meetinglive.access_changed(meeting.pk, member.pk)
+
+
+@receiver(meeting_signals.meeting_reminder_due, dispatch_uid="notifications.meeting_reminder")
+def on_meeting_reminder_due(sender: Any, meeting, member_ids, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    actions.notify_members(member_ids=member_ids, kind=Kind.MEETING_REMINDER, title=meeting.title, meeting=meeting)
+
+
+@receiver(meeting_signals.report_published, dispatch_uid="notifications.meeting_report")
+def on_meeting_report_published(sender: Any, meeting, actor, first, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if first:
+        registered = meeting.registrations.filter(status="registered").values_list("member_id", flat=True)
+        actions.notify_members(member_ids=list(registered), kind=Kind.MEETING_REPORT, actor=actor, title=meeting.title, meeting=meeting)
+
+
+@receiver(meeting_signals.meeting_changed, dispatch_uid="notifications.meeting_changed")
+def on_meeting_changed(sender: Any, meeting, changed, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if "join_url" in changed or "kind" in changed:
+        meetinglive.publish_join_link(meeting.pk)
+
+
+QUESTION_EVENTS = {"answering": "meeting.answering", "answered": "meeting.answered", "merged": "meeting.question_merged"}
+
+
+@receiver(meeting_signals.question_added, dispatch_uid="notifications.question_added")
+def on_question_added(sender: Any, question, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    meetinglive.publish_question_event(question.pk, question.meeting_id, "meeting.question_added")
+
+
+@receiver(meeting_signals.question_voted, dispatch_uid="notifications.question_voted")
+def on_question_voted(sender: Any, question, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    meetinglive.publish_vote(question.meeting_id, question.pk)
+
+
+@receiver(meeting_signals.question_changed, dispatch_uid="notifications.question_changed")
+def on_question_changed(sender: Any, question, change, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    meetinglive.publish_question_event(question.pk, question.meeting_id, QUESTION_EVENTS.get(change, "meeting.question_updated"))
+
+
+@receiver(meeting_signals.question_hidden, dispatch_uid="notifications.question_hidden")
+def on_question_hidden(sender: Any, question, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    if question.author_id:
+        actions.notify_members(
+            member_ids=[question.author_id], kind=Kind.QUESTION_HIDDEN, actor=actor, title=question.meeting.title,
+            detail=reason, meeting=question.meeting,
+        )  # fmt: skip
+    meetinglive.publish_question_event(question.pk, question.meeting_id, "meeting.question_hidden")

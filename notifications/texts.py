@@ -67,6 +67,22 @@ def _describe_moderation(notification: Notification, values: dict[str, str]) -> 
         return _("%(actor)s flagged a post in “%(title)s”: %(reason)s") % {**values, "reason": reason}
     if kind == Kind.PENDING_MEMBER:
         return _("%(actor)s from %(title)s signed up and waits for approval") % values
+    return _describe_meeting(notification, values)
+
+
+def _describe_meeting(notification: Notification, values: dict[str, str]) -> str | None:
+    Kind = Notification.Kind
+    kind = notification.kind
+    if kind == Kind.MEETING_INVITED:
+        return _("You are invited to “%(title)s”") % values
+    if kind == Kind.MEETING_SEAT:
+        return _("A seat became free: you are now registered for “%(title)s”") % values
+    if kind == Kind.MEETING_REMINDER:
+        return _("Reminder: “%(title)s” is coming up soon") % values
+    if kind == Kind.MEETING_REPORT:
+        return _("The report of “%(title)s” has been published") % values
+    if kind == Kind.QUESTION_HIDDEN:
+        return _("An organiser hid your question for “%(title)s”. Reason: %(detail)s") % values
     return None
 
 
@@ -80,6 +96,8 @@ def target_url(notification: Notification) -> str:
         return reverse("account_status")
     if kind == Notification.Kind.PERSPECTIVE_CITED and notification.detail:
         return reverse("perspective", args=[notification.detail])  # the perspective's slug
+    if notification.meeting_id is not None:
+        return reverse("meeting", args=[notification.meeting_id])
     if notification.post_id is not None:
         return reverse("post_permalink", args=[notification.post_id])
     if notification.thread_id is not None:

@@ -7,4 +7,6 @@ class ThreadsConfig(AppConfig):
     verbose_name = _("Threads")
 
     def ready(self) -> None:
-        from threads import receivers  # noqa: F401  (connects the privacy receivers)
+        from threads import meetings, receivers  # noqa: F401  (connects the privacy receivers)
+
+        meetings.connect()  # meeting blocks, themes and report threads (threads/meetings.py)

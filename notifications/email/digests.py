@@ -44,6 +44,7 @@ from django.utils.translation import ngettext
 
 from community.models import Member
 from community.permissions import bulk_load_roles
+from notifications.email import meetings as digest_meetings
 from notifications.email import outbox
 from notifications.email.candidates import (
     Candidates,
@@ -165,10 +166,11 @@ class Digest:
     replies: list[ReplyItem] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     perspectives: list[PerspectiveItem] = field(default_factory=list)
+    meetings: list[tuple[Any, str | None]] = field(default_factory=list)  # (MeetingItem, registration status)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.questions or self.threads or self.replies or self.notifications or self.perspectives)
+        return not (self.questions or self.threads or self.replies or self.notifications or self.perspectives or self.meetings)
 
 
 def first_readable(sources: list[list[Any]], *, order: Callable[[Any], Any], limit: int, accept: Callable[[Any], bool]) -> list[Any]:
@@ -260,7 +262,10 @@ def render_digest(digest: Digest, candidates: Candidates) -> OutboxMessage:
     member, period = digest.member, digest.period
     unsubscribe = unsubscribe_url(member.pk, DIGEST_SCOPE)
     with translation.override(member.language or settings.LANGUAGE_CODE):
-        count = len(digest.questions) + len(digest.threads) + len(digest.replies) + len(digest.notifications) + len(digest.perspectives)
+        count = (
+            len(digest.questions) + len(digest.threads) + len(digest.replies) + len(digest.notifications)
+            + len(digest.perspectives) + len(digest.meetings)
+        )
         if period.frequency == Frequency.DAILY:
             subject = ngettext(
                 "Your daily Samenleven digest: %(count)d item", "Your daily Samenleven digest: %(count)d items", count
@@ -280,6 +285,7 @@ def render_digest(digest: Digest, candidates: Candidates) -> OutboxMessage:
             "notifications": [
                 {"text": describe(n), "url": settings.SITE_URL + target_url(n)} for n in digest.notifications
             ],
+            "meetings": [digest_meetings.as_context(item, status) for item, status in digest.meetings],
             "preferences_link": settings.SITE_URL + reverse("email_settings"),
             "unsubscribe_link": unsubscribe,
             "site_url": settings.SITE_URL,
@@ -328,9 +334,11 @@ def process_batch(members: Sequence[Member], *, period: Period, candidates: Cand
     bulk_load_roles(members)
     scopes = bulk_scopes(members)
     notifications = bulk_digest_notifications(members, period)
+    meetings = digest_meetings.for_batch(members, candidates, period)
     built: list[tuple[Member, OutboxMessage | None]] = []
     for member in members:
         digest = build_digest(member, candidates, scopes[member.pk], notifications.get(member.pk, []), period)
+        digest.meetings = meetings.get(member.pk, [])
         built.append((member, None if digest.is_empty else render_digest(digest, candidates)))
 
     with transaction.atomic():

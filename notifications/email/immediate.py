@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from community.emails import member_address
 from community.models import Member
 from notifications.email import outbox
+from notifications.email.meetings import bulk_meeting_context, meeting_excerpt
 from notifications.email.preferences import Delivery, email_kinds, kind_label, settings_of
 from notifications.email.unsubscribe import kind_scope, list_headers, list_id, mail_domain, unsubscribe_url
 from notifications.models import Notification
@@ -60,7 +61,14 @@ def bulk_queue_notification_emails(notifications: Sequence[Notification]) -> int
     if not wanted:
         return 0
     posts = _posts_of(wanted)
-    rows = [_message(n, members[n.recipient_id], posts.get(n.post_id)) for n in wanted]
+    meetings, registrations = bulk_meeting_context(wanted)
+    rows = [
+        _message(
+            n, members[n.recipient_id], posts.get(n.post_id),
+            meeting=meetings.get(n.meeting_id), registration=registrations.get((n.meeting_id, n.recipient_id)),
+        )  # fmt: skip
+        for n in wanted
+    ]
     # Keys make this idempotent; "nuttig" marks batch to one e-mail per post and day.
     outbox.bulk_queue(rows, skip_duplicates=True)
     return len(rows)
@@ -94,15 +102,18 @@ def _key(notification: Notification) -> str | None:
     return f"notification/{notification.pk}" if notification.pk else None
 
 
-def _message(notification: Notification, member: Member, post: Post | None):  # type: ignore[no-untyped-def]
+def _message(notification: Notification, member: Member, post: Post | None, *, meeting=None, registration=None):  # type: ignore[no-untyped-def]
     unsubscribe = unsubscribe_url(member.pk, kind_scope(notification.kind))
     with translation.override(member.language or settings.LANGUAGE_CODE):
         headline = describe(notification)
+        excerpt = Truncator(post.text).words(EXCERPT_WORDS) if post is not None and post.text else ""
+        if meeting is not None:
+            excerpt = meeting_excerpt(meeting, member, registration)
         context = {
             "member": member,
             "notification": notification,
             "headline": headline,
-            "excerpt": Truncator(post.text).words(EXCERPT_WORDS) if post is not None and post.text else "",
+            "excerpt": excerpt,
             "link": _link(notification),
             "kind_label": kind_label(notification.kind),
             "preferences_link": settings.SITE_URL + reverse("email_settings"),

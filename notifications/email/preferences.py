@@ -31,6 +31,7 @@ IMMEDIATE_BY_DEFAULT = frozenset(
         Kind.MENTIONED, Kind.QUOTED, Kind.REPLIED, "perspective_cited",
         "post_hidden", "post_removed", "thread_hidden", "thread_locked", "thread_moved", "suspended",
         "new_flag", "pending_member",
+        "meeting_invited", "meeting_seat", "meeting_reminder", "question_hidden",
     }
 )
 DEFAULT_DIGEST = Frequency.WEEKLY
@@ -56,6 +57,11 @@ KIND_LABELS: dict[str, Promise] = {
     "flag_dismissed": _("A moderator disagrees with your flag"),
     "new_flag": _("A post in a group you moderate is flagged"),
     "pending_member": _("A new sign-up waits for your review"),
+    "meeting_invited": _("You are invited to a meeting"),
+    "meeting_seat": _("A seat becomes free for you at a meeting"),
+    "meeting_reminder": _("The day before a meeting you registered for"),
+    "meeting_report": _("The report of a meeting you registered for"),
+    "question_hidden": _("An organiser hides your question for a meeting"),
 }
 
 

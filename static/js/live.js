@@ -233,6 +233,10 @@ function connect() {
     let event;
     try { event = JSON.parse(message.data); } catch { return; }
     handlers[event.type]?.(event);
+    // Other page modules (meetings.js) hear the connection's events on the document.
+    if (event.type === "session.ready" || event.type.startsWith("meeting.") || event.type === "error") {
+      document.dispatchEvent(new CustomEvent("live:event", { detail: event }));
+    }
   });
   socket.addEventListener("close", (event) => {
     // 4401/4403: not (or no longer) allowed in; reconnecting would not help.
@@ -247,6 +251,10 @@ function connect() {
 }
 
 if (body.dataset.live && "WebSocket" in window) connect();
+// ... and send on it: one socket per tab, whichever module has something to say.
+document.addEventListener("live:send", (event) => {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event.detail));
+});
 // Going offline ends the connection at once (a dead socket can look open for minutes);
 // coming back reconnects straight away, and the reconnect catches up.
 window.addEventListener("offline", () => { if (socket && socket.readyState === WebSocket.OPEN) socket.close(); });

@@ -36,6 +36,9 @@ ACCOUNT_AND_PUBLIC = {
     # Handelingsperspectieven the programme made public: readable without an account (the rest
     # of /perspectives/ sends visitors to log in: tests/perspectives/test_pages.py).
     "perspectives", "perspective", "perspective_version", "perspectives_feed",
+    # A member's calendar feed: read by calendar programs without a login, the token is the key
+    # (it answers 404 for a bad token and for members who may not take part).
+    "meeting_feed",
 }
 
 
@@ -70,6 +73,7 @@ def world(dutch_data, staff, member, pending_member):
         "thread_id": str(pending_member.pk),
         "number": "1",
         "target": "thread",
+        "step": "select",
     }
 
 

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from community.demo import ensure_demo_accounts, login_lines
+from community.meetings.demo import ensure_demo_meetings
 from community.models import Group
 from threads import actions, demo
 from threads.models import Theme, Thread
@@ -101,6 +102,7 @@ class Command(BaseCommand):
         for seeder in demo.seeders():
             with transaction.atomic():
                 self.stdout.write(seeder(accounts))
+        self.stdout.write(f"Demo meetings: {ensure_demo_meetings(accounts)} created.")
         for line in login_lines():
             self.stdout.write(line)
 
