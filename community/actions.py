@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from community import signals, throttle
+from community import facts, signals, throttle
 from community.emails import absolute_url, send_email_on_commit
 from community.errors import DomainError
 from community.models import Group, Member, Membership, ModerationLogEntry, Municipality, Session
@@ -228,9 +228,7 @@ def approve_member(*, actor: Member | None, member: Member) -> Member:
         Membership.objects.bulk_create(
             [Membership(member=member, group=group) for group in groups], ignore_conflicts=True
         )
-        # bulk_create sends no signals: what community/receivers.py would do.
-        Member.objects.filter(pk=member.pk).renew_cached_facts()
-        Group.objects.filter(pk__in=[group.pk for group in groups]).recount_members()
+        facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk for group in groups])
     write_log_entry(
         actor=actor,
         action=ModerationLogEntry.Action.APPROVE_MEMBER if actor else ModerationLogEntry.Action.AUTO_APPROVE_MEMBER,
@@ -429,8 +427,10 @@ def delete_account(*, member: Member, actor: Member | None = None) -> Member:
     member.deleted_at = timezone.now()
     member.set_unusable_password()
     member.save()
-    member.__dict__.pop("roles", None)
+    group_ids = list(Membership.objects.filter(member=member).values_list("group_id", flat=True))
     Membership.objects.filter(member=member).delete()
+    facts.memberships_changed(member_ids=[member.pk], group_ids=group_ids)
+    facts.refresh(member)
     member.groups.clear()
     member.user_permissions.clear()
     # The log keeps what moderators did, but no longer who this member was.
@@ -533,8 +533,9 @@ def join_group(*, member: Member, group: Group, role: str = Membership.Role.MEMB
         membership.role = role
         membership.save(update_fields=["role"])
         changed = True
-    member.__dict__.pop("roles", None)
     if changed:
+        facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk])
+        facts.refresh(member)
         signals.member_access_changed.send(sender=None, member=member)
     return membership
 
@@ -542,8 +543,9 @@ def join_group(*, member: Member, group: Group, role: str = Membership.Role.MEMB
 @transaction.atomic
 def leave_group(*, member: Member, group: Group) -> None:
     deleted, _rows = Membership.objects.filter(member=member, group=group).delete()
-    member.__dict__.pop("roles", None)
     if deleted:
+        facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk])
+        facts.refresh(member)
         signals.member_access_changed.send(sender=None, member=member)
 
 
@@ -569,7 +571,8 @@ def make_moderator(*, member: Member, group: Group, actor: Member | None = None)
             raise DomainError(_("This member already moderates this group."))
         membership.role = Membership.Role.MODERATOR
         membership.save(update_fields=["role"])
-    member.__dict__.pop("roles", None)
+    facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk])
+    facts.refresh(member)
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.MAKE_MODERATOR, member=locked, group=group)
     signals.member_access_changed.send(sender=None, member=locked)
     return membership
@@ -584,7 +587,8 @@ def remove_moderator(*, actor: Member, member: Member, group: Group) -> Membersh
         raise DomainError(_("This member does not moderate this group."))
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["role"])
-    member.__dict__.pop("roles", None)
+    facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk])
+    facts.refresh(member)
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.REMOVE_MODERATOR, member=locked, group=group)
     signals.member_access_changed.send(sender=None, member=locked)
     return membership
@@ -598,7 +602,8 @@ def remove_from_group(*, actor: Member, member: Member, group: Group) -> None:
     if membership is None:
         raise DomainError(_("This member is not in this group."))
     membership.delete()
-    member.__dict__.pop("roles", None)
+    facts.memberships_changed(member_ids=[member.pk], group_ids=[group.pk])
+    facts.refresh(member)
     write_log_entry(actor=actor, action=ModerationLogEntry.Action.REMOVE_FROM_GROUP, member=locked, group=group)
     signals.member_access_changed.send(sender=None, member=locked)
 
@@ -641,10 +646,22 @@ def revoke_staff(*, actor: Member, member: Member) -> Member:
 
 
 @transaction.atomic
+def save_group(*, actor: Member, group: Group) -> Group:
+    """Save a group added or edited by the programme team (its name, description, slug):
+    groups are part of every member's roles."""
+    created = group.pk is None
+    group.save()
+    facts.groups_changed(group_ids=[group.pk])
+    if created:
+        write_log_entry(actor=actor, action=ModerationLogEntry.Action.CREATE_GROUP, target=group, group=group)
+    return group
+
+
+@transaction.atomic
 def set_group_read_access(*, actor: Member, group: Group, read_access: str) -> Group:
     """Open a group to every member of the platform, or close it to its own members.
 
-    Every member's roles follow at once (``community/receivers.py``); the
+    Every member's roles follow at once (``community.facts.groups_changed``); the
     notifications app re-decides the sockets that follow a thread in the group.
     """
     if read_access not in Group.ReadAccess.values:
@@ -654,6 +671,7 @@ def set_group_read_access(*, actor: Member, group: Group, read_access: str) -> G
         raise DomainError(_("The group already has this setting."))
     group.read_access = read_access
     group.save(update_fields=["read_access"])
+    facts.groups_changed(group_ids=[group.pk])
     opened = read_access == Group.ReadAccess.EVERYONE
     write_log_entry(
         actor=actor,
@@ -681,5 +699,7 @@ def delete_group(*, actor: Member, group: Group) -> None:
             group.delete()
     except ProtectedError as error:
         raise DomainError(_("This group still has threads; move them to another group first.")) from error
+    facts.groups_changed(group_ids=[])
+    facts.memberships_changed(member_ids=[member.pk for member in members], group_ids=[])
     for member in members:
         signals.member_access_changed.send(sender=None, member=member)

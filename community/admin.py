@@ -305,6 +305,9 @@ class GroupAdmin(StepsAdmin):
         deleted_objects, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted_objects, model_count, set(), protected
 
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        actions.save_group(actor=request.user, group=obj)
+
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
         try:
             actions.delete_group(actor=request.user, group=obj)

@@ -7,5 +7,4 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self) -> None:
-        from community import receivers  # noqa: F401  (connects the receivers)
         from community.twofactor import receivers as twofactor_receivers  # noqa: F401

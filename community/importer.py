@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from community import facts
 from community.models import Group, Municipality, MunicipalityTypology, Region, Typology
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -290,4 +291,8 @@ def import_dataset(dataset: Dataset) -> Report:
         for slug, values in groups.items()
     }
     _sync(Group, "slug", groups, report, "groups", on_create=access)
+    if report.changed:
+        # Written in bulk, which sends no signals: every process's cached facts about the
+        # groups (members' roles) are renewed through the members' cache_version.
+        facts.groups_changed()
     return report

@@ -398,6 +398,7 @@ class ModerationLogEntry(models.Model):
         REVOKE_STAFF = "revoke_staff", _("removed a member from the programme team")
         OPEN_GROUP = "open_group", _("opened a group to every member")
         CLOSE_GROUP = "close_group", _("made a group readable by its members only")
+        CREATE_GROUP = "create_group", _("created a group")
         DELETE_GROUP = "delete_group", _("deleted a group")
         RESET_SECOND_FACTOR = "reset_second_factor", _("reset a member's two-step verification")
         # Meetings (community.meetings): questions asked for a meeting.

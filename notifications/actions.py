@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from community import facts
 from community.models import Member, Membership
 from notifications import push
 from notifications.email.immediate import bulk_queue_notification_emails
@@ -153,18 +154,22 @@ def mark_all_read(*, member: Member) -> int:
     return count
 
 
+@transaction.atomic
 def set_watch_level(*, member: Member, level: int, thread=None, group=None, theme=None) -> Watch:  # type: ignore[no-untyped-def]
     target = {"thread": thread, "group": group, "theme": theme}
     lookup = {name: value for name, value in target.items() if value is not None}
     if len(lookup) != 1:
         raise ValueError("A watch level is for exactly one thread, group or theme.")
     watch, _created = Watch.objects.update_or_create(member=member, **lookup, defaults={"level": level, "updated": timezone.now()})
+    facts.watches_changed(member_ids=[member.pk])
     return watch
 
 
 def watch_by_default(*, member: Member, thread: Thread, level: int) -> None:
     """The defaults of SPEC F5: a row only when the member has chosen nothing yet."""
-    Watch.objects.get_or_create(member=member, thread=thread, defaults={"level": level})
+    _watch, created = Watch.objects.get_or_create(member=member, thread=thread, defaults={"level": level})
+    if created:
+        facts.watches_changed(member_ids=[member.pk])
 
 
 def notify_members(

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
+from community import facts
 from notifications.models import Notification, Watch
 from notifications.texts import describe, target_url
 
@@ -96,6 +97,7 @@ def erase_notifications_data(*, member: Member, former: FormerIdentity) -> None:
     rows about others that name the member lose the name and handle."""
     Notification.objects.filter(recipient=member).delete()
     Watch.objects.filter(member=member).delete()
+    facts.watches_changed(member_ids=[member.pk])
     Notification.objects.filter(actor=member).update(actor=None, actor_name="")
     for notification in Notification.objects.filter(detail__icontains=former.name):
         Notification.objects.filter(pk=notification.pk).update(detail=former.scrub(notification.detail))

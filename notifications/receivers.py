@@ -12,12 +12,10 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_out
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals as community_signals
 from community.meetings import signals as meeting_signals
-from community.models import Member
 from notifications import actions, live, meetinglive, privacy, push
 from notifications.live import queue_counts_changed
 from notifications.models import Notification, Watch
@@ -294,11 +292,6 @@ def on_logged_out(sender: Any, request, user, **kwargs: Any) -> None:  # type: i
 def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return privacy.export_notifications_data(member=member)
 
-
-@receiver([post_save, post_delete], sender=Watch, dispatch_uid="notifications.watch_changed")
-def watch_changed(sender: Any, instance: Watch, **kwargs: Any) -> None:
-    """Watch levels are cached per ``Member.cache_version`` (templatetags/watching.py)."""
-    Member.objects.filter(pk=instance.member_id).renew_cached_facts()
 
 
 # --- Meetings (community.meetings): invitations, seats, reminders, the live Q&A ------------------

@@ -43,6 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from community import facts
 from community.models import Group, Member, Membership, Municipality, MunicipalityTypology
 from threads.markup import MentionTarget, render_markdown
 from threads.models import Mark, Mention, Post, ReadState, Theme, Thread, ThreadTheme
@@ -420,7 +421,7 @@ class Command(BaseCommand):
                 self.group_members[group_id].append(member.pk)
                 memberships.append(Membership(member_id=member.pk, group_id=group_id, created=member.approved_at))
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
-        Group.objects.recount_members()  # as community/receivers.py keeps it; bulk_create sends no signals
+        facts.memberships_changed(member_ids=[], group_ids=Group.objects.values_list("pk", flat=True))  # bulk_create sends no signals
         self.counts["members"] = len(members)
         self.counts["memberships"] = len(memberships)
         self.timings["members"] = time.monotonic() - lap
