@@ -358,8 +358,8 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
         found = Counter()
         for line in text.splitlines():
             for label, pattern in (
-                ("Redis cache failed", "community.cache Redis cache failed"),
-                ("Redis cache works again", "community.cache Redis cache works again"),
+                ("Redis cache failed", "community.performance.cache Redis cache failed"),
+                ("Redis cache works again", "community.performance.cache Redis cache works again"),
                 ("session cache failed", "community.sessions The session cache failed"),
                 ("session cache works again", "community.sessions The session cache works again"),
                 ("could not publish (live events)", "Could not publish"),

@@ -1,6 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets at /ws/.
 
-HTTP requests run on ``HTTP_THREADS`` reusable threads per process (community/handlers.py).
+HTTP requests run on ``HTTP_THREADS`` reusable threads per process (community/performance/handlers.py).
 
 WebSocket connections come only from the site's own pages (scheme, host and port
 compared with SITE_URL and CSRF_TRUSTED_ORIGINS: community/origins.py) and carry
@@ -17,7 +17,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from community.handlers import PooledThreadsASGIHandler  # noqa: E402
+from community.performance.handlers import PooledThreadsASGIHandler  # noqa: E402
 
 django_application = PooledThreadsASGIHandler(threads=settings.HTTP_THREADS)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
-from community.rows import Columns
+from community.performance.rows import Columns
 
 
 class EmailBackend(ModelBackend):
@@ -26,7 +26,7 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=username.strip(), password=password)
 
     def get_user(self, user_id: Any) -> Any:
-        """The member of a session, on every request: read with plain SQL (see community/rows.py)."""
+        """The member of a session, on every request: read with plain SQL (see community/performance/rows.py)."""
         member = load_member(user_id)
         return member if member is not None and self.user_can_authenticate(member) else None
 

@@ -17,9 +17,9 @@ from typing import ClassVar
 from django.db import connection
 from django.urls import reverse
 
-from community.fragments import Fragment
+from community.performance.fragments import Fragment
 from community.models import Group, Member, Membership, Municipality
-from community.rows import Columns
+from community.performance.rows import Columns
 
 
 class MemberCard:

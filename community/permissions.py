@@ -18,7 +18,7 @@ from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from community.recent import recent
+from community.performance.recent import recent
 
 if TYPE_CHECKING:
     from community.models import Group, Member

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
-from community.cache import ThrottledLog
+from community.performance.cache import ThrottledLog
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ _FAILED = object()
 
 
 def _strict(cache: BaseCache) -> BaseCache:
-    """The cache's raising variant, when it has one (community.cache.SharedPoolRedisCache
+    """The cache's raising variant, when it has one (community.performance.cache.SharedPoolRedisCache
     reports failures instead of raising them; here a failure must be known)."""
     return getattr(cache, "strict", cache)
 

@@ -108,7 +108,7 @@ ROOT_URLCONF = "community.urls"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "community.asgi.application"
 # Requests running Django code at once per ASGI process, each on a thread of its own that
-# is reused (community/handlers.py); more requests wait their turn in the event loop.
+# is reused (community/performance/handlers.py); more requests wait their turn in the event loop.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2"))
 
 TEMPLATES = [
@@ -162,7 +162,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer --------------------------------------------------
 # A Redis outage costs the live events and the shared counters, never a page
-# (community/cache.py, community/sessions.py): short timeouts, so that a Redis that does
+# (community/performance/cache.py, community/sessions.py): short timeouts, so that a Redis that does
 # not answer costs a fraction of a second, once per second per process, not every request.
 REDIS_SOCKET_OPTIONS = {
     "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
@@ -177,7 +177,7 @@ CHANNEL_LAYER_SOCKET_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout":
 def redis_caches(url: str, *, key_prefix: str) -> dict[str, dict[str, object]]:
     return {
         "default": {
-            "BACKEND": "community.cache.SharedPoolRedisCache",
+            "BACKEND": "community.performance.cache.SharedPoolRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": key_prefix,
             "OPTIONS": dict(REDIS_SOCKET_OPTIONS),
@@ -330,7 +330,7 @@ globals().update(parse_email_url(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samenleven <noreply@samenleven.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address of the site, used for links in e-mails.
-# A cached fragment's template that looks up a value it does not declare (community/fragments.py)
+# A cached fragment's template that looks up a value it does not declare (community/performance/fragments.py)
 # raises instead of rendering it as empty: on in development and in the tests.
 FRAGMENTS_STRICT = env_bool("FRAGMENTS_STRICT", DEBUG)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

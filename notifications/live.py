@@ -20,7 +20,7 @@ is demoted, suspended or logged out. So:
   member, with that member's buttons (edit, quote, nuttig, flag, hide, accept) and in their
   language, from the same template and fragment keys as the thread page. Rendering is
   shared: a process renders each distinct (post, rights, language) once
-  (``community.fragments.recent_fragments``), so a thousand sockets cost a handful of
+  (``community.performance.fragments.recent_fragments``), so a thousand sockets cost a handful of
   renders. A hidden post's text reaches only those who may see it (moderators, its author).
 
 The alternative, a hint and a permission-checked fetch per socket, would make one reply in
@@ -38,7 +38,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, transaction
 from django.utils import translation
 
-from community.fragments import CSRF_PLACEHOLDER, render_in_process
+from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from community.models import Group
 from notifications import push
 from notifications.groups import moderation_group, thread_group

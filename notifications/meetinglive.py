@@ -14,7 +14,7 @@ access is re-decided, not remembered.
 - Questions travel as values, not HTML: each socket renders the question for its member
   (in their language; the asker's name only where ``can_see_asker`` allows; the organisers'
   buttons only for organisers; their own vote pressed), sharing renders through
-  ``community.fragments.recent_fragments``. A hidden question reaches only organisers and
+  ``community.performance.fragments.recent_fragments``. A hidden question reaches only organisers and
   its asker; the others hear ``meeting.question_removed``.
 - Votes are counts. In a busy webinar many arrive each second, so a process sends the votes
   of one meeting at most every ``MEETING_VOTE_WINDOW`` seconds (default 0.1) as one
@@ -41,7 +41,7 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import translation
 
-from community.fragments import CSRF_PLACEHOLDER, render_in_process
+from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from community.meetings import permissions
 from community.meetings.fragments import QuestionFragment
 from community.meetings.models import Meeting, Question, Registration, Vote

@@ -9,11 +9,38 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from community import actions, recent
+from community import actions
+from community.performance import recent
 from notifications import push
 from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
 from tests.second_factor import log_in_verified, needs_second_factor
+
+
+def assert_queries(queries: list[str], expected: int, what: str) -> None:
+    """Exactly ``expected`` queries, or a failure that lists every one of them: a budget is
+    a count, not a ceiling (a page that went from 6 to 12 queries would pass a ceiling of 12)."""
+    if len(queries) != expected:
+        listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
+        pytest.fail(f"{what}: {len(queries)} queries, expected exactly {expected}:\n{listing}", pytrace=False)
+
+
+@pytest.fixture
+def exact_queries():
+    """``with exact_queries(3, "what"):`` fails unless the block runs exactly 3 queries,
+    printing their SQL."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def counting(expected: int, what: str = "the block"):
+        with CaptureQueriesContext(connection) as captured:
+            yield captured
+        assert_queries([query["sql"] for query in captured], expected, what)
+
+    return counting
 
 
 def steady_queries(client, url: str) -> list[str]:

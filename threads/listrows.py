@@ -22,10 +22,10 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from community.fragments import Fragment
+from community.performance.fragments import Fragment
 from community.models import Group, Member, Municipality
-from community.recent import recent
-from community.rows import Column, RowSpec, among
+from community.performance.recent import recent
+from community.performance.rows import Column, RowSpec, among
 from threads.models import ReadState, Thread
 from threads.querysets import theme_list, themes_column
 

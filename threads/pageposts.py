@@ -7,7 +7,7 @@ values: their text, counts and flags, their authors, and whether this member mar
 Read through the ORM as model objects (post, author, municipality), twenty posts cost about
 ten times as much as the SQL itself; so they are read with one hand-written query whose
 columns are listed once (``post_row``). The thread, its group and the member's read position come in one more
-(``community/rows.py`` says why).
+(``community/performance/rows.py`` says why).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 from django.db import connection
 from django.urls import reverse
 
-from community.fragments import Fragment, render_declared
+from community.performance.fragments import Fragment, render_declared
 from community.models import Group, Member, Municipality
-from community.rows import Column, Columns, RowSpec
+from community.performance.rows import Column, Columns, RowSpec
 from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from threads.views import lists, moderation, pages, posts, search
+from threads.views import lists, moderation, pages, posts, search, thread
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("groups/<slug:slug>/new/", posts.new_thread, name="new_thread"),
     path("municipalities/<str:code>/", pages.municipality_detail, name="municipality"),
     path("members/<str:handle>/", pages.member_detail, name="member"),
-    path("t/<int:pk>/", posts.thread_detail, name="thread"),
+    path("t/<int:pk>/", thread.thread_detail, name="thread"),
     path("t/<int:pk>/reply/", posts.reply, name="reply"),
     path("t/<int:pk>/unaccept/", posts.unaccept_answer, name="unaccept_answer"),
     path("t/<int:pk>/pin/", moderation.pin_thread, name="pin_thread"),
@@ -21,7 +21,7 @@ urlpatterns = [
     path("t/<int:pk>/unhide/", moderation.unhide_thread, name="unhide_thread"),
     path("t/<int:pk>/move/", moderation.move_thread, name="move_thread"),
     # After the fixed paths above: a thread titled "reply" still reaches its page by id.
-    path("t/<int:pk>/<slug:slug>/", posts.thread_detail, name="thread"),
+    path("t/<int:pk>/<slug:slug>/", thread.thread_detail, name="thread"),
     path("posts/<int:pk>/", posts.post_permalink, name="post_permalink"),
     path("posts/<int:pk>/quote/", posts.post_quote, name="post_quote"),
     path("posts/<int:pk>/edit/", posts.edit_post, name="edit_post"),

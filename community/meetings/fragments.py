@@ -1,5 +1,5 @@
 """The one cached fragment of the meetings app: a question as a member sees it, on the
-meeting page, on the live page and in a live event (``community.fragments`` says why it is
+meeting page, on the live page and in a live event (``community.performance.fragments`` says why it is
 declared this way)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from community.fragments import Fragment
+from community.performance.fragments import Fragment
 
 
 @dataclass(frozen=True, slots=True)

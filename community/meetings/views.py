@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from community.errors import DomainError
-from community.fragments import render_declared
+from community.performance.fragments import render_declared
 from community.meetings import actions, ics, permissions
 from community.meetings.forms import AttendanceForm, InviteForm, MeetingForm, MergeForm, QuestionForm, ReasonForm, ReportForm
 from community.meetings.fragments import QuestionFragment

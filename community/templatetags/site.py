@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from community.fragments import Fragment, FragmentLookupError, KeyedContext, cached_fragments, plain_values_problem, render_declared
+from community.performance.fragments import Fragment, FragmentLookupError, KeyedContext, cached_fragments, plain_values_problem, render_declared
 
 register = template.Library()
 
@@ -98,7 +98,7 @@ class FragmentNode(template.Node):
 @register.tag
 def fragment(parser: template.base.Parser, token: template.base.Token) -> FragmentNode:
     """``{% fragment "name" a=value b=value %}...{% endfragment %}``: the block's HTML, cached
-    under the values it shows (see ``community/fragments.py``).
+    under the values it shows (see ``community/performance/fragments.py``).
 
     The block sees the named values and nothing else (``KeyedContext``: in the tests a
     lookup of anything else is an error), so the key covers all it shows; the values are

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from django import template
 from django.utils.safestring import SafeString
 
-from community.fragments import Fragment, render_declared
-from community.recent import recent
+from community.performance.fragments import Fragment, render_declared
+from community.performance.recent import recent
 from notifications.models import Watch
 
 register = template.Library()

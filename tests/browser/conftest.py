@@ -76,7 +76,7 @@ def build_application(overrides: dict[str, Any], database_name: str, reset: Any,
     def forget_between_tests() -> None:
         from django.core.cache import cache
 
-        from community import recent
+        from community.performance import recent
 
         while True:
             reset.wait()

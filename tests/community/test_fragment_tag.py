@@ -10,7 +10,7 @@ from django.middleware.csrf import _unmask_cipher_token
 from django.template import TemplateSyntaxError, engines
 from django.template.loader import render_to_string
 
-from community import fragments
+from community.performance import fragments
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
-from community.cache import SharedPoolRedisCache
-from community.handlers import PooledThreadsASGIHandler
+from community.performance.cache import SharedPoolRedisCache
+from community.performance.handlers import PooledThreadsASGIHandler
 from tests.community import handler_urls
 
 
@@ -110,7 +110,7 @@ def test_what_the_first_requests_made_is_frozen_after_the_warm_up(monkeypatch):
     import gc
     import io
 
-    from community.handlers import PooledThreadsASGIHandler
+    from community.performance.handlers import PooledThreadsASGIHandler
 
     handler = PooledThreadsASGIHandler(threads=1)
     handler.warm_up = 3

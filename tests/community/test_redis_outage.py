@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from community import throttle
-from community.cache import SharedPoolRedisCache
+from community.performance.cache import SharedPoolRedisCache
 from community.models import Group, Session
 from tests.factories import PASSWORD
 from tests.needs import missing
@@ -139,11 +139,11 @@ def test_counters_count_in_the_process_while_redis_is_down(redis_down):
 
 
 def test_an_outage_is_logged_once_not_for_every_operation(redis_down, caplog):
-    with caplog.at_level(logging.WARNING, logger="community.cache"):
+    with caplog.at_level(logging.WARNING, logger="community.performance.cache"):
         for number in range(50):
             cache.get(f"key-{number}")
             cache.set(f"key-{number}", number)
-    assert len([record for record in caplog.records if record.name == "community.cache"]) == 1
+    assert len([record for record in caplog.records if record.name == "community.performance.cache"]) == 1
 
 
 def test_after_a_failure_the_cache_waits_before_trying_redis_again(redis_down, monkeypatch):
@@ -159,7 +159,7 @@ def test_after_a_failure_the_cache_waits_before_trying_redis_again(redis_down, m
 
 
 def test_the_wait_before_the_next_try_doubles_while_redis_stays_away_up_to_five_seconds(monkeypatch):
-    from community import cache as module
+    from community.performance import cache as module
 
     now = [1000.0]
     monkeypatch.setattr(module.time, "monotonic", lambda: now[0])

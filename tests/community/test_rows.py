@@ -1,4 +1,4 @@
-"""Model objects read with plain SQL (community/rows.py) are the ORM's objects."""
+"""Model objects read with plain SQL (community/performance/rows.py) are the ORM's objects."""
 
 from __future__ import annotations
 

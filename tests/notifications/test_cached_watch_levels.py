@@ -23,7 +23,7 @@ def test_a_new_watch_level_shows_on_the_thread_page(client, login, member, quest
     actions.set_watch_level(member=fresh(member), level=Watch.Level.MUTED, thread=question)
     page = client.get(url).content.decode()
     assert f'<option value="{Watch.Level.MUTED}" selected>' in page
-    Watch.objects.filter(member=member, thread=question).delete()
+    actions.set_watch_level(member=fresh(member), level=Watch.Level.NORMAL, thread=question)
     page = client.get(url).content.decode()
     assert f'<option value="{Watch.Level.MUTED}" selected>' not in page
 

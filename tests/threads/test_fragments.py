@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from community import actions as community_actions
-from community.fragments import CSRF_PLACEHOLDER, Fragment, FragmentLookupError, render_declared
+from community.performance.fragments import CSRF_PLACEHOLDER, Fragment, FragmentLookupError, render_declared
 from threads import actions
 from threads.models import Mark
 
@@ -101,7 +101,7 @@ def test_fragments_used_recently_need_no_cache_round_trip(client, login, member,
 
 
 def test_recent_fragments_forget_the_least_recently_used():
-    from community.recent import Recent
+    from community.performance.recent import Recent
 
     recent = Recent(size=2)
     recent.set_many({"a": "A", "b": "B"})
@@ -114,7 +114,7 @@ def test_a_change_in_an_included_template_gives_new_keys(settings, tmp_path):
     """A fragment's template may include others (the reply form includes _form.html):
     the keys cover every template of the project, so a deploy that changes one does not
     serve fragments rendered with the old one."""
-    from community import fragments
+    from community.performance import fragments
 
     included = tmp_path / "_included.html"
     included.write_text("eerste versie")
@@ -193,7 +193,7 @@ def test_forms_in_the_cached_posts_of_another_member_carry_this_requests_token(m
 def test_one_masked_csrf_token_per_request(client, login, member, question, monkeypatch):
     """Masking a token costs 32 random choices; the header, the watch control and the
     posts share one per request."""
-    from community import fragments
+    from community.performance import fragments
 
     url = question.get_absolute_url() + "?page=1"
     login(member)
@@ -239,7 +239,7 @@ def render_nested(rf, fill):
 
 
 def test_a_fragment_inside_another_leaves_its_placeholders_to_the_enclosing_one(settings, tmp_path, rf):
-    from community.fragments import placeholder, recent_fragments
+    from community.performance.fragments import placeholder, recent_fragments
 
     nested_templates(settings, tmp_path)
     request, html = render_nested(rf, {"next": "/a/?b=<c>"})

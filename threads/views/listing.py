@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from community.fragments import render_declared
+from community.performance.fragments import render_declared
 from threads.listrows import ListedThread, list_rows
 from threads.models import Thread
 

@@ -30,7 +30,8 @@ from threads.forms import FlagForm, LogFilterForm, MoveThreadForm, ReasonForm, R
 from threads.models import Flag, Post, Thread
 from threads.querysets import moderated_group_ids, queue_counts
 from threads.views.listing import page_number
-from threads.views.posts import limit_message, page_of, thread_url
+from threads.views.posts import limit_message
+from threads.views.thread import page_of, thread_url
 
 QUEUE_SIZE = 50
 LOG_PER_PAGE = 50

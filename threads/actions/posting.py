@@ -1,11 +1,10 @@
-"""Every write to threads and posts.
+"""Writing: threads, replies, edits, deletion, the accepted answer, "nuttig" marks, read
+positions and themes.
 
-Keyword-only, atomic, returning what changed. Authorisation is checked by the
-caller; the rules of the domain (a locked thread takes no reply, one "nuttig"
-per member and post, ...) are enforced here with DomainError. Counters move
-with F() inside the transaction, and each action sends its domain signal from
-inside that transaction.
-"""
+Keyword-only, atomic, returning what changed. Authorisation is checked by the caller; the
+rules of the domain (a locked thread takes no reply, one "nuttig" per member and post, ...)
+are enforced here with DomainError. Counters move with F() inside the transaction, and each
+action sends its domain signal from inside that transaction."""
 
 from __future__ import annotations
 
@@ -24,11 +23,16 @@ from community.models import Group, Member, ModerationLogEntry
 from community.permissions import may_moderate
 from threads import permissions, signals
 from threads.markup import MentionTarget, QuoteSource, Rendered, render_markdown, render_title
-from threads.models import Flag, Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
+from threads.models import Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
+
 
 MIN_THEMES, MAX_THEMES = 1, 5
 MAX_BODY_LENGTH = 30_000
 MAX_TITLE_LENGTH = 200
+
+
+def _post_label(post: Post) -> str:
+    return f"#{post.number} · {post.thread.title}"
 
 
 def render_body(*, author: Member, body: str) -> Rendered:
@@ -316,248 +320,3 @@ def ensure_themes(names: Sequence[str]) -> list[Theme]:
         theme, _created = Theme.objects.get_or_create(slug=slugify(name), defaults={"name": name})
         themes.append(theme)
     return themes
-
-
-# --- Moderation -------------------------------------------------------------------
-# Authorisation (community.permissions.MODERATION) is checked by the caller; every
-# action here writes its moderation log entry in its own transaction.
-
-Action = ModerationLogEntry.Action
-FLAG_OUTCOMES = ("hide", "remove", "dismiss")
-
-
-def _post_label(post: Post) -> str:
-    return f"#{post.number} · {post.thread.title}"
-
-
-def _require_reason(reason: str, message: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(message)
-    return reason
-
-
-def _lock_post(post: Post) -> Post:
-    return Post.objects.select_for_update(of=("self",)).select_related("thread__group").get(pk=post.pk)
-
-
-def _lock_thread(thread: Thread) -> Thread:
-    return Thread.objects.select_for_update(of=("self",)).select_related("group").get(pk=thread.pk)
-
-
-def _set_thread_flag(*, actor: Member, thread: Thread, field: str, value: bool, action: str, reason: str = "") -> tuple[Thread, bool]:
-    """Set pinned/locked/hidden; returns the thread and whether it changed (no change, no log)."""
-    thread = _lock_thread(thread)
-    if getattr(thread, field) == value:
-        return thread, False
-    setattr(thread, field, value)
-    fields = [field]
-    if field == "hidden":
-        thread.hidden_reason = reason if value else ""
-        fields.append("hidden_reason")
-    thread.save(update_fields=fields)
-    write_log_entry(actor=actor, action=action, target=thread, member=thread.author, group=thread.group, reason=reason)
-    return thread, True
-
-
-@transaction.atomic
-def pin_thread(*, actor: Member, thread: Thread) -> Thread:
-    """Pinned threads come first in their group."""
-    return _set_thread_flag(actor=actor, thread=thread, field="pinned", value=True, action=Action.PIN_THREAD)[0]
-
-
-@transaction.atomic
-def unpin_thread(*, actor: Member, thread: Thread) -> Thread:
-    return _set_thread_flag(actor=actor, thread=thread, field="pinned", value=False, action=Action.UNPIN_THREAD)[0]
-
-
-@transaction.atomic
-def lock_thread(*, actor: Member, thread: Thread, reason: str) -> Thread:
-    """Close a thread: it takes no replies except from its moderators. The author is told why."""
-    reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="locked", value=True, action=Action.LOCK_THREAD, reason=reason)
-    if changed:
-        signals.thread_locked.send(sender=None, thread=thread, actor=actor, reason=reason)
-    return thread
-
-
-@transaction.atomic
-def unlock_thread(*, actor: Member, thread: Thread) -> Thread:
-    return _set_thread_flag(actor=actor, thread=thread, field="locked", value=False, action=Action.UNLOCK_THREAD)[0]
-
-
-@transaction.atomic
-def hide_thread(*, actor: Member, thread: Thread, reason: str) -> Thread:
-    """Hide a whole thread: only its group's moderators and staff still see it. The author is told why."""
-    reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="hidden", value=True, action=Action.HIDE_THREAD, reason=reason)
-    if changed:
-        signals.thread_hidden.send(sender=None, thread=thread, actor=actor, reason=reason)
-    return thread
-
-
-@transaction.atomic
-def unhide_thread(*, actor: Member, thread: Thread) -> Thread:
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="hidden", value=False, action=Action.UNHIDE_THREAD)
-    if changed:
-        signals.thread_unhidden.send(sender=None, thread=thread, actor=actor)
-    return thread
-
-
-@transaction.atomic
-def move_thread(*, actor: Member, thread: Thread, group: Group, reason: str = "") -> Thread:
-    """Move a thread to another group. Its URL, posts, notifications and watches stay
-    as they are (they point to the thread, not the group); the author is told."""
-    thread = _lock_thread(thread)
-    if group.pk == thread.group_id:
-        raise DomainError(_("The thread is already in this group."))
-    source = thread.group
-    thread.group = group
-    thread.save(update_fields=["group"])
-    write_log_entry(
-        actor=actor,
-        action=Action.MOVE_THREAD,
-        target=thread,
-        member=thread.author,
-        group=source,
-        label=f"{thread.title} ({source.name} → {group.name})",
-        reason=reason.strip(),
-    )
-    signals.thread_moved.send(sender=None, thread=thread, actor=actor, source=source, reason=reason.strip())
-    return thread
-
-
-def _hide(post: Post, *, actor: Member | None, reason: str, log_action: str | None) -> Post:
-    """Hide a locked post (or give a hidden one the moderator's reason) and tell the author."""
-    post.hidden, post.hidden_reason = True, reason
-    post.save(update_fields=["hidden", "hidden_reason"])
-    if post.thread.accepted_post_id == post.pk:
-        Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
-    if log_action:
-        write_log_entry(
-            actor=actor, action=log_action, target=post, member=post.author, group=post.thread.group, label=_post_label(post), reason=reason
-        )
-    signals.post_hidden.send(sender=None, post=post, actor=actor, reason=reason)
-    return post
-
-
-def _unhide(post: Post, *, actor: Member, log_action: str | None) -> Post:
-    post.hidden, post.hidden_reason = False, ""
-    post.save(update_fields=["hidden", "hidden_reason"])
-    if log_action:
-        write_log_entry(actor=actor, action=log_action, target=post, member=post.author, group=post.thread.group, label=_post_label(post))
-    signals.post_unhidden.send(sender=None, post=post, actor=actor)
-    return post
-
-
-@transaction.atomic
-def hide_post(*, actor: Member, post: Post, reason: str) -> Post:
-    """A moderator hides a post: members see a placeholder, moderators (and the
-    author) the post and the reason. The author is told why."""
-    reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    post = _lock_post(post)
-    if post.hidden or post.is_deleted:
-        return post
-    return _hide(post, actor=actor, reason=reason, log_action=Action.HIDE_POST)
-
-
-@transaction.atomic
-def unhide_post(*, actor: Member, post: Post) -> Post:
-    post = _lock_post(post)
-    if not post.hidden:
-        return post
-    return _unhide(post, actor=actor, log_action=Action.UNHIDE_POST)
-
-
-@transaction.atomic
-def remove_post(*, actor: Member, post: Post, reason: str) -> Post:
-    """A moderator removes a post (a soft delete, as when its author deletes it): it
-    keeps its number and shows as removed. The author is told why."""
-    reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    post = _lock_post(post)
-    if post.is_deleted:
-        raise DomainError(_("This post has already been deleted."))
-    delete_post(actor=actor, post=post)
-    post.refresh_from_db(fields=["deleted_at"])
-    write_log_entry(
-        actor=actor, action=Action.REMOVE_POST, target=post, member=post.author, group=post.thread.group, label=_post_label(post), reason=reason
-    )
-    signals.post_removed.send(sender=None, post=post, actor=actor, reason=reason)
-    return post
-
-
-# --- Flags ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def flag_post(*, member: Member, post: Post, reason: str, text: str = "") -> Flag:
-    """A member flags a post, once. The flag goes to the queue of the moderators of
-    the thread's group; the flag that makes ``settings.FLAGS_TO_HIDE`` open flags
-    (from as many members) hides the post until a moderator decides.
-
-    The post row is locked first, so that concurrent flags count one after another.
-    """
-    if reason not in Flag.Reason.values:
-        raise DomainError(_("Choose what is wrong with this post."))
-    text = text.strip()
-    if reason == Flag.Reason.OTHER and not text:
-        raise DomainError(_("Tell the moderators what is wrong with this post."))
-    post = _lock_post(post)
-    if post.author_id == member.pk:
-        raise DomainError(_("You cannot flag your own post."))
-    if not post.is_visible:
-        raise DomainError(_("This post has already been hidden or deleted."))
-    try:
-        with transaction.atomic():
-            flag = Flag.objects.create(post=post, member=member, reason=reason, text=text)
-    except IntegrityError as error:
-        raise DomainError(_("You have already flagged this post.")) from error
-    hidden = False
-    threshold = settings.FLAGS_TO_HIDE
-    if Flag.objects.filter(post=post, status=Flag.Status.OPEN).count() == threshold:
-        # Stored in the site's language, like the rest of the post.
-        with translation.override(settings.LANGUAGE_CODE):
-            note = _("Hidden automatically after flags from %(count)d members, until a moderator decides.") % {"count": threshold}
-        _hide(post, actor=None, reason=note, log_action=Action.AUTO_HIDE_POST)
-        hidden = True
-    signals.post_flagged.send(sender=None, flag=flag, post=post, hidden=hidden)
-    return flag
-
-
-@transaction.atomic
-def review_flags(*, actor: Member, post: Post, outcome: str, reason: str = "") -> list[Flag]:
-    """A moderator decides on the open flags of a post, all at once.
-
-    ``outcome`` is "hide" (agree: the post stays hidden, with the moderator's reason),
-    "remove" (agree: the post is deleted) or "dismiss" (disagree: the post is
-    restored). The flaggers are told the outcome, the author when their post goes.
-    """
-    if outcome not in FLAG_OUTCOMES:
-        raise DomainError(_("Choose what happens to the post."))
-    reason = reason.strip()
-    if outcome != "dismiss" and not reason:
-        raise DomainError(_("Give a reason: the author is told why."))
-    post = _lock_post(post)
-    flags = list(Flag.objects.filter(post=post, status=Flag.Status.OPEN).select_related("member"))
-    if not flags:
-        raise DomainError(_("The flags on this post have already been reviewed."))
-    group = post.thread.group
-    if outcome == "hide":
-        if not post.is_deleted:
-            _hide(post, actor=actor, reason=reason, log_action=None)
-        status, action = Flag.Status.UPHELD, Action.UPHOLD_FLAGS
-    elif outcome == "remove":
-        delete_post(actor=actor, post=post)
-        post.refresh_from_db(fields=["deleted_at"])
-        status, action = Flag.Status.UPHELD, Action.REMOVE_POST
-    else:
-        if post.hidden:
-            _unhide(post, actor=actor, log_action=None)
-        status, action = Flag.Status.DISMISSED, Action.DISMISS_FLAGS
-    now = timezone.now()
-    Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(status=status, reviewed_by=actor, reviewed_at=now)
-    for flag in flags:
-        flag.status, flag.reviewed_by, flag.reviewed_at = status, actor, now
-    write_log_entry(actor=actor, action=action, target=post, member=post.author, group=group, label=_post_label(post), reason=reason)
-    signals.flags_reviewed.send(sender=None, post=post, flags=flags, outcome=outcome, actor=actor, reason=reason)
-    return flags

@@ -132,7 +132,7 @@ class ResilientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
         self.circuit = Circuit(retry_seconds, max_retry_seconds)
         self.outage = ThrottledLog(logger, "Redis cache", log_seconds)
-        self.local = LocMemCache(f"community.cache.local:{id(self)}", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self.local = LocMemCache(f"community.performance.cache.local:{id(self)}", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         index = self._get_connection_pool_index(write)

@@ -49,7 +49,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from community.recent import recent
+from community.performance.recent import recent
 
 logger = logging.getLogger(__name__)
 
