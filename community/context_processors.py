@@ -17,5 +17,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "forum": permissions.can_use_forum(user),
             "moderation": permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
+            "dashboard": permissions.can_view_programme_view(user) if user is not None and user.is_authenticated else False,
         },
     }

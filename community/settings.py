@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "daphne",
     "community",
     "threads",
+    "threads.dashboard",
     "notifications",
     "django.contrib.admin",
     "django.contrib.auth",

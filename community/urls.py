@@ -58,6 +58,7 @@ urlpatterns = [
     path("settings/privacy/export/", views.export_data, name="export_data"),
     path("settings/privacy/delete/", views.delete_account, name="delete_account"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("threads.dashboard.urls")),
     path("", include("notifications.urls")),
     path("", include("threads.urls")),
 ]

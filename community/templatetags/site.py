@@ -36,7 +36,7 @@ def site_header(context: template.Context) -> SafeString | str:
         "authenticated": authenticated,
         "staff": authenticated and user.is_staff,
         "unread": user.unread_notifications if authenticated else 0,
-        "nav": {"forum": bool(nav.get("forum")), "moderation": bool(nav.get("moderation"))},
+        "nav": {"forum": bool(nav.get("forum")), "moderation": bool(nav.get("moderation")), "dashboard": bool(nav.get("dashboard"))},
         "url_name": url_name,
         "LANGUAGE_CODE": get_language(),
     }
