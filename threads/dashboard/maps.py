@@ -90,8 +90,11 @@ def programme_map(areas: Iterable[Area], *, province: str | None, title: str, de
     hatch = max(box.height, box.width) / 120
     shapes = "".join(_area(area, geo.shapes[area.code].d, "map-none") for area in areas)
     borders = geo.provinces[province].outline if province else geo.borders
+    view_box = geo.view_box(province)
+    _x, _y, width, height = view_box.split()
+    # width and height give the map its shape; the stylesheet scales it to the page.
     return mark_safe(  # noqa: S308 - every text escaped above, paths are numbers
-        f'<svg class="map" viewBox="{geo.view_box(province)}" aria-labelledby="map-title" aria-describedby="map-desc"'
+        f'<svg class="map" viewBox="{view_box}" width="{width}" height="{height}" aria-labelledby="map-title" aria-describedby="map-desc"'
         f' data-map xmlns="http://www.w3.org/2000/svg">'
         f'<title id="map-title">{escape(title)}</title><desc id="map-desc">{escape(description)}</desc>'
         f"{_hatch('map-none', hatch)}"

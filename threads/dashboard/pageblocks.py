@@ -3,8 +3,9 @@
 - the municipality page: the municipality and its similar municipalities;
 - a typology group's page: where its members come from.
 
-Each renders its own template and makes its own queries (two for the similar municipalities,
-two for a group's origins; ``tests/dashboard/test_blocks.py`` counts them).
+Each renders its own template and makes its own queries (none for the similar municipalities,
+which the page passes; two for a group's origins; ``tests/dashboard/test_blocks.py`` counts
+them).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.models import Group, Municipality
-from community.similarity import similar_municipalities
+from community.similarity import Similar
 from threads.dashboard import figures
 from threads.dashboard.maps import Area, legend, scale_class, small_map
 from threads.dashboard.permissions import can_see_origins
@@ -23,10 +24,11 @@ from threads.dashboard.permissions import can_see_origins
 ORIGINS_LISTED = 10
 
 
-def similar_map(request, *, municipality: Municipality) -> str | None:  # type: ignore[no-untyped-def]
+def similar_map(request, *, municipality: Municipality, similar: list[Similar], **context) -> str | None:  # type: ignore[no-untyped-def]
+    """The municipality and its similar municipalities (the page found them already, with
+    ``community.similarity.similar_municipalities``): no query."""
     if not can_see_origins(request.user):
         return None
-    similar = similar_municipalities(municipality)
     areas = [
         Area(
             code=item.municipality.code,
@@ -48,10 +50,10 @@ def similar_map(request, *, municipality: Municipality) -> str | None:  # type: 
             else _("%(name)s is marked dark blue; no similar municipalities were found.") % {"name": municipality.name}
         ),
     )
-    return render_to_string("dashboard/_similar_map.html", {"map": svg, "municipality": municipality, "similar": similar}, request=request)
+    return render_to_string("dashboard/_similar_map.html", {"map": svg, "municipality": municipality, "peers": similar}, request=request)
 
 
-def group_origins(request, *, group: Group) -> str | None:  # type: ignore[no-untyped-def]
+def group_origins(request, *, group: Group, **context) -> str | None:  # type: ignore[no-untyped-def]
     if group.kind != Group.Kind.TYPOLOGY or not can_see_origins(request.user):
         return None
     origins = figures.group_origins(group)
