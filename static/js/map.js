@@ -3,7 +3,10 @@
 // Without this file the maps still work: each municipality is a link with a title.
 
 function enhance(svg) {
-  const caption = svg.parentElement.querySelector("[data-map-caption]");
+  // Listen on the frame around the map, not on the <svg>: Chromium makes an SVG element with
+  // focus listeners a tab stop of its own.
+  const frame = svg.parentElement;
+  const caption = frame.querySelector("[data-map-caption]");
   // Two paths over every municipality: a wide white halo under a black line, visible on
   // every colour of the scale.
   const outline = document.createElementNS("http://www.w3.org/2000/svg", "g");
@@ -38,13 +41,18 @@ function enhance(svg) {
     }
   }
 
-  svg.addEventListener("focusin", (event) => {
+  function linkIn(event) {
     const link = event.target.closest("a");
+    return link && svg.contains(link) ? link : null;
+  }
+
+  frame.addEventListener("focusin", (event) => {
+    const link = linkIn(event);
     if (link) show(link);
   });
-  svg.addEventListener("focusout", () => requestAnimationFrame(hide));
-  svg.addEventListener("pointerover", (event) => {
-    const link = event.target.closest("a");
+  frame.addEventListener("focusout", () => requestAnimationFrame(hide));
+  frame.addEventListener("pointerover", (event) => {
+    const link = linkIn(event);
     if (link) show(link);
   });
   svg.addEventListener("pointerleave", hide);
