@@ -4,12 +4,11 @@ Every figure comes from a few grouped queries, whatever the number of members, t
 posts (``tests/dashboard/test_figures.py`` holds the count):
 
 1. the municipalities in scope with their province, 2. their typologies (prefetched),
-3. members per municipality and position: how many, how many were active, when the first
-   was approved,
+3. members per municipality and position: how many, how many were active,
 4. threads per municipality and position of their author: how many, how many are unanswered
    questions,
-5., 6. per month of the last ``MONTHS``: members approved, threads started (one row each, a
-   filtered count per month).
+5., 6. per month of the last ``MONTHS``: members approved, municipalities taking part, threads
+   started (one row each, filtered counts per month).
 
 The totals per typology, province and position are added up here from those rows.
 
@@ -29,13 +28,11 @@ What the figures mean (the page says the same):
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,7 +118,8 @@ class GroupRow:
     def municipalities(self) -> int:
         return len(self.municipality_rows)
 
-    @property
+    # Cached: read after the overview is complete (by the page, the tables and the export).
+    @cached_property
     def taking_part(self) -> int:
         return sum(1 for row in self.municipality_rows if row.takes_part)
 
@@ -134,7 +132,7 @@ class GroupRow:
     def population(self) -> int:
         return sum(row.population for row in self.municipality_rows)
 
-    @property
+    @cached_property
     def not_on_board(self) -> list[MunicipalityRow]:
         """Municipalities without a member, the largest first: where to go knocking."""
         return sorted((row for row in self.municipality_rows if not row.takes_part), key=lambda row: (-row.population, row.name))
@@ -219,22 +217,19 @@ def programme_overview(*, region_ids: frozenset[int] | None, now: datetime | Non
     by_id = {row.pk: row for row in rows}
     positions = {value: GroupRow(key=value, label=str(label)) for value, label in Member.Position.choices}
 
+    def position_row(position: str) -> GroupRow:
+        """The position's row (one that is no longer a choice gets a row of its own)."""
+        return positions.get(position) or positions.setdefault(position, GroupRow(key=position, label=position))
+
     member_counts = (
         members.values_list("municipality_id", "position")
-        .annotate(
-            n=Count("pk"),
-            active=Count("pk", filter=Q(posted_between(since, None))),
-            first=Min(Coalesce("approved_at", "date_joined")),
-        )
+        .annotate(n=Count("pk"), active=Count("pk", filter=Q(posted_between(since, None))))
         .order_by()
     )
-    first_member: dict[int, datetime] = {}
-    for municipality_id, position, n, active, first in member_counts:
-        if municipality_id not in first_member or first < first_member[municipality_id]:
-            first_member[municipality_id] = first
+    for municipality_id, position, n, active in member_counts:
         counts = Counts(members=n, active=active)
         by_id[municipality_id].counts.add(counts)
-        positions.setdefault(position, GroupRow(key=position, label=position)).counts.add(counts)
+        position_row(position).counts.add(counts)
 
     thread_counts = (
         threads.values_list("author__municipality_id", "author__position")
@@ -244,7 +239,7 @@ def programme_overview(*, region_ids: frozenset[int] | None, now: datetime | Non
     for municipality_id, position, n, unanswered in thread_counts:
         counts = Counts(threads=n, unanswered=unanswered)
         by_id[municipality_id].counts.add(counts)
-        positions.setdefault(position, GroupRow(key=position, label=position)).counts.add(counts)
+        position_row(position).counts.add(counts)
 
     total = GroupRow(key="all", label="", municipality_rows=rows)
     typologies: dict[int, GroupRow] = {}
@@ -266,7 +261,7 @@ def programme_overview(*, region_ids: frozenset[int] | None, now: datetime | Non
         by_typology=sorted(typologies.values(), key=lambda group: group.label.lower()),
         by_province=sorted(provinces.values(), key=lambda group: group.label),
         by_position=list(positions.values()),
-        by_month=months(members=members, threads=threads, first_member=first_member, now=now),
+        by_month=months(members=members, threads=threads, now=now),
         active_since=since,
     )
 
@@ -289,28 +284,26 @@ def month_bounds(starts: list[date]) -> list[tuple[datetime, datetime]]:
     return list(zip(moments, moments[1:], strict=False))
 
 
-def months(*, members, threads, first_member: dict[int, datetime], now: datetime) -> list[MonthRow]:  # type: ignore[no-untyped-def]
+def months(*, members, threads, now: datetime) -> list[MonthRow]:  # type: ignore[no-untyped-def]
     """Per month of the last ``MONTHS``: members approved, municipalities taking part at the
-    end of the month (from ``first_member``: when each municipality's first member still
-    counted was approved) and threads started. Two aggregate queries, one filtered count per
-    month, on the same members and threads as the rest of the page."""
+    end of the month (with a member, still counted, approved by then) and threads started.
+    Two aggregate queries with filtered counts per month, on the same members and threads as
+    the rest of the page."""
     starts = month_starts(now)
     bounds = month_bounds(starts)
-    joined = members.aggregate(
-        **{f"m{i}": Count("pk", filter=Q(approved_at__gte=begin, approved_at__lt=end)) for i, (begin, end) in enumerate(bounds)}
+    per_member = members.aggregate(
+        **{f"joined{i}": Count("pk", filter=Q(approved_at__gte=begin, approved_at__lt=end)) for i, (begin, end) in enumerate(bounds)},
+        **{
+            f"part{i}": Count("municipality_id", distinct=True, filter=Q(approved_at__lt=end) | Q(approved_at__isnull=True, date_joined__lt=end))
+            for i, (_begin, end) in enumerate(bounds)
+        },
     )
     started = threads.aggregate(
         **{f"m{i}": Count("pk", filter=Q(created__gte=begin, created__lt=end)) for i, (begin, end) in enumerate(bounds)}
     )
-    firsts = sorted(first_member.values())
     return [
-        MonthRow(
-            month=start,
-            joined=joined[f"m{i}"],
-            taking_part=bisect_left(firsts, end),
-            threads=started[f"m{i}"],
-        )
-        for i, (start, (_begin, end)) in enumerate(zip(starts, bounds, strict=True))
+        MonthRow(month=start, joined=per_member[f"joined{i}"], taking_part=per_member[f"part{i}"], threads=started[f"m{i}"])
+        for i, start in enumerate(starts)
     ]
 
 

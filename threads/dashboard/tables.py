@@ -8,12 +8,12 @@ value (text or a whole number) and, on the page, maybe a link.
 from __future__ import annotations
 
 import csv
+from html import escape  # the standard library's: Django's adds a lazy-text wrapper per call
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from io import StringIO
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
