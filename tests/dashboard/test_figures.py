@@ -140,13 +140,13 @@ def test_unanswered_means_what_the_unanswered_list_means(seeded):
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_the_figures_take_seven_queries_however_many_members_and_threads(dutch_data, scale, django_assert_num_queries):
+def test_the_figures_take_eight_queries_however_many_members_and_threads(dutch_data, scale, django_assert_num_queries):
     """Municipalities, typologies, typology links; members and threads grouped per
-    municipality and position; new members and threads per month. No query per municipality,
-    typology, member or month (the N+1 this guards); the same seven with ten times more
-    members and threads."""
+    municipality and position; new members and threads per month, and each municipality's
+    first approval. No query per municipality, typology, member or month (the N+1 this
+    guards); the same eight with ten times more members and threads."""
     seed_large("--members", str(60 * scale), "--threads", str(40 * scale), "--posts", str(500 * scale), "--big-thread-posts", "60", "--bodies", "60")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         overview = programme_overview(region_ids=None)
     assert overview.total.counts.members == 60 * scale
     assert overview.total.counts.threads == 40 * scale

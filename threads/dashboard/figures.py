@@ -3,12 +3,13 @@
 Every figure comes from a few grouped queries, whatever the number of members, threads or
 posts (``tests/dashboard/test_figures.py`` holds the count):
 
-1. the municipalities in scope with their province, 2. their typologies (prefetched),
-3. members per municipality and position: how many, how many were active,
-4. threads per municipality and position of their author: how many, how many are unanswered
+1.-3. the municipalities in scope with their province, the typologies, the links between them
+   (plain values: no model instance per municipality),
+4. members per municipality and position: how many, how many were active,
+5. threads per municipality and position of their author: how many, how many are unanswered
    questions,
-5., 6. per month of the last ``MONTHS``: members approved, municipalities taking part, threads
-   started (one row each, filtered counts per month).
+6.-8. per month of the last ``MONTHS``: members approved, threads started, and the first
+   approval per municipality (for the municipalities taking part at the end of each month).
 
 The totals per typology, province and position are added up here from those rows.
 
@@ -28,11 +29,13 @@ What the figures mean (the page says the same):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache, cached_property
 from datetime import date, datetime, time, timedelta
+from functools import cache, cached_property
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -287,24 +290,42 @@ def month_bounds(starts: list[date]) -> list[tuple[datetime, datetime]]:
 def months(*, members, threads, now: datetime) -> list[MonthRow]:  # type: ignore[no-untyped-def]
     """Per month of the last ``MONTHS``: members approved, municipalities taking part at the
     end of the month (with a member, still counted, approved by then) and threads started.
-    Two aggregate queries with filtered counts per month, on the same members and threads as
-    the rest of the page."""
+    Three small grouped queries on the same members and threads as the rest of the page: per
+    month (at most twelve rows), and the first approval per municipality (at most 342)."""
     starts = month_starts(now)
-    bounds = month_bounds(starts)
-    per_member = members.aggregate(
-        **{f"joined{i}": Count("pk", filter=Q(approved_at__gte=begin, approved_at__lt=end)) for i, (begin, end) in enumerate(bounds)},
-        **{
-            f"part{i}": Count("municipality_id", distinct=True, filter=Q(approved_at__lt=end) | Q(approved_at__isnull=True, date_joined__lt=end))
-            for i, (_begin, end) in enumerate(bounds)
-        },
+    first = timezone.make_aware(datetime.combine(starts[0], time.min))
+
+    def per_month(queryset, field_name: str) -> dict[date, int]:  # type: ignore[no-untyped-def]
+        found = (
+            queryset.filter(**{f"{field_name}__gte": first})
+            .annotate(month=TruncMonth(field_name))
+            .values_list("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {_as_date(month): n for month, n in found}
+
+    joined = per_month(members, "approved_at")
+    started = per_month(threads, "created")
+    firsts = sorted(
+        members.values_list("municipality_id")
+        .annotate(first=Min(Coalesce("approved_at", "date_joined")))
+        .order_by()
+        .values_list("first", flat=True)
     )
-    started = threads.aggregate(
-        **{f"m{i}": Count("pk", filter=Q(created__gte=begin, created__lt=end)) for i, (begin, end) in enumerate(bounds)}
-    )
+    ends = [end for _begin, end in month_bounds(starts)]
     return [
-        MonthRow(month=start, joined=per_member[f"joined{i}"], taking_part=per_member[f"part{i}"], threads=started[f"m{i}"])
-        for i, start in enumerate(starts)
+        MonthRow(month=start, joined=joined.get(start, 0), taking_part=bisect_left(firsts, end), threads=started.get(start, 0))
+        for start, end in zip(starts, ends, strict=True)
     ]
+
+
+def _as_date(value: date | datetime) -> date:
+    """A truncated month as the database gives it: a date, or a datetime at its start (aware
+    in the site's time zone, or naive on backends without time zones)."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
 
 
 @dataclass(frozen=True)
