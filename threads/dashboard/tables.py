@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from io import StringIO
 
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -261,6 +262,18 @@ def not_on_board_table(name: str, caption: str, first: str, groups: list[GroupRo
         for row in group.not_on_board:
             table.add([Cell(group.label), Cell(row.code), Cell(row.name, row.url), Cell(row.population)])
     return table
+
+
+def not_on_board_html(group: GroupRow) -> SafeString:
+    """The list of a typology's or province's municipalities without a member, largest first
+    (the rows of its export), in Python for the same reason as ``Table.body_html``; the
+    population with the language's thousands separator."""
+    separator = get_format("THOUSAND_SEPARATOR")
+    items = "".join(
+        f'<li><a href="{escape(row.url)}">{escape(row.name)}</a> <span class="muted">{f"{row.population:,}".replace(",", separator)}</span></li>'
+        for row in group.not_on_board
+    )
+    return mark_safe(f'<ul class="missing__list">{items}</ul>')  # noqa: S308 - every value escaped above
 
 
 def all_tables(overview: Overview, sort: str) -> dict[str, Table]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from threads.dashboard.figures import ACTIVE_DAYS, Overview, programme_overview
 from threads.dashboard.maps import Area, legend, programme_map, scale_class
 from threads.dashboard.permissions import Scope, access_scope
-from threads.dashboard.tables import DEFAULT_SORT, MEASURE_NAMES, SORTS, TABLE_NAMES, Table, all_tables
+from threads.dashboard.tables import DEFAULT_SORT, MEASURE_NAMES, SORTS, TABLE_NAMES, Table, all_tables, not_on_board_html
 
 DEFAULT_MEASURE = "members"
 
@@ -87,8 +87,8 @@ def dashboard(request):  # type: ignore[no-untyped-def]
             "export_query": _query(province=province, sort=sort if sort != DEFAULT_SORT else None),
             "province_query": _query(province=province),
             "missing": [
-                (_("Per typology"), overview.by_typology, "not-on-board-typologies"),
-                (_("Per province"), overview.by_province, "not-on-board-provinces"),
+                (_("Per typology"), [(group, not_on_board_html(group)) for group in overview.by_typology], "not-on-board-typologies"),
+                (_("Per province"), [(group, not_on_board_html(group)) for group in overview.by_province], "not-on-board-provinces"),
             ],
         },
         status=200 if form.is_valid() else 400,
