@@ -276,26 +276,22 @@ def not_on_board_html(group: GroupRow) -> SafeString:
     return mark_safe(f'<ul class="missing__list">{items}</ul>')  # noqa: S308 - every value escaped above
 
 
-def all_tables(overview: Overview, sort: str) -> dict[str, Table]:
-    """Every table of the page by its export name."""
-    tables = [
-        municipality_table(overview, sort),
-        typology_table(overview),
-        province_table(overview),
-        position_table(overview),
-        month_table(overview.by_month),
-        not_on_board_table("not-on-board-typologies", _("Not yet on board, per typology"), "typology", overview.by_typology),
-        not_on_board_table("not-on-board-provinces", _("Not yet on board, per province"), "province", overview.by_province),
-    ]
-    return {table.name: table for table in tables}
+def all_tables(overview: Overview, sort: str, *, only: str | None = None) -> dict[str, Table]:
+    """Every table of the page by its export name (``only``: just that one, for an export)."""
+    builders: dict[str, Callable[[], Table]] = {
+        "municipalities": lambda: municipality_table(overview, sort),
+        "typologies": lambda: typology_table(overview),
+        "provinces": lambda: province_table(overview),
+        "positions": lambda: position_table(overview),
+        "months": lambda: month_table(overview.by_month),
+        "not-on-board-typologies": lambda: not_on_board_table(
+            "not-on-board-typologies", _("Not yet on board, per typology"), "typology", overview.by_typology
+        ),
+        "not-on-board-provinces": lambda: not_on_board_table(
+            "not-on-board-provinces", _("Not yet on board, per province"), "province", overview.by_province
+        ),
+    }
+    return {name: build() for name, build in builders.items() if only is None or name == only}
 
 
-TABLE_NAMES = (
-    "municipalities",
-    "typologies",
-    "provinces",
-    "positions",
-    "months",
-    "not-on-board-typologies",
-    "not-on-board-provinces",
-)
+TABLE_NAMES = ("municipalities", "typologies", "provinces", "positions", "months", "not-on-board-typologies", "not-on-board-provinces")

@@ -3,13 +3,14 @@ CSV export, ``/dashboard/export.csv`` (``?table=``, the same ``?province=`` and 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from threads.dashboard.figures import ACTIVE_DAYS, Overview, programme_overview
@@ -65,8 +66,8 @@ def dashboard(request):  # type: ignore[no-untyped-def]
     scope, form, measure, sort, overview = _view(request)
     tables = all_tables(overview, sort)
     province = scope.region.slug if scope.region else None
-    query = _query(province=province, measure=measure if measure != DEFAULT_MEASURE else None)
-    tables["municipalities"].sortable_by(sort, lambda key: f"?{_query(province=province, measure=measure if measure != DEFAULT_MEASURE else None, sort=key)}#municipalities")
+    shown = measure if measure != DEFAULT_MEASURE else None
+    tables["municipalities"].sortable_by(sort, lambda key: f"?{_query(province=province, measure=shown, sort=key)}#municipalities")
     return render(
         request,
         "dashboard/index.html",
@@ -79,11 +80,9 @@ def dashboard(request):  # type: ignore[no-untyped-def]
             "sort": sort,
             "overview": overview,
             "tables": tables,
-            "municipalities": tables["municipalities"],
             "map": _map(overview, measure=measure, province=province, scope=scope),
             "legend": legend(),
             "active_days": ACTIVE_DAYS,
-            "query": query,
             "export_query": _query(province=province, sort=sort if sort != DEFAULT_SORT else None),
             "province_query": _query(province=province),
             "missing": [
@@ -129,8 +128,6 @@ def _map(overview: Overview, *, measure: str, province: str | None, scope: Scope
 
 def _query(**values: str | None) -> str:
     """The page's other parameters, for links that change one of them."""
-    from urllib.parse import urlencode
-
     return urlencode({name: value for name, value in values.items() if value})
 
 
@@ -138,15 +135,15 @@ def _query(**values: str | None) -> str:
 def export_csv(request):  # type: ignore[no-untyped-def]
     """One table of the page as CSV (UTF-8, comma-separated, a header row of stable column
     names): ``?table=municipalities`` (the default) ... ``not-on-board-provinces``."""
-    scope, _form, _measure, sort, overview = _view(request)
     name = request.GET.get("table") or "municipalities"
+    scope, _form, _measure, sort, overview = _view(request)  # 404 first: no hints for others
     if name not in TABLE_NAMES:
         return HttpResponse(
             _("There is no table %(name)s. Tables: %(names)s.") % {"name": name, "names": ", ".join(TABLE_NAMES)},
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    table: Table = all_tables(overview, sort)[name]
+    table: Table = all_tables(overview, sort, only=name)[name]
     where = scope.region.slug if scope.region else "nederland"
     filename = f"samenleven-{name}-{where}-{timezone.localdate():%Y-%m-%d}.csv"
     return HttpResponse(
