@@ -19,11 +19,15 @@ an ambassador's view, the CSV export):
    number of queries;
 2. over HTTP (unless ``--no-http``): one daphne process as deployed (``DEBUG=0``), logged in
    through the login form, ``wrk -t1 -c1 -d<duration>s --latency``: one request at a time, the
-   time a member waits for the page. Also the very first request after the process started
-   (the map's geometry is made then, once per process) and the page's size, plain and gzipped.
+   time a member waits for the page; the CPU the daphne process used per request meanwhile
+   (what the page costs, whatever else runs). Also the very first request after the process
+   started (the map's geometry is made then, once per process) and the page's size, plain
+   and gzipped.
 
-The load average is printed before and after every page: other work on the machine slows
-everything down, and the figures mean little without it. Redis: set ``REDIS_URL`` (and
+The load average is printed before and after every page, and, over HTTP, the share of the CPU
+other work used just before: other work on the machine slows everything down, and the figures
+mean little without it (``--quiet 0.3`` waits, at most ``--quiet-wait`` seconds, until other
+work uses less than 30%). Redis: set ``REDIS_URL`` (and
 ``CACHE_KEY_PREFIX``) for the cache and sessions as in production; without it the site uses its
 in-process cache. Goal (dashboard issue): the page answers in under 150 ms on this data.
 See bench/README.md, section "The programme's view".
@@ -237,7 +241,7 @@ def fetch(port: int, path: str, cookies: dict[str, str]) -> tuple[int, bytes, fl
     return response.status, body, elapsed
 
 
-def over_http(env: dict[str, str], duration: int) -> tuple[list[dict], float]:
+def over_http(env: dict[str, str], duration: int, quiet: float, quiet_wait: float) -> tuple[list[dict], float]:
     bench_http = _bench_http()
     from threads.management.commands.seed_large import BENCH_PASSWORD
 
@@ -245,23 +249,28 @@ def over_http(env: dict[str, str], duration: int) -> tuple[list[dict], float]:
     results = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-            [(port, _proc)] = bench_http.start_daphne(procs, env, Path(tmp), 1, proxy_headers=False)
+            [(port, proc)] = bench_http.start_daphne(procs, env, Path(tmp), 1, proxy_headers=False)
             cookies = {"staff": log_in(port, STAFF_EMAIL, BENCH_PASSWORD), "ambassador": log_in(port, AMBASSADOR_EMAIL, BENCH_PASSWORD)}
             status, _body, first = fetch(port, PAGES[0][2], cookies["staff"])
             assert status == 200
+            tick = 1000 / os.sysconf("SC_CLK_TCK")
             for name, who, path in PAGES:
+                busy = bench_http.wait_for_quiet(quiet, quiet_wait) if quiet < 1 else bench_http.background_busy()
                 before = load()
                 status, body, _elapsed = fetch(port, path, cookies[who])
                 assert status == 200, (path, status)
                 for _ in range(3):
                     fetch(port, path, cookies[who])
+                ticks = bench_http.ticks_by_pid([proc.pid])
                 wrk, _output = bench_http.run_wrk(f"http://127.0.0.1:{port}{path}", cookies[who], threads=1, connections=1, duration=duration)
+                cpu = bench_http.ticks_since(ticks, [proc.pid]) * tick / max(1, wrk["requests"])
                 if wrk["errors"]:
                     raise SystemExit(f"{path}: {wrk['errors']} errors")
                 results.append(
                     {
                         "page": name, "path": path, "mean": wrk["mean"], "p50": wrk["p50"], "p99": wrk["p99"], "requests": wrk["requests"],
                         "bytes": len(body), "gzip": len(gzip.compress(body)), "load before": before, "load after": load(),
+                        "cpu": cpu, "busy": busy,
                     }
                 )  # fmt: skip
                 print(f"  over HTTP: {name}: p50 {wrk['p50']:.1f} ms, load {before} -> {results[-1]['load after']}", flush=True)
@@ -275,6 +284,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page in process (after two warm-ups)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page over HTTP")
     parser.add_argument("--no-http", action="store_true", help="only the in-process measurement")
+    parser.add_argument(
+        "--quiet", type=float, default=1.0, metavar="SHARE",
+        help="over HTTP, before each page wait until other work uses less than this share of the CPU (e.g. 0.3; 1: do not wait)",
+    )  # fmt: skip
+    parser.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for --quiet at most")
     args = parser.parse_args()
 
     env = environment()
@@ -296,7 +310,7 @@ def main() -> int:
         flush=True,
     )
     local = in_process(args.repeat)
-    remote, first = ([], 0.0) if args.no_http else over_http(env, args.duration)
+    remote, first = ([], 0.0) if args.no_http else over_http(env, args.duration, args.quiet, args.quiet_wait)
 
     print("\n### In process (Django test client, DEBUG=0)\n")
     print("| page | queries | p50 ms | p95 ms | max ms | load average before → after |")
@@ -305,13 +319,13 @@ def main() -> int:
         print(f"| {row['page']} | {row['queries']} | {row['p50']:.1f} | {row['p95']:.1f} | {row['max']:.1f} | {row['load before']} → {row['load after']} |")
     if remote:
         print(f"\n### Over HTTP (one daphne, wrk -t1 -c1 -d{args.duration}s)\n")
-        print("| page | requests | mean ms | p50 ms | p99 ms | bytes | gzipped | load average before → after | under 150 ms? |")
-        print("|---|---:|---:|---:|---:|---:|---:|---|---|")
+        print("| page | requests | mean ms | p50 ms | p99 ms | app CPU ms/request | bytes | gzipped | other work on the CPU before | load average before → after | under 150 ms? |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for row in remote:
             verdict = "yes" if row["p99"] < GOAL_MS else ("p50 yes, p99 no" if row["p50"] < GOAL_MS else "no")
             print(
-                f"| {row['page']} | {row['requests']} | {row['mean']:.1f} | {row['p50']:.1f} | {row['p99']:.1f} | {row['bytes']:,} | "
-                f"{row['gzip']:,} | {row['load before']} → {row['load after']} | {verdict} |"
+                f"| {row['page']} | {row['requests']} | {row['mean']:.1f} | {row['p50']:.1f} | {row['p99']:.1f} | {row['cpu']:.1f} | {row['bytes']:,} | "
+                f"{row['gzip']:,} | {row['busy']:.0%} | {row['load before']} → {row['load after']} | {verdict} |"
             )
         print(f"\nFirst request after the process started (the geometry is made then): {first:.0f} ms")
     print(f"Load average at the end: {load()} on {os.cpu_count()} CPUs")
