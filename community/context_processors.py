@@ -20,5 +20,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "forum": verified and permissions.is_participant(user),
             "moderation": verified and permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
+            "dashboard": verified and permissions.can_view_programme_view(user) if user is not None and user.is_authenticated else False,
         },
     }

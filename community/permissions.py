@@ -180,6 +180,12 @@ def can_review_signups(member: Member | None) -> bool:
     return is_participant(member) and (member.is_staff or member.roles.is_ambassador)
 
 
+def can_view_programme_view(member: Member | None) -> bool:
+    """The programme's view (``threads.dashboard``): staff for the whole country, ambassadors
+    for their provinces. Here, beside the roles it reads, so that the site header can link it."""
+    return is_participant(member) and (member.is_staff or member.roles.is_ambassador)
+
+
 def can_decide_signup(moderator: Member | None, applicant: Member) -> bool:
     """Staff decide on every sign-up, ambassadors on those from their province."""
     region_id = applicant.municipality.region_id if applicant.municipality_id else None

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "community.meetings",
     "threads",
     "threads.perspectives",
+    "threads.dashboard",
     "notifications",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -64,6 +64,7 @@ urlpatterns = [
     path("meetings/", include("community.meetings.urls")),
     path("admin/", admin.site.urls),
     path("perspectives/", include("threads.perspectives.urls")),
+    path("dashboard/", include("threads.dashboard.urls")),
     path("", include("notifications.urls")),
     path("", include("threads.urls")),
 ]

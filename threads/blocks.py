@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 PAGES = {
     "home": "member",
     "group": "group",
-    "municipality": "municipality",
+    "municipality": "municipality, similar (its similar municipalities, as community.similarity found them)",
     "search": "query (the cleaned search text), filters",
     "thread": "thread (one the member may read)",
 }

@@ -36,13 +36,14 @@ class SiteHeader(Fragment):
     unread: int
     forum: bool
     moderation: bool
+    dashboard: bool
     url_name: str | None
     language: str
 
     def context(self) -> dict[str, Any]:
         return {
             "site_name": self.site_name, "authenticated": self.authenticated, "staff": self.staff, "unread": self.unread,
-            "nav": {"forum": self.forum, "moderation": self.moderation}, "url_name": self.url_name, "LANGUAGE_CODE": self.language,
+            "nav": {"forum": self.forum, "moderation": self.moderation, "dashboard": self.dashboard}, "url_name": self.url_name, "LANGUAGE_CODE": self.language,
         }  # fmt: skip
 
 
@@ -57,7 +58,7 @@ def site_header(context: template.Context) -> SafeString | str:
     header = SiteHeader(
         site_name=settings.SITE_NAME, authenticated=authenticated, staff=authenticated and user.is_staff,
         unread=user.unread_notifications if authenticated else 0, forum=bool(nav.get("forum")),
-        moderation=bool(nav.get("moderation")), url_name=url_name, language=get_language(),
+        moderation=bool(nav.get("moderation")), dashboard=bool(nav.get("dashboard")), url_name=url_name, language=get_language(),
     )  # fmt: skip
     query = request.GET.get("q", "") if request is not None and url_name == "search" else ""
     if request is None:

@@ -31,7 +31,7 @@ def test_a_registered_block_shows_on_its_page_with_the_pages_context(client, log
     login(member)
     body = client.get(url).content.decode()
     assert body.count('<section class="test-block">Blok voor fatima</section>') == 1
-    expected = {"home": {"member"}, "group": {"group"}, "municipality": {"municipality"}, "search": {"query", "filters"}}[page]
+    expected = {"home": {"member"}, "group": {"group"}, "municipality": {"municipality", "similar"}, "search": {"query", "filters"}}[page]
     assert set(seen) == expected
 
 

@@ -120,7 +120,7 @@ def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
                 per_page=RECENT,
             ),
             "similar": [(s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar],
-            "blocks": render_blocks("municipality", request, municipality=municipality),
+            "blocks": render_blocks("municipality", request, municipality=municipality, similar=similar),
         },
     )
 
