@@ -14,6 +14,8 @@ has nothing to show.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -36,7 +38,7 @@ def _for_typologies(typology_ids: list[int]) -> list[Perspective]:
     return list(Perspective.objects.published().for_typologies(typology_ids).with_list_data().newest_first()[:LIMIT])
 
 
-def municipality_block(request: HttpRequest, *, municipality: Municipality) -> str | None:
+def municipality_block(request: HttpRequest, *, municipality: Municipality, **context: Any) -> str | None:
     member = request.user
     if not is_participant(member):
         return None
@@ -59,7 +61,7 @@ def municipality_block(request: HttpRequest, *, municipality: Municipality) -> s
     )
 
 
-def group_block(request: HttpRequest, *, group: Group) -> str | None:
+def group_block(request: HttpRequest, *, group: Group, **context: Any) -> str | None:
     member = request.user
     if group.kind != Group.Kind.TYPOLOGY or group.typology_id is None or not is_participant(member):
         return None
@@ -73,7 +75,7 @@ def group_block(request: HttpRequest, *, group: Group) -> str | None:
     )
 
 
-def search_block(request: HttpRequest, *, query: str, filters) -> str | None:  # type: ignore[no-untyped-def]
+def search_block(request: HttpRequest, *, query: str, filters, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
     if request.GET.get("page", "1") not in ("", "1"):
         return None  # the section belongs to the first page of results
     hits = search_perspectives(member=request.user, text=query, filters=filters)
@@ -105,7 +107,7 @@ def citing_perspectives(thread_id: int) -> list[tuple[str, str]]:
     return [tuple(item) for item in found]
 
 
-def thread_block(request: HttpRequest, *, thread: Thread) -> str | None:
+def thread_block(request: HttpRequest, *, thread: Thread, **context: Any) -> str | None:
     member = request.user
     can_use = permissions.can_cite_thread(member, thread)
     can_suggest = permissions.can_suggest_thread(member, thread)
