@@ -66,7 +66,11 @@ GOAL_MS = 150.0
 PAGES = [
     ("whole country, members", "staff", "/dashboard/"),
     ("whole country, active members, sorted by threads", "staff", "/dashboard/?measure=active&sort=-threads"),
-    ("one province (Zuid-Holland), unanswered questions", "staff", "/dashboard/?province=zuid-holland&measure=unanswered"),
+    (
+        "one province (Zuid-Holland), unanswered questions",
+        "staff",
+        "/dashboard/?province=zuid-holland&measure=unanswered",
+    ),
     ("ambassador of Zuid-Holland", "ambassador", "/dashboard/"),
     ("CSV export, every municipality", "staff", "/dashboard/export.csv"),
 ]
@@ -123,7 +127,9 @@ def prepare() -> None:
     call_command("collectstatic", "--noinput", verbosity=0)
     if not Thread.objects.filter(title__startswith=BIG_TITLE_PREFIX).exists():
         if connection.vendor != "postgresql":
-            raise SystemExit("No large seed in this SQLite database; seeding one here is not done for you (run seed_large).")
+            raise SystemExit(
+                "No large seed in this SQLite database; seeding one here is not done for you (run seed_large)."
+            )
         print("The large seed is missing: running import_municipalities and seed_large (minutes)...", flush=True)
         call_command("import_municipalities", verbosity=0)
         call_command("seed_large")
@@ -199,14 +205,17 @@ def in_process(repeat: int) -> list[dict]:
                 "p95": percentile(times, 0.95), "max": max(times), "load before": before, "load after": load(),
             }
         )  # fmt: skip
-        print(f"  in process: {name}: p50 {results[-1]['p50']:.1f} ms, load {before} -> {results[-1]['load after']}", flush=True)
+        print(
+            f"  in process: {name}: p50 {results[-1]['p50']:.1f} ms, load {before} -> {results[-1]['load after']}",
+            flush=True,
+        )
     return results
 
 
 def log_in(port: int, email: str, password: str) -> dict[str, str]:
     from http.cookies import SimpleCookie
 
-    def cookies_of(response, into: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    def cookies_of(response, into: dict[str, str]) -> None:
         for header in response.headers.get_all("Set-Cookie") or []:
             for key, morsel in SimpleCookie(header).items():
                 into[key] = morsel.value
@@ -220,7 +229,12 @@ def log_in(port: int, email: str, password: str) -> dict[str, str]:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     body = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": password})
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    conn.request("POST", "/accounts/login/", body=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    conn.request(
+        "POST",
+        "/accounts/login/",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
     response = conn.getresponse()
     response.read()
     cookies_of(response, cookies)
@@ -250,7 +264,10 @@ def over_http(env: dict[str, str], duration: int, quiet: float, quiet_wait: floa
     try:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
             [(port, proc)] = bench_http.start_daphne(procs, env, Path(tmp), 1, proxy_headers=False)
-            cookies = {"staff": log_in(port, STAFF_EMAIL, BENCH_PASSWORD), "ambassador": log_in(port, AMBASSADOR_EMAIL, BENCH_PASSWORD)}
+            cookies = {
+                "staff": log_in(port, STAFF_EMAIL, BENCH_PASSWORD),
+                "ambassador": log_in(port, AMBASSADOR_EMAIL, BENCH_PASSWORD),
+            }
             status, _body, first = fetch(port, PAGES[0][2], cookies["staff"])
             assert status == 200
             tick = 1000 / os.sysconf("SC_CLK_TCK")
@@ -262,7 +279,9 @@ def over_http(env: dict[str, str], duration: int, quiet: float, quiet_wait: floa
                 for _ in range(3):
                     fetch(port, path, cookies[who])
                 ticks = bench_http.ticks_by_pid([proc.pid])
-                wrk, _output = bench_http.run_wrk(f"http://127.0.0.1:{port}{path}", cookies[who], threads=1, connections=1, duration=duration)
+                wrk, _output = bench_http.run_wrk(
+                    f"http://127.0.0.1:{port}{path}", cookies[who], threads=1, connections=1, duration=duration
+                )
                 cpu = bench_http.ticks_since(ticks, [proc.pid]) * tick / max(1, wrk["requests"])
                 if wrk["errors"]:
                     raise SystemExit(f"{path}: {wrk['errors']} errors")
@@ -273,7 +292,10 @@ def over_http(env: dict[str, str], duration: int, quiet: float, quiet_wait: floa
                         "cpu": cpu, "busy": busy,
                     }
                 )  # fmt: skip
-                print(f"  over HTTP: {name}: p50 {wrk['p50']:.1f} ms, load {before} -> {results[-1]['load after']}", flush=True)
+                print(
+                    f"  over HTTP: {name}: p50 {wrk['p50']:.1f} ms, load {before} -> {results[-1]['load after']}",
+                    flush=True,
+                )
     finally:
         procs.stop_all()
     return results, first
@@ -281,7 +303,9 @@ def over_http(env: dict[str, str], duration: int, quiet: float, quiet_wait: floa
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page in process (after two warm-ups)")
+    parser.add_argument(
+        "--repeat", type=int, default=30, help="timed requests per page in process (after two warm-ups)"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page over HTTP")
     parser.add_argument("--no-http", action="store_true", help="only the in-process measurement")
     parser.add_argument(
@@ -316,10 +340,14 @@ def main() -> int:
     print("| page | queries | p50 ms | p95 ms | max ms | load average before → after |")
     print("|---|---:|---:|---:|---:|---|")
     for row in local:
-        print(f"| {row['page']} | {row['queries']} | {row['p50']:.1f} | {row['p95']:.1f} | {row['max']:.1f} | {row['load before']} → {row['load after']} |")
+        print(
+            f"| {row['page']} | {row['queries']} | {row['p50']:.1f} | {row['p95']:.1f} | {row['max']:.1f} | {row['load before']} → {row['load after']} |"
+        )
     if remote:
         print(f"\n### Over HTTP (one daphne, wrk -t1 -c1 -d{args.duration}s)\n")
-        print("| page | requests | mean ms | p50 ms | p99 ms | app CPU ms/request | bytes | gzipped | other work on the CPU before | load average before → after | under 150 ms? |")
+        print(
+            "| page | requests | mean ms | p50 ms | p99 ms | app CPU ms/request | bytes | gzipped | other work on the CPU before | load average before → after | under 150 ms? |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for row in remote:
             verdict = "yes" if row["p99"] < GOAL_MS else ("p50 yes, p99 no" if row["p50"] < GOAL_MS else "no")

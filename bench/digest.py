@@ -177,7 +177,9 @@ def phase_seed(members: int, seed: int = 2025) -> dict:
             elif draw < 0.20:
                 preferences.append(EmailPreference(member_id=member_id, digest="off"))
             elif draw < 0.30:
-                preferences.append(EmailPreference(member_id=member_id, digest="weekly", kinds={"posted": "immediately"}))
+                preferences.append(
+                    EmailPreference(member_id=member_id, digest="weekly", kinds={"posted": "immediately"})
+                )
         Watch.objects.bulk_create(watches, batch_size=5000, ignore_conflicts=True)
         EmailPreference.objects.bulk_create(preferences, batch_size=5000)
 
@@ -203,10 +205,25 @@ def phase_seed(members: int, seed: int = 2025) -> dict:
         Thread.objects.bulk_create(threads)
         threads = list(Thread.objects.filter(created__gte=period.start_at, created__lt=period.end_at))
         ThreadTheme.objects.bulk_create(
-            [ThreadTheme(content_object_id=t.pk, tag_id=theme_id) for t in threads for theme_id in rng.sample(theme_ids, 2)]
+            [
+                ThreadTheme(content_object_id=t.pk, tag_id=theme_id)
+                for t in threads
+                for theme_id in rng.sample(theme_ids, 2)
+            ]
         )
         body = "Bij ons werkt een vast spreekuur in de bibliotheek goed; de gemeente en de bibliotheek delen de kosten."
-        posts = [Post(thread=t, number=1, author_id=t.author_id, body=body, html=f"<p>{body}</p>", text=body, created=t.created) for t in threads]
+        posts = [
+            Post(
+                thread=t,
+                number=1,
+                author_id=t.author_id,
+                body=body,
+                html=f"<p>{body}</p>",
+                text=body,
+                created=t.created,
+            )
+            for t in threads
+        ]
         for _ in range(1500):
             thread = rng.choice(threads)
             thread.last_post_number += 1
@@ -214,10 +231,20 @@ def phase_seed(members: int, seed: int = 2025) -> dict:
             created = in_period()
             thread.last_activity_at = max(thread.last_activity_at, created)
             posts.append(
-                Post(thread=thread, number=thread.last_post_number, author_id=rng.choice(in_group[thread.group_id]), body=body, html=f"<p>{body}</p>", text=body, created=created)
+                Post(
+                    thread=thread,
+                    number=thread.last_post_number,
+                    author_id=rng.choice(in_group[thread.group_id]),
+                    body=body,
+                    html=f"<p>{body}</p>",
+                    text=body,
+                    created=created,
+                )
             )
         Post.objects.bulk_create(posts, batch_size=2000)
-        replies = list(Post.objects.filter(thread__in=threads, number__gt=1).values_list("pk", "author_id", "thread_id"))
+        replies = list(
+            Post.objects.filter(thread__in=threads, number__gt=1).values_list("pk", "author_id", "thread_id")
+        )
         marks, seen = [], set()
         useful: dict[int, int] = {}
         for _ in range(2000):
@@ -247,7 +274,14 @@ def phase_seed(members: int, seed: int = 2025) -> dict:
                 )
             )
         Notification.objects.bulk_create(notifications, batch_size=5000)
-    return {"seeded": True, "members": len(people), "threads": len(threads), "posts": len(posts), "marks": len(marks), "seconds": round(time.monotonic() - started, 1)}
+    return {
+        "seeded": True,
+        "members": len(people),
+        "threads": len(threads),
+        "posts": len(posts),
+        "marks": len(marks),
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 # --- Phase 2: build ----------------------------------------------------------------------------------
@@ -269,7 +303,7 @@ def phase_build(batch_size: int) -> dict:
         cursor.execute(f"DELETE FROM {OutboxMessage._meta.db_table}")
     counted = {"queries": 0}
 
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def count(execute, sql, params, many, context):
         counted["queries"] += 1
         return execute(sql, params, many, context)
 
@@ -278,14 +312,22 @@ def phase_build(batch_size: int) -> dict:
 
     def progress(report: digests.Report) -> None:
         now = time.monotonic()
-        batches.append({"queries": counted["queries"] - last["queries"], "seconds": round(now - last["time"], 3), "rss_kib": rss_kib()})
+        batches.append(
+            {
+                "queries": counted["queries"] - last["queries"],
+                "seconds": round(now - last["time"], 3),
+                "rss_kib": rss_kib(),
+            }
+        )
         last.update(queries=counted["queries"], time=now)
 
     rss_before = rss_kib()
     started = time.monotonic()
     with connection.execute_wrapper(count):
         last["queries"] = 0
-        report = digests.send_digests(frequency="weekly", today=date.fromisoformat(RUN_DAY), batch_size=batch_size, progress=progress)
+        report = digests.send_digests(
+            frequency="weekly", today=date.fromisoformat(RUN_DAY), batch_size=batch_size, progress=progress
+        )
     seconds = time.monotonic() - started
     return {
         "queued": report.queued,
@@ -297,7 +339,10 @@ def phase_build(batch_size: int) -> dict:
         "rss_start_kib": rss_before,
         "rss_by_batch_kib": [b["rss_kib"] for b in batches],
         "peak_kib": rss_kib("VmHWM"),
-        "bytes_queued": OutboxMessage.objects.filter(kind="digest_weekly").aggregate(size=Avg(Length("text") + Length("html")))["size"] or 0,
+        "bytes_queued": OutboxMessage.objects.filter(kind="digest_weekly").aggregate(
+            size=Avg(Length("text") + Length("html"))
+        )["size"]
+        or 0,
     }
 
 
@@ -313,7 +358,7 @@ class Sink:
         self.duplicates = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
         start = content.find(b"Message-ID:")
         message_id = content[start : content.find(b">", start) + 1] if start >= 0 else b""
@@ -341,7 +386,12 @@ def phase_deliver(kind: str, workers: int, expected: int) -> dict:
     env = child_env(kind, EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=30")
     started = time.monotonic()
     processes = [
-        subprocess.Popen([sys.executable, "manage.py", "deliver_mail", "--once", "--batch-size", "100"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "manage.py", "deliver_mail", "--once", "--batch-size", "100"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(workers)
     ]
     peaks = []
@@ -351,7 +401,14 @@ def phase_deliver(kind: str, workers: int, expected: int) -> dict:
         peaks.append(usage.ru_maxrss)
     seconds = time.monotonic() - started
     controller.stop()
-    return {"sent": sink.count, "duplicates": sink.duplicates, "expected": expected, "seconds": round(seconds, 2), "peak_kib": peaks, "codes": [p.returncode for p in processes]}
+    return {
+        "sent": sink.count,
+        "duplicates": sink.duplicates,
+        "expected": expected,
+        "seconds": round(seconds, 2),
+        "peak_kib": peaks,
+        "codes": [p.returncode for p in processes],
+    }
 
 
 def phase_concurrent(kind: str, workers: int, batch_size: int) -> dict:
@@ -368,7 +425,9 @@ def phase_concurrent(kind: str, workers: int, batch_size: int) -> dict:
     processes = [
         subprocess.Popen(
             [sys.executable, "manage.py", "deliver_mail", "--interval", "0.2", "--batch-size", "100"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
         )
         for _ in range(workers)
     ]
@@ -386,14 +445,22 @@ def phase_concurrent(kind: str, workers: int, batch_size: int) -> dict:
         for process in processes:
             process.wait(timeout=60)
         controller.stop()
-    return {"queued": build["queued"], "sent": sink.count, "duplicates": sink.duplicates, "seconds": round(seconds, 2), "build_seconds": build["seconds"]}
+    return {
+        "queued": build["queued"],
+        "sent": sink.count,
+        "duplicates": sink.duplicates,
+        "seconds": round(seconds, 2),
+        "build_seconds": build["seconds"],
+    }
 
 
 # --- Orchestration -----------------------------------------------------------------------------------
 
 
 def run_phase(kind: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--phase", *args], cwd=ROOT, env=child_env(kind), capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", *args], cwd=ROOT, env=child_env(kind), capture_output=True, text=True
+    )
     if result.returncode != 0:
         sys.exit(f"phase {args[0]} failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -455,12 +522,24 @@ def main() -> None:
         ("digests queued (empty, not sent)", f"{build['queued']:,} ({build['empty']:,})"),
         ("average digest size (text + HTML)", f"{build['bytes_queued'] / 1024:.1f} KiB"),
         ("build and queue", f"{build['seconds']:.1f} s = {build['queued'] / build['seconds']:.0f} digests/s"),
-        ("batches of " + str(options.batch_size), f"{build['batches']}, queries per batch {build['queries_per_batch']}, {build['queries']} in all"),
-        ("build memory (RSS after first / last batch, peak)", f"{rss[0] // 1024} / {rss[-1] // 1024} MiB, peak {build['peak_kib'] // 1024} MiB" if rss else "-"),
-        (f"deliver to the SMTP sink ({options.workers} worker{'s' if options.workers > 1 else ''})", f"{deliver['seconds']:.1f} s = {deliver['sent'] / deliver['seconds']:.0f} digests/s"),
+        (
+            "batches of " + str(options.batch_size),
+            f"{build['batches']}, queries per batch {build['queries_per_batch']}, {build['queries']} in all",
+        ),
+        (
+            "build memory (RSS after first / last batch, peak)",
+            f"{rss[0] // 1024} / {rss[-1] // 1024} MiB, peak {build['peak_kib'] // 1024} MiB" if rss else "-",
+        ),
+        (
+            f"deliver to the SMTP sink ({options.workers} worker{'s' if options.workers > 1 else ''})",
+            f"{deliver['seconds']:.1f} s = {deliver['sent'] / deliver['seconds']:.0f} digests/s",
+        ),
         ("accepted by the sink (duplicates)", f"{deliver['sent']:,} of {build['queued']:,} ({deliver['duplicates']})"),
         ("worker peak memory", ", ".join(f"{peak // 1024} MiB" for peak in deliver["peak_kib"])),
-        ("end to end, one after the other (build, then deliver)", f"{total:.1f} s = {build['queued'] / total:.0f} digests/s"),
+        (
+            "end to end, one after the other (build, then deliver)",
+            f"{total:.1f} s = {build['queued'] / total:.0f} digests/s",
+        ),
         (
             "end to end, worker running during the build (as in production)",
             f"{together['seconds']:.1f} s = {together['sent'] / together['seconds']:.0f} digests/s (goal {GOAL_PER_SECOND}); "

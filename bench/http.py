@@ -77,7 +77,9 @@ class Processes:
 
     def start(self, name: str, args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
         handle = open(log, "wb")
-        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         handle.close()
         self.children.append((name, proc))
         return proc
@@ -107,7 +109,9 @@ def wait_for_http(port: int, path: str, proc: subprocess.Popen, log: Path, timeo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"process {proc.pid} exited ({proc.returncode}); its log {log}:\n{log.read_text()[-3000:]}")
+            raise SystemExit(
+                f"process {proc.pid} exited ({proc.returncode}); its log {log}:\n{log.read_text()[-3000:]}"
+            )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", path)
@@ -187,7 +191,9 @@ def wait_for_quiet(limit: float, max_wait: float) -> float:
 # --- Setup ----------------------------------------------------------------------------------------
 
 
-def bench_env(database: str, *, db_pool: bool = False, conn_max_age: int = 60, http_threads: int | None = None) -> dict[str, str]:
+def bench_env(
+    database: str, *, db_pool: bool = False, conn_max_age: int = 60, http_threads: int | None = None
+) -> dict[str, str]:
     """The environment of the site under test. ``db_pool`` (PostgreSQL): Django's psycopg
     connection pool (OPTIONS "pool", given in the URL's query string) instead of CONN_MAX_AGE.
     ``http_threads``: the site's HTTP_THREADS (None: the site's default)."""
@@ -275,7 +281,9 @@ def vacuum_postgres_database() -> None:
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
         conn.execute("VACUUM (ANALYZE)")
-    print(f"VACUUM (ANALYZE) samenleven_bench ({time.monotonic() - started:.1f}s; the server's autovacuum is {autovacuum})")
+    print(
+        f"VACUUM (ANALYZE) samenleven_bench ({time.monotonic() - started:.1f}s; the server's autovacuum is {autovacuum})"
+    )
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -402,7 +410,11 @@ def count_queries(all_targets: list[Target], cookies: dict[str, str]) -> None:
             response = client.get(path)
         if response.status_code != 200:
             raise SystemExit(f"in-process GET {path} answered {response.status_code}")
-        writes = sum(1 for q in ctx.captured_queries if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"})
+        writes = sum(
+            1
+            for q in ctx.captured_queries
+            if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+        )
         return len(ctx.captured_queries), writes
 
     for target in all_targets:
@@ -456,7 +468,9 @@ def pg_connections() -> int:
     import psycopg
 
     try:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2) as conn:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2
+        ) as conn:
             row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'samenleven_bench'").fetchone()
     except psycopg.Error:
         return -1
@@ -558,10 +572,19 @@ def start_nginx(procs: Processes, tmp: Path, upstreams: list[int]) -> tuple[int,
     conf_path.write_text(conf)
     os.chmod(tmp, 0o755)  # nginx workers (user nobody) read nothing here, but keep it traversable
     log = tmp / "nginx.log"
-    check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf_path), "-p", str(tmp), "-e", str(tmp / "error.log")], capture_output=True, text=True)
+    check = subprocess.run(
+        [NGINX, "-t", "-q", "-c", str(conf_path), "-p", str(tmp), "-e", str(tmp / "error.log")],
+        capture_output=True,
+        text=True,
+    )
     if check.returncode != 0:
         raise SystemExit(f"nginx -t failed:\n{check.stderr}")
-    proc = procs.start("nginx", [NGINX, "-c", str(conf_path), "-p", str(tmp), "-e", str(tmp / "error.log")], env=dict(os.environ), log=log)
+    proc = procs.start(
+        "nginx",
+        [NGINX, "-c", str(conf_path), "-p", str(tmp), "-e", str(tmp / "error.log")],
+        env=dict(os.environ),
+        log=log,
+    )
     wait_for_http(port, "/healthz", proc, log)
     return port, proc
 
@@ -632,11 +655,19 @@ def table(all_targets: list[Target], args: argparse.Namespace) -> str:
             row.append(t.cpu.get("connections", "?"))
         if goals:
             wanted = goal_for(t, args.topology)
-            ok = w16.get("rps", 0) >= wanted and errors == 0 and (args.topology == "single" or w16.get("p99", 1e9) < GOAL_P99_MS)
+            ok = (
+                w16.get("rps", 0) >= wanted
+                and errors == 0
+                and (args.topology == "single" or w16.get("p99", 1e9) < GOAL_P99_MS)
+            )
             if args.topology == "single" and not wanted:
                 row.append("—")
             else:
-                row.append(("✓ " if ok else "✗ ") + f"≥{wanted:g}/s" + ("" if args.topology == "single" else f", p99<{GOAL_P99_MS} ms"))
+                row.append(
+                    ("✓ " if ok else "✗ ")
+                    + f"≥{wanted:g}/s"
+                    + ("" if args.topology == "single" else f", p99<{GOAL_P99_MS} ms")
+                )
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -645,8 +676,12 @@ def git_revision() -> str:
     if os.environ.get("BENCH_REVISION"):
         return os.environ["BENCH_REVISION"]
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "unknown"
     return (rev or "unknown") + (" with uncommitted changes" if dirty else "")
@@ -660,13 +695,19 @@ def cpu_model() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--topology", choices=["single", "nginx"], default="nginx")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page at --connections (default 10)")
+    parser.add_argument(
+        "--duration", type=int, default=10, help="seconds of wrk per page at --connections (default 10)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--single-duration", type=int, default=4, help="seconds of wrk per page at 1 connection (default 4)")
+    parser.add_argument(
+        "--single-duration", type=int, default=4, help="seconds of wrk per page at 1 connection (default 4)"
+    )
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load per page before measuring (default 2)")
     parser.add_argument(
         "--db-pool", action="store_true",
@@ -682,14 +723,20 @@ def main() -> None:
         " the site's default with one process)",
     )  # fmt: skip
     parser.add_argument(
-        "--no-prepared-statements", action="store_true", help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 (plan every query again)"
+        "--no-prepared-statements",
+        action="store_true",
+        help="PostgreSQL: DATABASE_PREPARED_STATEMENTS=0 (plan every query again)",
     )
     parser.add_argument(
         "--server", choices=["daphne", "uvicorn", "gunicorn"], default="daphne",
         help="experiment: the application server (daphne as deployed; uvicorn, or gunicorn serving WSGI)",
     )  # fmt: skip
-    parser.add_argument("--quiet", type=float, default=15, help="wait until other work uses less than this %% of the CPU (default 15)")
-    parser.add_argument("--quiet-wait", type=float, default=90, help="but wait at most this many seconds per page (default 90)")
+    parser.add_argument(
+        "--quiet", type=float, default=15, help="wait until other work uses less than this %% of the CPU (default 15)"
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=90, help="but wait at most this many seconds per page (default 90)"
+    )
     parser.add_argument("--only", help="measure only the pages whose name or path contains this text")
     parser.add_argument("--fresh", action="store_true", help="drop the bench database first and seed it again")
     parser.add_argument("--seed-args", default="", help="extra arguments for seed_large, e.g. '--posts 20000'")
@@ -702,7 +749,7 @@ def main() -> None:
     if not 1 <= args.connections <= 512:
         parser.error("--connections must be between 1 and 512")
 
-    def on_sigterm(signum, frame):  # type: ignore[no-untyped-def]
+    def on_sigterm(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
@@ -725,14 +772,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="samenleven-bench-"))
     try:
         if args.topology == "single":
-            ((port, daphne),) = start_daphne(
-                procs, env, tmp, 1, proxy_headers=False, server=args.server
-            )
+            ((port, daphne),) = start_daphne(procs, env, tmp, 1, proxy_headers=False, server=args.server)
             app_pids, nginx_pid_list = [daphne.pid], []
         else:
-            daphnes = start_daphne(
-                procs, env, tmp, 2, proxy_headers=True, server=args.server
-            )
+            daphnes = start_daphne(procs, env, tmp, 2, proxy_headers=True, server=args.server)
             port, nginx = start_nginx(procs, tmp, [p for p, _proc in daphnes])
             app_pids, nginx_pid_list = [proc.pid for _p, proc in daphnes], nginx_pids(nginx)
         app_pids = with_children(app_pids)
@@ -755,14 +798,30 @@ def main() -> None:
         for target in all_targets:
             url = f"http://127.0.0.1:{port}{target.path}"
             if args.warmup > 0:
-                run_wrk(url, cookies, threads=args.wrk_threads, connections=args.connections, duration=args.warmup, watch_pg=watch_pg)
+                run_wrk(
+                    url,
+                    cookies,
+                    threads=args.wrk_threads,
+                    connections=args.connections,
+                    duration=args.warmup,
+                    watch_pg=watch_pg,
+                )
             background = wait_for_quiet(args.quiet / 100, args.quiet_wait)
             sessions_before = pg_sessions() if args.database == "postgres" else None
-            app_before, nginx_before, (total_before, idle_before) = cpu_ticks(app_pids), cpu_ticks(nginx_pid_list), machine_ticks()
+            app_before, nginx_before, (total_before, idle_before) = (
+                cpu_ticks(app_pids),
+                cpu_ticks(nginx_pid_list),
+                machine_ticks(),
+            )
             db_before = ticks_by_pid(postgres_pids() if args.database == "postgres" else [])
             started = time.monotonic()
             target.wrk16, raw16 = run_wrk(
-                url, cookies, threads=args.wrk_threads, connections=args.connections, duration=args.duration, watch_pg=watch_pg
+                url,
+                cookies,
+                threads=args.wrk_threads,
+                connections=args.connections,
+                duration=args.duration,
+                watch_pg=watch_pg,
             )
             elapsed = time.monotonic() - started
             total_after, idle_after = machine_ticks()
@@ -779,7 +838,9 @@ def main() -> None:
             if sessions_before is not None and target.wrk16.get("requests"):
                 opened = (pg_sessions() or sessions_before) - sessions_before
                 target.cpu["connections"] = f"{opened / target.wrk16['requests']:.2f}"
-            target.wrk1, raw1 = run_wrk(url, cookies, threads=1, connections=1, duration=args.single_duration, watch_pg=watch_pg)
+            target.wrk1, raw1 = run_wrk(
+                url, cookies, threads=1, connections=1, duration=args.single_duration, watch_pg=watch_pg
+            )
             print(
                 f"{target.name:<28} {target.wrk16.get('rps', 0):7.1f} req/s  p50 {target.wrk16.get('p50', 0):6.1f} ms  "
                 f"p99 {target.wrk16.get('p99', 0):6.1f} ms  1 conn {target.wrk1.get('mean', 0):5.1f} ms  "
@@ -800,7 +861,11 @@ def main() -> None:
         [
             "",
             f"### {args.database}, {args.topology} "
-            + (f"(one {args.server} process)" if args.topology == "single" else f"(nginx + two {args.server} processes)")
+            + (
+                f"(one {args.server} process)"
+                if args.topology == "single"
+                else f"(nginx + two {args.server} processes)"
+            )
             + (", psycopg pool" if args.db_pool else "")
             + (f", HTTP_THREADS={args.http_threads}" if args.http_threads else ""),
             "",

@@ -133,7 +133,14 @@ print(" ".join(cookies))
 
 
 def prepare(env: dict[str, str], participants: int) -> tuple[int, list[int], list[str]]:
-    output = subprocess.run([sys.executable, "-c", PREPARE, str(participants), str(QUESTIONS)], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, "-c", PREPARE, str(participants), str(QUESTIONS)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     lines = output.stdout.strip().splitlines()
     return int(lines[0]), [int(x) for x in lines[1].split()], lines[2].split()
 
@@ -186,7 +193,16 @@ def cast_vote(port: int, session: str, question: int) -> tuple[int, float]:
     return data["votes"], time.perf_counter() - started
 
 
-async def run(port: int, meeting_id: int, question_ids: list[int], sessions: list[str], rate: float, duration: float, server_pid: int, spy: str = ""):  # type: ignore[no-untyped-def]
+async def run(
+    port: int,
+    meeting_id: int,
+    question_ids: list[int],
+    sessions: list[str],
+    rate: float,
+    duration: float,
+    server_pid: int,
+    spy: str = "",
+):
     import websockets
 
     participants = [Participant(session) for session in sessions]
@@ -264,7 +280,9 @@ async def run(port: int, meeting_id: int, question_ids: list[int], sessions: lis
             profiler.wait()
     # Until every participant has seen every vote (bounded).
     deadline = time.perf_counter() + 20
-    while time.perf_counter() < deadline and not all(p.saw_at(q, c) is not None for p in participants for q, c, _s in votes[-50:]):
+    while time.perf_counter() < deadline and not all(
+        p.saw_at(q, c) is not None for p in participants for q, c, _s in votes[-50:]
+    ):
         await asyncio.sleep(0.2)
     load_after = os.getloadavg()
     stop.set()
@@ -320,7 +338,10 @@ def main() -> None:
                     time.sleep(0.1)
         env = environment(options.database, redis_url, prefix)
         if options.database == "postgres":
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE samenleven_liveqa"], capture_output=True)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE samenleven_liveqa"],
+                capture_output=True,
+            )
         manage(env, "migrate", "--noinput")
         manage(env, "import_municipalities")
         manage(env, "collectstatic", "--noinput")
@@ -342,7 +363,9 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("daphne did not start") from None
                 time.sleep(0.2)
-        result = asyncio.run(run(port, meeting_id, question_ids, sessions, options.rate, options.duration, server.pid, options.py_spy))
+        result = asyncio.run(
+            run(port, meeting_id, question_ids, sessions, options.rate, options.duration, server.pid, options.py_spy)
+        )
     finally:
         for process in reversed(started):
             process.send_signal(signal.SIGTERM)
@@ -353,9 +376,13 @@ def main() -> None:
                 process.wait()
 
     latencies, durations = result["latencies"], result["durations"]
-    print(f"\n{options.participants} participants, {result['votes']} votes in {result['voting_seconds']:.1f} s "
-          f"({result['votes'] / result['voting_seconds']:.1f}/s), one daphne, Redis channel layer, {options.database}\n")
-    print("| seen | p50 to see a vote | p99 | max | vote request p50 / p99 | server CPU | load average before → after |")
+    print(
+        f"\n{options.participants} participants, {result['votes']} votes in {result['voting_seconds']:.1f} s "
+        f"({result['votes'] / result['voting_seconds']:.1f}/s), one daphne, Redis channel layer, {options.database}\n"
+    )
+    print(
+        "| seen | p50 to see a vote | p99 | max | vote request p50 / p99 | server CPU | load average before → after |"
+    )
     print("|---|---|---|---|---|---|---|")
     print(
         f"| {len(latencies)}/{result['pairs']} | {percentile(latencies, 0.5) * 1000:.0f} ms | {percentile(latencies, 0.99) * 1000:.0f} ms | "

@@ -42,7 +42,7 @@ from pathlib import Path  # noqa: E402
 _spec = importlib.util.spec_from_file_location("bench_http", os.path.join(_HERE, "http.py"))
 bench = importlib.util.module_from_spec(_spec)
 sys.modules["bench_http"] = bench
-_spec.loader.exec_module(bench)  # type: ignore[union-attr]
+_spec.loader.exec_module(bench)
 
 PY_SPY = shutil.which("py-spy", path=str(bench.VENV_BIN)) or shutil.which("py-spy")
 
@@ -108,7 +108,14 @@ def short(frame: str) -> str:
     return frame.replace(str(bench.ROOT) + "/", "")
 
 
-APP_FRAMES = ("threads/", "community/", "django/db/models/query.py", "django/contrib/", "django/shortcuts", "django/middleware")
+APP_FRAMES = (
+    "threads/",
+    "community/",
+    "django/db/models/query.py",
+    "django/contrib/",
+    "django/shortcuts",
+    "django/middleware",
+)
 
 
 def report_pyspy(samples: list[tuple[list[str], int]], rps: float, processes: int) -> str:
@@ -144,7 +151,7 @@ def report_pyspy(samples: list[tuple[list[str], int]], rps: float, processes: in
     return "\n".join(lines)
 
 
-def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def]
+def split(args: argparse.Namespace, big) -> None:
     """Where a request's time goes, by clocks only (no profiler overhead)."""
     from django.core.handlers.base import BaseHandler
     from django.db import connection
@@ -157,7 +164,7 @@ def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def
     where = ["middleware"]
     original_get_response, original_render = BaseHandler._get_response, Template.render
 
-    def timed_get_response(self, request):  # type: ignore[no-untyped-def]
+    def timed_get_response(self, request):
         started = time.perf_counter()
         where[0] = "view"
         try:
@@ -166,7 +173,7 @@ def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def
             where[0] = "middleware"
             clock["view"] += time.perf_counter() - started
 
-    def timed_render(self, *a, **kw):  # type: ignore[no-untyped-def]
+    def timed_render(self, *a, **kw):
         started = time.perf_counter()
         outer, where[0] = where[0], "template"
         try:
@@ -175,7 +182,7 @@ def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def
             where[0] = outer
             clock["template"] += time.perf_counter() - started
 
-    def timed_sql(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def timed_sql(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -195,7 +202,9 @@ def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def
              "/groups/het-plein/", "/", "/unread/", "/latest/"]  # fmt: skip
     print(f"{args.requests} requests per page, in-process (test Client, no server), {args.database}; ms per request:")
     print()
-    print("| page | total | middleware, session, auth (no SQL) | view code (no SQL) | template (no SQL) | SQL | queries |")
+    print(
+        "| page | total | middleware, session, auth (no SQL) | view code (no SQL) | template (no SQL) | SQL | queries |"
+    )
     print("|---|---|---|---|---|---|---|")
     BaseHandler._get_response, Template.render = timed_get_response, timed_render
     try:
@@ -227,22 +236,30 @@ def split(args: argparse.Namespace, big) -> None:  # type: ignore[no-untyped-def
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--page", default="first", help="first, middle, last (of the big thread) or a path such as /latest/")
+    parser.add_argument(
+        "--page", default="first", help="first, middle, last (of the big thread) or a path such as /latest/"
+    )
     parser.add_argument("--mode", choices=["pyspy", "pyinstrument", "split"], default="pyspy")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load while sampling (pyspy, max 60)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--requests", type=int, default=200, help="requests to profile (pyinstrument)")
-    parser.add_argument("--db-pool", action="store_true", help="PostgreSQL: Django's psycopg pool instead of CONN_MAX_AGE")
+    parser.add_argument(
+        "--db-pool", action="store_true", help="PostgreSQL: Django's psycopg pool instead of CONN_MAX_AGE"
+    )
     parser.add_argument("--conn-max-age", type=int, default=60, help="see bench/http.py --conn-max-age")
     parser.add_argument("--http-threads", type=int, help="see bench/http.py --http-threads")
-    parser.add_argument("--gil", action="store_true", help="py-spy --gil: only samples holding the GIL (Python CPU time)")
+    parser.add_argument(
+        "--gil", action="store_true", help="py-spy --gil: only samples holding the GIL (Python CPU time)"
+    )
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks in this file")
     args = parser.parse_args()
     if not 3 <= args.duration <= 60:
         parser.error("--duration must be between 3 and 60 seconds")
 
-    env = bench.bench_env(args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads)
+    env = bench.bench_env(
+        args.database, db_pool=args.db_pool, conn_max_age=args.conn_max_age, http_threads=args.http_threads
+    )
     bench.django_setup(env)
     from threads.management.commands.seed_large import BIG_TITLE_PREFIX
     from threads.models import Thread
@@ -271,7 +288,9 @@ def main() -> None:
             for _ in range(args.requests):
                 client.get(path)
         elapsed = time.perf_counter() - started
-        print(f"{args.requests} requests of {path} in {elapsed:.2f}s: {elapsed / args.requests * 1000:.2f} ms each (in-process, profiled)")
+        print(
+            f"{args.requests} requests of {path} in {elapsed:.2f}s: {elapsed / args.requests * 1000:.2f} ms each (in-process, profiled)"
+        )
         print(profiler.output_text(unicode=True, color=False, show_all=False))
         return
 

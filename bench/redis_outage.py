@@ -54,7 +54,20 @@ PG_NAME = "samenleven_outage"
 SQLITE_PATH = ROOT / "var" / "outage.sqlite3"
 STATIC_ROOT = ROOT / "var" / "outage-static"
 PASSWORD = "samenleven-bench"
-SEED = ["--members", "60", "--threads", "40", "--posts", "800", "--big-thread-posts", "80", "--bodies", "40", "--readers", "10"]
+SEED = [
+    "--members",
+    "60",
+    "--threads",
+    "40",
+    "--posts",
+    "800",
+    "--big-thread-posts",
+    "80",
+    "--bodies",
+    "40",
+    "--readers",
+    "10",
+]
 #: Kinds of request and how often each is chosen.
 MIX = {"thread": 38, "list": 15, "notifications": 17, "reply": 18, "login": 6, "healthz": 6}
 PHASES = ("before", "during", "after")
@@ -71,7 +84,9 @@ class Processes:
 
     def start(self, name: str, args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
         with open(log, "ab") as handle:
-            proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
         self.children.append((name, proc))
         return proc
 
@@ -109,7 +124,9 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float =
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"process {proc.pid} exited ({proc.returncode}); its log {log}:\n{log.read_text()[-3000:]}")
+            raise SystemExit(
+                f"process {proc.pid} exited ({proc.returncode}); its log {log}:\n{log.read_text()[-3000:]}"
+            )
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
@@ -119,7 +136,19 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float =
 
 
 def start_redis(procs: Processes, port: int, log: Path) -> subprocess.Popen:
-    args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+    args = [
+        REDIS_SERVER,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
     proc = procs.start("redis-server", args, env=dict(os.environ), log=log)
     wait_for_port(port, proc, log)
     return proc
@@ -156,7 +185,9 @@ def site_env(database: str, redis_port: int) -> dict[str, str]:
 
 def manage(env: dict[str, str], *args: str) -> str:
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     print(f"  manage.py {' '.join(args)} ({time.monotonic() - started:.1f}s)")
@@ -199,7 +230,12 @@ def start_daphnes(procs: Processes, env: dict[str, str], tmp: Path) -> list[tupl
     for number in (1, 2):
         port = free_port()
         log = tmp / f"daphne-{number}.log"
-        proc = procs.start(f"daphne {number}", [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"], env=env, log=log)
+        proc = procs.start(
+            f"daphne {number}",
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+            env=env,
+            log=log,
+        )
         started.append((port, proc, log))
     for port, proc, log in started:
         wait_for_port(port, proc, log)
@@ -245,13 +281,12 @@ class Browser:
                 conn.request(method, path, body=encoded, headers=headers)
                 response = conn.getresponse()
                 text = response.read().decode(errors="replace")
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) if attempt == 1 else ():
-                conn.close()  # the server closed a kept-alive connection: once more on a new one
-                self.connections.pop(port, None)
-                continue
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as error:
                 conn.close()
                 self.connections.pop(port, None)
+                closed = isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError))
+                if closed and attempt == 1:
+                    continue  # the server closed a kept-alive connection: once more on a new one
                 return 0, ""
             for header in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(header).items():
@@ -270,7 +305,9 @@ class Browser:
         if status != 200 or token is None:
             return status or 0
         status, _page = self.request(
-            "POST", "/accounts/login/", {"csrfmiddlewaretoken": token.group(1), "username": self.email, "password": PASSWORD}
+            "POST",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": token.group(1), "username": self.email, "password": PASSWORD},
         )
         return status
 
@@ -283,7 +320,9 @@ class Browser:
 stopping = threading.Event()
 
 
-def worker(browser: Browser, threads: list[int], start: float, duration: float, results: list[Result], seed: int) -> None:
+def worker(
+    browser: Browser, threads: list[int], start: float, duration: float, results: list[Result], seed: int
+) -> None:
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
     browser.log_in()
@@ -297,7 +336,9 @@ def worker(browser: Browser, threads: list[int], start: float, duration: float, 
         elif kind == "notifications":
             status, _ = browser.request("GET", "/notifications/")
         elif kind == "reply":
-            status, _ = browser.request("POST", f"/t/{thread}/reply/", {"body": f"Een reactie tijdens de meting, {rng.randrange(10**6)}."})
+            status, _ = browser.request(
+                "POST", f"/t/{thread}/reply/", {"body": f"Een reactie tijdens de meting, {rng.randrange(10**6)}."}
+            )
         elif kind == "login":
             status = browser.log_in()
         else:
@@ -351,7 +392,11 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
         cells = []
         for phase in PHASES:
             rows = [result for result in by_phase[phase] if result.kind == kind]
-            cells.append(f"{len(rows)}: {statuses(rows)}; p50 {percentile([r.seconds for r in rows], 0.5) * 1000:.0f} ms" if rows else "-")
+            cells.append(
+                f"{len(rows)}: {statuses(rows)}; p50 {percentile([r.seconds for r in rows], 0.5) * 1000:.0f} ms"
+                if rows
+                else "-"
+            )
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     lines += ["", "What the daphne processes logged (lines):", ""]
     for name, text in logs.items():
@@ -378,12 +423,18 @@ def report(results: list[Result], args: argparse.Namespace, logs: dict[str, str]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=6, help="client threads, each a member of its own (default 6)")
     parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--stop-at", type=float, default=20, help="stop Redis (SIGTERM) after this many seconds (default 20)")
-    parser.add_argument("--start-at", type=float, default=40, help="start Redis again after this many seconds (default 40)")
+    parser.add_argument(
+        "--stop-at", type=float, default=20, help="stop Redis (SIGTERM) after this many seconds (default 20)"
+    )
+    parser.add_argument(
+        "--start-at", type=float, default=40, help="start Redis again after this many seconds (default 40)"
+    )
     parser.add_argument("--markdown", type=Path, help="also append the report to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary folder with the server logs")
     args = parser.parse_args()
@@ -392,7 +443,7 @@ def main() -> None:
     if not 1 <= args.workers <= 32:
         parser.error("--workers must be between 1 and 32")
 
-    def on_sigterm(signum, frame):  # type: ignore[no-untyped-def]
+    def on_sigterm(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
@@ -408,14 +459,22 @@ def main() -> None:
         daphnes = start_daphnes(procs, env, tmp)
         ports = [port for port, _proc, _log in daphnes]
         members = data["members"][: args.workers]
-        print(f"redis-server pid {redis.pid} on port {redis_port}; daphne pids {[proc.pid for _p, proc, _l in daphnes]} on ports {ports}")
-        print(f"load: {args.workers} workers for {args.duration:.0f}s; Redis stopped at {args.stop_at:.0f}s, started at {args.start_at:.0f}s")
+        print(
+            f"redis-server pid {redis.pid} on port {redis_port}; daphne pids {[proc.pid for _p, proc, _l in daphnes]} on ports {ports}"
+        )
+        print(
+            f"load: {args.workers} workers for {args.duration:.0f}s; Redis stopped at {args.stop_at:.0f}s, started at {args.start_at:.0f}s"
+        )
 
         results: list[Result] = []
         load_before = os.getloadavg()[0]
         start = time.monotonic()
         workers += [
-            threading.Thread(target=worker, args=(Browser(ports, email), data["threads"], start, args.duration, results, number), daemon=True)
+            threading.Thread(
+                target=worker,
+                args=(Browser(ports, email), data["threads"], start, args.duration, results, number),
+                daemon=True,
+            )
             for number, email in enumerate(members)
         ]
         for thread in workers:
@@ -429,7 +488,9 @@ def main() -> None:
         for thread in workers:
             thread.join(timeout=args.duration + 60)
         load_after = os.getloadavg()[0]
-        logs = {f"daphne {number}": log.read_text(errors="replace") for number, (_port, _proc, log) in enumerate(daphnes, 1)}
+        logs = {
+            f"daphne {number}": log.read_text(errors="replace") for number, (_port, _proc, log) in enumerate(daphnes, 1)
+        }
         versions = subprocess.run([REDIS_SERVER, "--version"], capture_output=True, text=True).stdout.split(" ")[2]
         note = (
             f"`{args.database}`, {args.workers} workers, {args.duration:.0f} s, Redis stopped at {args.stop_at:.0f} s and "

@@ -134,7 +134,9 @@ def prepare() -> None:
         call_command("collectstatic", "--noinput", verbosity=0)
     if not Thread.objects.filter(title__startswith=BIG_TITLE_PREFIX).exists():
         if connection.vendor != "postgresql":
-            raise SystemExit("No large seed in this SQLite database; seeding one here is not done for you (run seed_large).")
+            raise SystemExit(
+                "No large seed in this SQLite database; seeding one here is not done for you (run seed_large)."
+            )
         print("The large seed is missing: running import_municipalities and seed_large (minutes)...", flush=True)
         call_command("import_municipalities", verbosity=0)
         call_command("seed_large")
@@ -147,7 +149,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def summary(values: list[float]) -> str:
-    return f"p50 {statistics.median(values):6.1f} ms · p95 {percentile(values, 0.95):6.1f} ms · max {max(values):6.1f} ms"
+    return (
+        f"p50 {statistics.median(values):6.1f} ms · p95 {percentile(values, 0.95):6.1f} ms · max {max(values):6.1f} ms"
+    )
 
 
 def main() -> int:
@@ -173,8 +177,11 @@ def main() -> int:
     client = Client()
     client.force_login(member, backend="community.auth.EmailBackend")
     posts = Post.objects.count()
-    print(f"Search benchmark on {connection.vendor} ({connection.settings_dict['NAME']}): {posts:,} posts, "
-          f"{len(QUERIES)} queries x {args.repeat} runs, as {member.email} (not staff)\n", flush=True)
+    print(
+        f"Search benchmark on {connection.vendor} ({connection.settings_dict['NAME']}): {posts:,} posts, "
+        f"{len(QUERIES)} queries x {args.repeat} runs, as {member.email} (not staff)\n",
+        flush=True,
+    )
 
     function_ms: list[float] = []
     page_ms: list[float] = []
@@ -207,7 +214,19 @@ def main() -> int:
         function_best.append(min(times))
         page_best.append(min(page_times))
         total = f"{result.total}{'+' if result.total_is_lower_bound else ''}"
-        rows.append((max(statistics.median(times), 0), text, filters, total, statistics.median(times), statistics.median(page_times), searcher, query_text, parsed_filters))
+        rows.append(
+            (
+                max(statistics.median(times), 0),
+                text,
+                filters,
+                total,
+                statistics.median(times),
+                statistics.median(page_times),
+                searcher,
+                query_text,
+                parsed_filters,
+            )
+        )
 
     print("| query | filters | threads | function p50 (ms) | page p50 (ms) |")
     print("|---|---|---:|---:|---:|")
@@ -219,13 +238,17 @@ def main() -> int:
     print(f"GET /search/ (page), all runs:              {summary(page_ms)}")
     print(f"search_posts (function), best run of each:  {summary(function_best)}")
     print(f"GET /search/ (page), best run of each:      {summary(page_best)}")
-    print(f"Load average (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"Load average (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     if connection.vendor == "postgresql":
         verdict = "met" if percentile(function_ms, 0.95) < GOAL_P95_MS else "NOT met"
         print(f"Goal: p95 of the function (all runs) under {GOAL_P95_MS:.0f} ms on PostgreSQL: {verdict}.")
 
     if args.explain and connection.vendor == "postgresql":
-        for _key, text, filters, *_middle, searcher, query_text, parsed_filters in sorted(rows, key=lambda row: row[0], reverse=True)[: args.explain]:
+        for _key, text, filters, *_middle, searcher, query_text, parsed_filters in sorted(
+            rows, key=lambda row: row[0], reverse=True
+        )[: args.explain]:
             with CaptureQueriesContext(connection) as captured:
                 search_posts(member=searcher, text=query_text, filters=parsed_filters)
             main_query = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("WITH candidates"))

@@ -127,7 +127,9 @@ print(" ".join(cookies))
 
 
 def prepare(env: dict[str, str], clients: int) -> tuple[int, str, list[int], list[str]]:
-    output = subprocess.run([sys.executable, "-c", PREPARE, str(clients)], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, "-c", PREPARE, str(clients)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     lines = output.stdout.strip().splitlines()
     return int(lines[0]), lines[1], [int(x) for x in lines[2].split()], lines[3].split()
 
@@ -150,7 +152,7 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def log_in(port: int, email: str):  # type: ignore[no-untyped-def]
+def log_in(port: int, email: str):
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"http://127.0.0.1:{port}/accounts/login/", timeout=10).read().decode()
@@ -160,7 +162,7 @@ def log_in(port: int, email: str):  # type: ignore[no-untyped-def]
     return opener
 
 
-def post_reply(opener, port: int, thread_id: int, text: str) -> float:  # type: ignore[no-untyped-def]
+def post_reply(opener, port: int, thread_id: int, text: str) -> float:
     page = opener.open(f"http://127.0.0.1:{port}/t/{thread_id}/?page=1", timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"body": text, "csrfmiddlewaretoken": token}).encode()
@@ -177,11 +179,13 @@ def post_reply(opener, port: int, thread_id: int, text: str) -> float:  # type: 
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
-async def run_clients(port: int, thread_id: int, sessions: list[str], trigger, wanted: str, on_connected=lambda: None) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+async def run_clients(
+    port: int, thread_id: int, sessions: list[str], trigger, wanted: str, on_connected=lambda: None
+) -> tuple[list[float], float]:
     import websockets
 
     ready = 0
@@ -241,7 +245,10 @@ def main() -> None:
 
     env = environment(options.database, options.redis)
     if options.database == "postgres":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE samenleven_fanout"], capture_output=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE samenleven_fanout"],
+            capture_output=True,
+        )
     manage(env, "migrate", "--noinput")
     manage(env, "import_municipalities")
     manage(env, "collectstatic", "--noinput")
@@ -250,7 +257,10 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open("/tmp/fanout-daphne.log", "w"),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/fanout-daphne.log", "w"),
     )
     try:
         deadline = time.monotonic() + 30
@@ -260,7 +270,7 @@ def main() -> None:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise SystemExit("daphne did not start")
+                    raise SystemExit("daphne did not start") from None
                 time.sleep(0.2)
         poster = log_in(port, poster_email)
         idle_kb = rss_kb(server.pid)
@@ -270,7 +280,11 @@ def main() -> None:
         memory = {}
         arrivals, request_seconds = asyncio.run(
             run_clients(
-                port, thread_id, sessions, lambda: post_reply(poster, port, thread_id, "Reactie voor iedereen"), "thread.post_created",
+                port,
+                thread_id,
+                sessions,
+                lambda: post_reply(poster, port, thread_id, "Reactie voor iedereen"),
+                "thread.post_created",
                 on_connected=lambda: memory.setdefault("connected", rss_kb(server.pid)),
             )
         )
@@ -278,9 +292,20 @@ def main() -> None:
         thread_row = (request_seconds, arrivals)
 
         # 2. Personal notifications: all N members watch the thread.
-        subprocess.run([sys.executable, "-c", SET_WATCHING, str(thread_id), " ".join(map(str, listener_ids))], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-c", SET_WATCHING, str(thread_id), " ".join(map(str, listener_ids))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         arrivals, request_seconds = asyncio.run(
-            run_clients(port, thread_id, sessions, lambda: post_reply(poster, port, thread_id, "Reactie met meldingen"), "notification.created")
+            run_clients(
+                port,
+                thread_id,
+                sessions,
+                lambda: post_reply(poster, port, thread_id, "Reactie met meldingen"),
+                "notification.created",
+            )
         )
         notification_row = (request_seconds, arrivals)
     finally:
@@ -293,14 +318,19 @@ def main() -> None:
     print(f"\n{options.clients} WebSocket clients, one daphne process, Redis channel layer, {options.database}\n")
     print("| event | reply request | p50 delivery | p99 delivery | max delivery | received |")
     print("|---|---|---|---|---|---|")
-    for name, (request_seconds, arrivals) in (("thread.post_created", thread_row), ("notification.created", notification_row)):
+    for name, (request_seconds, arrivals) in (
+        ("thread.post_created", thread_row),
+        ("notification.created", notification_row),
+    ):
         print(
             f"| {name} | {request_seconds * 1000:.0f} ms | {percentile(arrivals, 0.5) * 1000:.0f} ms | "
             f"{percentile(arrivals, 0.99) * 1000:.0f} ms | {max(arrivals) * 1000:.0f} ms | {len(arrivals)}/{options.clients} |"
         )
     per_connection = (connected_kb - idle_kb) / max(1, options.clients)
-    print(f"\nServer memory: {idle_kb / 1024:.0f} MiB idle, {connected_kb / 1024:.0f} MiB with {options.clients} connections "
-          f"({per_connection:.1f} KiB per connection).")
+    print(
+        f"\nServer memory: {idle_kb / 1024:.0f} MiB idle, {connected_kb / 1024:.0f} MiB with {options.clients} connections "
+        f"({per_connection:.1f} KiB per connection)."
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,7 +29,9 @@ from community.models import Group, Member, Membership, ModerationLogEntry, Muni
 from community.sessions import forget_cached
 from community.tokens import make_verification_token
 
-RESERVED_HANDLES = frozenset({"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here", "autocomplete"})
+RESERVED_HANDLES = frozenset(
+    {"admin", "staff", "moderator", "samenleven", "programmateam", "support", "system", "all", "here", "autocomplete"}
+)
 # Deleted accounts get the handle verwijderd_<id>; nobody else may take one of those.
 DELETED_HANDLE = re.compile(r"^verwijderd_\d+$")
 #: What a deleted account is called in the database; pages show the translated "former member".
@@ -46,8 +48,7 @@ def derive_handle(name: str) -> str:
     if len(base) < 3:
         base = f"{base}_lid"
     taken = {
-        handle.lower()
-        for handle in Member.objects.filter(handle__istartswith=base).values_list("handle", flat=True)
+        handle.lower() for handle in Member.objects.filter(handle__istartswith=base).values_list("handle", flat=True)
     } | RESERVED_HANDLES
     if base not in taken and not is_reserved_handle(base):
         return base
@@ -142,7 +143,8 @@ def sign_up(
 
 
 def account_for_address(email: str) -> Member | None:
-    return Member.objects.filter(email__iexact=email).first()
+    member: Member | None = Member.objects.filter(email__iexact=email).first()
+    return member
 
 
 def notify_of_sign_up_attempt(*, member: Member) -> None:
@@ -266,10 +268,9 @@ def reject_member(*, actor: Member, member: Member, reason: str) -> Member:
 def regional_group_of(member: Member) -> Group | None:
     """The regional group of the member's province: its moderators (the ambassadors)
     share the log entries about the member."""
-    if member.municipality_id is None:
+    if member.municipality is None:
         return None
-    region_id = member.municipality.region_id
-    return Group.objects.filter(kind=Group.Kind.REGION, region_id=region_id).first()
+    return Group.objects.filter(kind=Group.Kind.REGION, region_id=member.municipality.region_id).first()
 
 
 def write_log_entry(
@@ -288,13 +289,14 @@ def write_log_entry(
     Without ``group`` an entry about a member belongs to their province's regional
     group, and an entry about a thread or post to the thread's group.
     """
+    target_type: str
     if target is None and member is not None:
         target_type, target_id = ModerationLogEntry.TargetType.MEMBER, member.pk
         label = label or f"{member.name} (@{member.handle})"
         if group is None:
             group = regional_group_of(member)
-    elif target is not None:
-        target_type, target_id = target._meta.model_name, target.pk
+    elif isinstance(target, Model):
+        target_type, target_id = target._meta.model_name or "", target.pk
         label = label or str(target)
     else:
         target_type, target_id = "", None
@@ -327,7 +329,11 @@ def suspend_member(*, actor: Member, member: Member, until: datetime, reason: st
     if until <= timezone.now():
         raise DomainError(_("Choose a moment in the future."))
     member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
-    if member.status not in (Member.Status.ACTIVE, Member.Status.SUSPENDED) or member.is_staff or member.is_former_member:
+    if (
+        member.status not in (Member.Status.ACTIVE, Member.Status.SUSPENDED)
+        or member.is_staff
+        or member.is_former_member
+    ):
         raise DomainError(_("Only approved members who are not on the programme team can be suspended."))
     member.status = Member.Status.SUSPENDED
     member.suspended_until = until
@@ -406,7 +412,9 @@ def delete_account(*, member: Member, actor: Member | None = None) -> Member:
     member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
     if member.is_former_member:
         raise DomainError(_("This account has already been deleted."))
-    former = FormerIdentity(name=member.name, handle=member.handle, email=member.email, new_handle=f"verwijderd_{member.pk}")
+    former = FormerIdentity(
+        name=member.name, handle=member.handle, email=member.email, new_handle=f"verwijderd_{member.pk}"
+    )
     group = regional_group_of(member)
     member.name = FORMER_MEMBER_NAME
     member.handle = former.new_handle
@@ -501,9 +509,7 @@ def change_password(*, member: Member, password: str | None, keep: str | None = 
 
 
 @transaction.atomic
-def update_profile(
-    *, member: Member, name: str, handle: str, position: str, bio: str, language: str
-) -> Member:
+def update_profile(*, member: Member, name: str, handle: str, position: str, bio: str, language: str) -> Member:
     check_handle_available(handle, member=member)
     member.name = name.strip()
     member.handle = handle
@@ -550,7 +556,8 @@ def leave_group(*, member: Member, group: Group) -> None:
 
 
 def _lock_member(member: Member) -> Member:
-    return Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+    locked: Member = Member.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=member.pk)
+    return locked
 
 
 @transaction.atomic

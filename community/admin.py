@@ -104,7 +104,9 @@ MEMBER_STEPS = (
         name="suspend_selected",
         label=_("Suspend the selected members"),
         title=_("Suspend"),
-        run=lambda actor, member, data: actions.suspend_member(actor=actor, member=member, until=data["until"], reason=data["reason"]),
+        run=lambda actor, member, data: actions.suspend_member(
+            actor=actor, member=member, until=data["until"], reason=data["reason"]
+        ),
         done=ngettext_lazy("%(count)d member suspended.", "%(count)d members suspended.", "count"),
         form=SuspendForm,
         explanation=_("Until then the member only sees their own account pages. They are told why by e-mail."),
@@ -134,7 +136,11 @@ MEMBER_STEPS = (
         label=_("Take away the moderator role of the selected members in a group"),
         title=_("Take away a moderator role"),
         run=lambda actor, member, data: actions.remove_moderator(actor=actor, member=member, group=data["group"]),
-        done=ngettext_lazy("%(count)d member no longer moderates the group.", "%(count)d members no longer moderate the group.", "count"),
+        done=ngettext_lazy(
+            "%(count)d member no longer moderates the group.",
+            "%(count)d members no longer moderate the group.",
+            "count",
+        ),
         form=GroupChoiceForm,
         explanation=_("The member stays a member of the group."),
         offered=lambda member: not member.is_former_member,
@@ -144,7 +150,9 @@ MEMBER_STEPS = (
         label=_("Remove the selected members from a group"),
         title=_("Remove from a group"),
         run=lambda actor, member, data: actions.remove_from_group(actor=actor, member=member, group=data["group"]),
-        done=ngettext_lazy("%(count)d member removed from the group.", "%(count)d members removed from the group.", "count"),
+        done=ngettext_lazy(
+            "%(count)d member removed from the group.", "%(count)d members removed from the group.", "count"
+        ),
         form=GroupChoiceForm,
         offered=lambda member: not member.is_former_member,
     ),
@@ -153,7 +161,9 @@ MEMBER_STEPS = (
         label=_("Add the selected members to the programme team"),
         title=_("Add to the programme team"),
         run=lambda actor, member, data: actions.grant_staff(actor=actor, member=member),
-        done=ngettext_lazy("%(count)d member added to the programme team.", "%(count)d members added to the programme team.", "count"),
+        done=ngettext_lazy(
+            "%(count)d member added to the programme team.", "%(count)d members added to the programme team.", "count"
+        ),
         confirm=True,
         explanation=_("The programme team moderates everything and uses this admin."),
         offered=lambda member: member.status == Member.Status.ACTIVE and not member.is_staff,
@@ -163,7 +173,11 @@ MEMBER_STEPS = (
         label=_("Remove the selected members from the programme team"),
         title=_("Remove from the programme team"),
         run=lambda actor, member, data: actions.revoke_staff(actor=actor, member=member),
-        done=ngettext_lazy("%(count)d member removed from the programme team.", "%(count)d members removed from the programme team.", "count"),
+        done=ngettext_lazy(
+            "%(count)d member removed from the programme team.",
+            "%(count)d members removed from the programme team.",
+            "count",
+        ),
         confirm=True,
         offered=lambda member: member.is_staff or member.is_superuser,
     ),
@@ -174,7 +188,9 @@ MEMBER_STEPS = (
         run=lambda actor, member, data: actions.delete_account(actor=actor, member=member),
         done=ngettext_lazy("%(count)d account deleted.", "%(count)d accounts deleted.", "count"),
         confirm=True,
-        explanation=_("Name, e-mail address, handle, profile and memberships are erased for good; posts remain, shown as from a former member."),
+        explanation=_(
+            "Name, e-mail address, handle, profile and memberships are erased for good; posts remain, shown as from a former member."
+        ),
         submit=_("Delete for good"),
         offered=lambda member: not member.is_former_member,
     ),
@@ -204,8 +220,17 @@ class MemberAdmin(StepsAdmin, UserAdmin):
     autocomplete_fields = ["municipality"]
     #: Changed by actions only (SPEC F7).
     protected_fields = [
-        "status", "status_reason", "suspended_until", "email_verified_at", "approved_at", "approved_by", "deleted_at",
-        "is_active", "is_staff", "is_superuser", "user_permissions",
+        "status",
+        "status_reason",
+        "suspended_until",
+        "email_verified_at",
+        "approved_at",
+        "approved_by",
+        "deleted_at",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "user_permissions",
     ]
     readonly_fields = ["date_joined", "last_login", *protected_fields]
     inlines = [MembershipInline]
@@ -214,7 +239,20 @@ class MemberAdmin(StepsAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "handle", "position", "municipality", "bio", "language")}),
-        (_("Status"), {"fields": ("status", "status_reason", "suspended_until", "email_verified_at", "approved_at", "approved_by", "deleted_at")}),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "status",
+                    "status_reason",
+                    "suspended_until",
+                    "email_verified_at",
+                    "approved_at",
+                    "approved_by",
+                    "deleted_at",
+                )
+            },
+        ),
         (_("Rights"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

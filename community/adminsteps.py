@@ -119,7 +119,9 @@ class StepsAdmin(admin.ModelAdmin):
 
     def _change_url(self, obj: Model) -> str:
         opts = self.opts
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)], current_app=self.admin_site.name)
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)], current_app=self.admin_site.name
+        )
 
     def step_links(self, request: HttpRequest, obj: Model) -> list[dict[str, str]]:
         if not self.has_step_permission(request, obj):
@@ -127,14 +129,26 @@ class StepsAdmin(admin.ModelAdmin):
         opts = self.opts
         return [
             {
-                "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_step", args=[quote(obj.pk), step.name], current_app=self.admin_site.name),
+                "url": reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_step",
+                    args=[quote(obj.pk), step.name],
+                    current_app=self.admin_site.name,
+                ),
                 "title": str(step.title),
             }
             for step in self.steps
             if step.offered(obj)
         ]
 
-    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False, form_url: str = "", obj: Model | None = None) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> HttpResponse:
         context["steps_base_change_form"] = self.steps_base_change_form
         context["steps_heading"] = self.steps_heading
         context["step_links"] = self.step_links(request, obj) if obj is not None else []
@@ -164,7 +178,9 @@ class StepsAdmin(admin.ModelAdmin):
             self.message_user(request, step.done % {"count": changed}, messages.SUCCESS)
         return None
 
-    def _step_page(self, request: HttpRequest, step: Step, objects: list[Model], form: forms.Form | None, *, single: bool) -> TemplateResponse:
+    def _step_page(
+        self, request: HttpRequest, step: Step, objects: list[Model], form: forms.Form | None, *, single: bool
+    ) -> TemplateResponse:
         opts = self.opts
         media = self.media + (form.media if form is not None else forms.Media())
         context = {

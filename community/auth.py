@@ -18,7 +18,9 @@ class EmailBackend(ModelBackend):
     rejected and deactivated accounts have ``is_active`` off and may not.
     """
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         if username is None:
             username = kwargs.get("email")
         if not username or password is None:

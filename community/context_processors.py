@@ -19,7 +19,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.SITE_NAME,
         "nav": {
             "forum": verified and permissions.is_participant(user),
-            "moderation": verified and permissions.can_moderate(user) if user is not None and user.is_authenticated else False,
-            "dashboard": verified and permissions.can_view_programme_view(user) if user is not None and user.is_authenticated else False,
+            "moderation": verified and permissions.can_moderate(user)
+            if user is not None and user.is_authenticated
+            else False,
+            "dashboard": verified and permissions.can_view_programme_view(user)
+            if user is not None and user.is_authenticated
+            else False,
         },
     }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 View = TypeVar("View", bound=Callable)
 
@@ -10,5 +11,5 @@ View = TypeVar("View", bound=Callable)
 def account_page(view: View) -> View:
     """A page that members who are not (yet) allowed into the forum may see:
     their own account, the explanation of their status, logging out."""
-    view.account_page = True  # type: ignore[attr-defined]
+    view.account_page = True
     return view

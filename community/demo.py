@@ -113,7 +113,12 @@ def _ensure_member(name: str, handle: str, code: str, position: str, *, approver
         return member
     municipality = Municipality.objects.get(code=code)
     member = actions.register_member(
-        name=name, email=demo_email(handle), password=DEMO_PASSWORD, municipality=municipality, position=position, handle=handle
+        name=name,
+        email=demo_email(handle),
+        password=DEMO_PASSWORD,
+        municipality=municipality,
+        position=position,
+        handle=handle,
     )
     member = actions.verify_email(member=member)
     if approver is not None:

@@ -48,5 +48,5 @@ def refresh(member: object) -> None:
     ``cache_version`` from the database, and its roles looked up again when next used."""
     from community.models import Member
 
-    member.cache_version = Member.objects.filter(pk=member.pk).values_list("cache_version", flat=True).first()  # type: ignore[attr-defined]
-    member.__dict__.pop("roles", None)  # type: ignore[attr-defined]
+    member.cache_version = Member.objects.filter(pk=member.pk).values_list("cache_version", flat=True).first()
+    member.__dict__.pop("roles", None)

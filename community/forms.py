@@ -27,7 +27,9 @@ def municipality_field(**kwargs: Any) -> MunicipalityChoiceField:
         queryset=Municipality.objects.select_related("region").order_by("name"),
         label=_("Municipality"),
         empty_label=_("Choose your municipality"),
-        widget=forms.Select(attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}),
+        widget=forms.Select(
+            attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}
+        ),
         **kwargs,
     )
 
@@ -124,7 +126,9 @@ class ProfileForm(forms.ModelForm):
         model = Member
         fields = ["name", "handle", "position", "bio", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
-        help_texts = {"handle": _("Others mention you with @handle; changing it keeps your old mentions working as links.")}
+        help_texts = {
+            "handle": _("Others mention you with @handle; changing it keeps your old mentions working as links.")
+        }
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].strip().lstrip("@").lower()
@@ -168,7 +172,9 @@ class SuspendForm(forms.Form):
 
 
 class LiftSuspensionForm(forms.Form):
-    reason = forms.CharField(label=_("Note for the log"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Note for the log"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class GroupChoiceForm(forms.Form):
@@ -223,10 +229,16 @@ class MemberFilterForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("All municipalities"),
-        widget=forms.Select(attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}),
+        widget=forms.Select(
+            attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}
+        ),
     )
     region = forms.ModelChoiceField(
-        label=_("Province"), queryset=Region.objects.all(), required=False, to_field_name="slug", empty_label=_("All provinces")
+        label=_("Province"),
+        queryset=Region.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All provinces"),
     )
     typology = forms.ModelChoiceField(
         label=_("Typology"),
@@ -243,7 +255,11 @@ class MemberFilterForm(forms.Form):
 class MunicipalityFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     region = forms.ModelChoiceField(
-        label=_("Province"), queryset=Region.objects.all(), required=False, to_field_name="slug", empty_label=_("All provinces")
+        label=_("Province"),
+        queryset=Region.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All provinces"),
     )
     typology = forms.ModelChoiceField(
         label=_("Typology"),

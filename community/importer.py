@@ -71,7 +71,7 @@ class Report:
         return bool(sum(self.created.values()) or sum(self.updated.values()))
 
 
-def _rows(path: Path, columns: list[str]):  # type: ignore[no-untyped-def]
+def _rows(path: Path, columns: list[str]):
     """Yield (line number, row dict) and check the header and the column count."""
     if not path.exists():
         raise DataError(f"{path}: file not found")
@@ -91,7 +91,7 @@ def _rows(path: Path, columns: list[str]):  # type: ignore[no-untyped-def]
                     continue
                 if len(row) != len(columns):
                     raise DataError(f"{path}:{reader.line_num}: expected {len(columns)} fields, found {len(row)}")
-                yield reader.line_num, dict(zip(columns, (value.strip() for value in row)))
+                yield reader.line_num, dict(zip(columns, (value.strip() for value in row), strict=True))
         except (csv.Error, UnicodeDecodeError) as error:
             raise DataError(f"{path}:{reader.line_num}: {error}") from None
 
@@ -102,17 +102,26 @@ def _require(condition: bool, path: Path, line: int, message: str) -> None:
 
 
 def _integer(value: str, path: Path, line: int, column: str) -> int:
-    _require(value.isdigit() and int(value) > 0, path, line, f"{column} must be a positive whole number, found {value!r}")
+    _require(
+        value.isdigit() and int(value) > 0, path, line, f"{column} must be a positive whole number, found {value!r}"
+    )
     return int(value)
 
 
 def read_dataset(directory: Path = DATA_DIR) -> Dataset:
     provinces_path = directory / "provinces.csv"
     provinces: list[Province] = []
-    for line, row in _rows(provinces_path, ["slug", "name", "cbs_code", "municipality_count", "population", "population_year"]):
+    for line, row in _rows(
+        provinces_path, ["slug", "name", "cbs_code", "municipality_count", "population", "population_year"]
+    ):
         _require(bool(re.fullmatch(r"[a-z0-9-]+", row["slug"])), provinces_path, line, f"invalid slug {row['slug']!r}")
         _require(bool(row["name"]), provinces_path, line, "the name is empty")
-        _require(bool(re.fullmatch(r"PV\d{2}", row["cbs_code"])), provinces_path, line, f"invalid CBS code {row['cbs_code']!r}")
+        _require(
+            bool(re.fullmatch(r"PV\d{2}", row["cbs_code"])),
+            provinces_path,
+            line,
+            f"invalid CBS code {row['cbs_code']!r}",
+        )
         _integer(row["municipality_count"], provinces_path, line, "municipality_count")
         provinces.append(Province(row["slug"], row["name"], row["cbs_code"]))
     province_names = {p.name for p in provinces}
@@ -122,7 +131,9 @@ def read_dataset(directory: Path = DATA_DIR) -> Dataset:
     municipalities: list[MunicipalityRow] = []
     seen_codes: set[str] = set()
     for line, row in _rows(municipalities_path, ["code", "name", "province", "population", "population_year"]):
-        _require(bool(re.fullmatch(r"GM\d{4}", row["code"])), municipalities_path, line, f"invalid CBS code {row['code']!r}")
+        _require(
+            bool(re.fullmatch(r"GM\d{4}", row["code"])), municipalities_path, line, f"invalid CBS code {row['code']!r}"
+        )
         _require(row["code"] not in seen_codes, municipalities_path, line, f"duplicate code {row['code']}")
         _require(bool(row["name"]), municipalities_path, line, "the name is empty")
         _require(row["province"] in province_names, municipalities_path, line, f"unknown province {row['province']!r}")
@@ -141,7 +152,9 @@ def read_dataset(directory: Path = DATA_DIR) -> Dataset:
     regions_path = directory / "regions.csv"
     province_by_slug = {p.slug: p.name for p in provinces}
     province_of = {m.code: m.province for m in municipalities}
-    for line, row in _rows(regions_path, ["region_type", "region_code", "region_slug", "region_name", "municipality_code"]):
+    for line, row in _rows(
+        regions_path, ["region_type", "region_code", "region_slug", "region_name", "municipality_code"]
+    ):
         if row["region_type"] != "provincie":
             continue
         code = row["municipality_code"]
@@ -161,15 +174,22 @@ def read_dataset(directory: Path = DATA_DIR) -> Dataset:
     ):
         slug = row["typology_slug"]
         _require(bool(re.fullmatch(r"[a-z0-9-]+", slug)), typologies_path, line, f"invalid slug {slug!r}")
-        _require(row["municipality_code"] in seen_codes, typologies_path, line, f"unknown municipality {row['municipality_code']!r}")
+        _require(
+            row["municipality_code"] in seen_codes,
+            typologies_path,
+            line,
+            f"unknown municipality {row['municipality_code']!r}",
+        )
         pair = (row["typology_name_nl"], row["typology_name_en"])
         _require(all(pair), typologies_path, line, "a typology name is empty")
-        _require(names.setdefault(slug, pair) == pair, typologies_path, line, f"typology {slug} has two different names")
+        _require(
+            names.setdefault(slug, pair) == pair, typologies_path, line, f"typology {slug} has two different names"
+        )
         links.append(TypologyLink(slug, *pair, row["municipality_code"], row["source_note"]))
     return Dataset(provinces, municipalities, links)
 
 
-def _sync(model, key, wanted: dict, report: Report, label: str, on_create=None) -> dict:  # type: ignore[no-untyped-def]
+def _sync(model, key, wanted: dict, report: Report, label: str, on_create=None) -> dict:
     """Bring ``model`` in line with ``wanted`` ({key: {field: value}}) in bulk.
 
     ``on_create`` ({key: {field: value}}) holds defaults used only for new rows,
@@ -180,7 +200,7 @@ def _sync(model, key, wanted: dict, report: Report, label: str, on_create=None) 
     """
     fields = (key,) if isinstance(key, str) else key
 
-    def key_of(obj):  # type: ignore[no-untyped-def]
+    def key_of(obj):
         values = tuple(getattr(obj, name) for name in fields)
         return values[0] if isinstance(key, str) else values
 
@@ -189,7 +209,7 @@ def _sync(model, key, wanted: dict, report: Report, label: str, on_create=None) 
     for wanted_key, values in wanted.items():
         obj = existing.get(wanted_key)
         if obj is None:
-            keys = dict(zip(fields, (wanted_key,) if isinstance(key, str) else wanted_key))
+            keys = dict(zip(fields, (wanted_key,) if isinstance(key, str) else wanted_key, strict=True))
             to_create.append(model(**keys, **values, **(on_create or {}).get(wanted_key, {})))
             continue
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
@@ -287,7 +307,11 @@ def import_dataset(dataset: Dataset) -> Report:
             }
     # Regional groups are for the members of the province; the rest is readable by all members.
     access = {
-        slug: {"read_access": Group.ReadAccess.MEMBERS if values["kind"] == Group.Kind.REGION else Group.ReadAccess.EVERYONE}
+        slug: {
+            "read_access": Group.ReadAccess.MEMBERS
+            if values["kind"] == Group.Kind.REGION
+            else Group.ReadAccess.EVERYONE
+        }
         for slug, values in groups.items()
     }
     _sync(Group, "slug", groups, report, "groups", on_create=access)

@@ -8,8 +8,10 @@ from django.contrib.auth.base_user import BaseUserManager
 
 from community.querysets import MemberQuerySet
 
+_MemberManagerBase = BaseUserManager.from_queryset(MemberQuerySet)
 
-class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):  # type: ignore[misc]
+
+class MemberManager(_MemberManagerBase):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> Any:

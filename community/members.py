@@ -17,8 +17,8 @@ from typing import ClassVar
 from django.db import connection
 from django.urls import reverse
 
-from community.performance.fragments import Fragment
 from community.models import Group, Member, Membership, Municipality
+from community.performance.fragments import Fragment
 from community.performance.rows import Columns
 
 
@@ -31,7 +31,9 @@ class MemberCard:
         self.pk, self.handle, self.name, self.position, self.municipality_id, self.municipality_name = row
 
     def fragment(self) -> MemberCardFragment:
-        return MemberCardFragment(handle=self.handle, name=self.name, position=self.position, municipality_name=self.municipality_name)
+        return MemberCardFragment(
+            handle=self.handle, name=self.name, position=self.position, municipality_name=self.municipality_name
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def _group_columns() -> Columns:
 def group_by_slug(slug: str) -> Group | None:
     """The group with this slug, or None: one plain query (the group page)."""
     found = _group_columns().fetch("g.slug = %s", [slug])
-    return found[0] if found else None  # type: ignore[return-value]
+    return found[0] if found else None
 
 
 def groups_of(member: Member) -> list[Group]:

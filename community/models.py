@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
@@ -12,8 +14,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-
-from typing import TYPE_CHECKING
 
 from community.managers import MemberManager
 from community.querysets import GroupQuerySet, ModerationLogQuerySet, MunicipalityQuerySet
@@ -75,17 +75,25 @@ class Municipality(models.Model):
         validators=[RegexValidator(r"^GM\d{4}$", _("A CBS municipality code looks like GM0518."))],
     )
     name = models.CharField(_("name"), max_length=120)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("province"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("province")
+    )
     population = models.PositiveIntegerField(_("population"))
     population_year = models.PositiveSmallIntegerField(_("population year"))
     typologies = models.ManyToManyField(
-        Typology, through="MunicipalityTypology", related_name="municipalities", blank=True, verbose_name=_("typologies")
+        Typology,
+        through="MunicipalityTypology",
+        related_name="municipalities",
+        blank=True,
+        verbose_name=_("typologies"),
     )
     email_domains = models.JSONField(
         _("e-mail domains"),
         default=list,
         blank=True,
-        help_text=_("Sign-ups with a verified address at one of these domains are approved automatically, e.g. denhaag.nl."),
+        help_text=_(
+            "Sign-ups with a verified address at one of these domains are approved automatically, e.g. denhaag.nl."
+        ),
     )
 
     objects = MunicipalityQuerySet.as_manager()
@@ -289,6 +297,7 @@ class Group(models.Model):
     typology = models.OneToOneField(
         Typology, on_delete=models.PROTECT, null=True, blank=True, related_name="group", verbose_name=_("typology")
     )
+
     class ReadAccess(models.TextChoices):
         EVERYONE = "everyone", _("all members of the platform")
         MEMBERS = "members", _("members of the group only")
@@ -458,7 +467,7 @@ class Session(AbstractBaseSession):
     )
 
     @classmethod
-    def get_session_store_class(cls):  # type: ignore[no-untyped-def]
+    def get_session_store_class(cls):
         from community.sessions import SessionStore
 
         return SessionStore

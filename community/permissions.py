@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from community.performance.recent import recent
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from typing_extensions import TypeIs
+
     from community.models import Group, Member
 
 
@@ -79,7 +82,7 @@ def _roles_from_database(member_id: int) -> Roles:
     return _roles_of(rows, open_group_ids=frozenset(pk for pk, *_rest, role in rows if role is None))
 
 
-def _roles_of(rows: list[tuple], *, open_group_ids: frozenset[int]) -> Roles:
+def _roles_of(rows: list[tuple[Any, ...]], *, open_group_ids: frozenset[int]) -> Roles:
     """Roles from the member's rows ``(group id, slug, name, kind, region id, role)``, in
     the groups' order, and the groups open to every member."""
     from community.models import Group, Membership
@@ -104,7 +107,7 @@ def bulk_load_roles(members: Sequence[Member]) -> None:
     from community.models import Group, Membership
 
     open_ids = frozenset(Group.objects.filter(read_access=Group.ReadAccess.EVERYONE).values_list("pk", flat=True))
-    rows: dict[int, list[tuple]] = {member.pk: [] for member in members}
+    rows: dict[int, list[tuple[Any, ...]]] = {member.pk: [] for member in members}
     for member_id, *row in (
         Membership.objects.filter(member_id__in=list(rows))
         .order_by("group__kind", "group__name", "group_id")
@@ -115,7 +118,8 @@ def bulk_load_roles(members: Sequence[Member]) -> None:
         member.__dict__["roles"] = _roles_of(rows[member.pk], open_group_ids=open_ids)
 
 
-def is_participant(member: Member | None) -> bool:
+def is_participant(member: Member | AnonymousUser | None) -> TypeIs[Member]:
+    """Logged in, approved, not suspended (``Member.is_participant``)."""
     return bool(member is not None and member.is_authenticated and member.is_participant)
 
 
@@ -157,7 +161,9 @@ MODERATION: dict[str, Scope] = {
 }
 
 
-def may_moderate(member: Member | None, action: str, *, group_id: int | None = None, region_id: int | None = None) -> bool:
+def may_moderate(
+    member: Member | None, action: str, *, group_id: int | None = None, region_id: int | None = None
+) -> bool:
     """May ``member`` do moderation ``action`` on an object in this group (for
     Scope.GROUP) or from this province (Scope.PROVINCE)? No queries once roles are loaded."""
     scope = MODERATION[action]
@@ -188,7 +194,7 @@ def can_view_programme_view(member: Member | None) -> bool:
 
 def can_decide_signup(moderator: Member | None, applicant: Member) -> bool:
     """Staff decide on every sign-up, ambassadors on those from their province."""
-    region_id = applicant.municipality.region_id if applicant.municipality_id else None
+    region_id = applicant.municipality.region_id if applicant.municipality is not None else None
     return may_moderate(moderator, "decide_signup", region_id=region_id)
 
 
@@ -199,20 +205,22 @@ def can_suspend_member(moderator: Member | None, member: Member) -> bool:
         return False
     if member.status not in (member.Status.ACTIVE, member.Status.SUSPENDED):
         return False
-    region_id = member.municipality.region_id if member.municipality_id else None
+    region_id = member.municipality.region_id if member.municipality is not None else None
     return may_moderate(moderator, "suspend_member", region_id=region_id)
 
 
 def check_suspend_member(moderator: Member, member: Member) -> None:
     if not can_suspend_member(moderator, member):
-        raise PermissionDenied(_("Only the ambassadors of this member's province and the programme team suspend this member."))
+        raise PermissionDenied(
+            _("Only the ambassadors of this member's province and the programme team suspend this member.")
+        )
 
 
 def access_suspendable(moderator: Member, handle: str) -> Member:
     """A member the moderator may suspend (or lift the suspension of), or 404."""
     from community.models import Member as MemberModel
 
-    member = MemberModel.objects.with_card_data().filter(handle__iexact=handle).first()
+    member: Member | None = MemberModel.objects.with_card_data().filter(handle__iexact=handle).first()
     if member is None or not can_suspend_member(moderator, member):
         raise Http404
     return member
@@ -220,14 +228,16 @@ def access_suspendable(moderator: Member, handle: str) -> Member:
 
 def check_decide_signup(moderator: Member, applicant: Member) -> None:
     if not can_decide_signup(moderator, applicant):
-        raise PermissionDenied(_("Only the ambassadors of this member's province and the programme team decide on this sign-up."))
+        raise PermissionDenied(
+            _("Only the ambassadors of this member's province and the programme team decide on this sign-up.")
+        )
 
 
 def access_applicant(moderator: Member, pk: int) -> Member:
     """A pending, verified sign-up the moderator may decide on, or 404."""
     from community.models import Member as MemberModel
 
-    applicant = (
+    applicant: Member | None = (
         MemberModel.objects.pending_review().select_related("municipality__region").filter(pk=pk).first()
     )
     if applicant is None or not can_decide_signup(moderator, applicant):
@@ -251,7 +261,9 @@ def check_join_group(member: Member, group: Group) -> None:
 
 def check_leave_group(member: Member, group: Group) -> None:
     if not can_leave_group(member, group):
-        raise PermissionDenied(_("You cannot leave this group: everyone takes part in Het Plein and their regional group."))
+        raise PermissionDenied(
+            _("You cannot leave this group: everyone takes part in Het Plein and their regional group.")
+        )
 
 
 def access_member(viewer: Member, handle: str) -> Member:
@@ -261,7 +273,7 @@ def access_member(viewer: Member, handle: str) -> Member:
     members = MemberModel.objects.with_card_data().filter(handle__iexact=handle)
     if not viewer.is_staff:
         members = members.approved()
-    member = members.first()
+    member: Member | None = members.first()
     if member is None:
         raise Http404
     return member

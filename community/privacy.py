@@ -33,8 +33,15 @@ def export_personal_data(member: Member) -> dict[str, Any]:
             for m in Membership.objects.filter(member=member).select_related("group").order_by("created", "pk")
         ],
         "moderation_decisions_about_you": [
-            {"action": entry.action, "description": str(entry.get_action_display()), "reason": entry.reason, "when": entry.created}
-            for entry in ModerationLogEntry.objects.filter(target_member=member, target_type=ModerationLogEntry.TargetType.MEMBER).order_by("created", "pk")
+            {
+                "action": entry.action,
+                "description": str(entry.get_action_display()),
+                "reason": entry.reason,
+                "when": entry.created,
+            }
+            for entry in ModerationLogEntry.objects.filter(
+                target_member=member, target_type=ModerationLogEntry.TargetType.MEMBER
+            ).order_by("created", "pk")
         ],
     }
     for _receiver, sections in signals.collect_personal_data.send(sender=None, member=member):

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
-    from community.models import Member
+    from community.models import Group, Member, ModerationLogEntry, Municipality  # noqa: F401  (the querysets' type parameters)
 
 
 def approved_q(prefix: str = "") -> Q:
@@ -27,7 +27,7 @@ def participating_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True}) & (Q(**{f"{prefix}status": "active"}) | suspension_over)
 
 
-class MemberQuerySet(models.QuerySet):
+class MemberQuerySet(models.QuerySet["Member"]):
     def renew_cached_facts(self) -> int:
         """Move ``cache_version``: the members' memberships or watch levels changed."""
         return self.update(cache_version=models.F("cache_version") + 1)
@@ -76,7 +76,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(Q(name__icontains=text) | Q(handle__icontains=text.lstrip("@")) | Q(bio__icontains=text))
 
 
-class MunicipalityQuerySet(models.QuerySet):
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     def with_typologies(self) -> Self:
         from community.models import Typology
 
@@ -85,20 +85,24 @@ class MunicipalityQuerySet(models.QuerySet):
         )
 
     def with_member_counts(self) -> Self:
-        return self.annotate(
-            member_count=Count("members", filter=approved_q("members__"), distinct=True)
-        )
+        return self.annotate(member_count=Count("members", filter=approved_q("members__"), distinct=True))
 
 
-class GroupQuerySet(models.QuerySet):
+class GroupQuerySet(models.QuerySet["Group"]):
     def recount_members(self) -> int:
         """Set ``member_count`` from the memberships (after changes that send no signals)."""
         from community.models import Membership
 
-        counted = Membership.objects.filter(group=OuterRef("pk")).order_by().values("group").annotate(n=Count("pk")).values("n")
+        counted = (
+            Membership.objects.filter(group=OuterRef("pk"))
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return self.update(member_count=Coalesce(Subquery(counted), 0))
 
-    def automatic_for(self, municipality) -> Self:  # type: ignore[no-untyped-def]
+    def automatic_for(self, municipality: Municipality) -> Self:
         """The groups a member from this municipality joins on approval: Het Plein,
         the regional group of its province and the groups of its typologies."""
         return self.filter(
@@ -108,7 +112,7 @@ class GroupQuerySet(models.QuerySet):
         ).distinct()
 
 
-class ModerationLogQuerySet(models.QuerySet):
+class ModerationLogQuerySet(models.QuerySet["ModerationLogEntry"]):
     def visible_to(self, member: Member) -> Self:
         """Staff read the whole log; moderators the entries of the groups they moderate
         (community.permissions.MODERATION["read_log"])."""

@@ -54,9 +54,7 @@ if not DEBUG:
         if not value
     ]
     if missing:
-        raise ImproperlyConfigured(
-            "With DEBUG off these environment variables are required: " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("With DEBUG off these environment variables are required: " + ", ".join(missing))
 else:
     # A development key: only ever used with DEBUG on, never in production.
     SECRET_KEY = SECRET_KEY or "development-only-insecure-key-do-not-use-in-production"
@@ -312,7 +310,10 @@ def parse_email_url(url: str) -> dict[str, object]:
     if parsed.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parsed.scheme == "file":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": unquote(parsed.path)}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parsed.path),
+        }
     if parsed.scheme in {"smtp", "smtps"}:
         return {
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

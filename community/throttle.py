@@ -50,7 +50,7 @@ def once(scope: str, value: str, *, window_seconds: int) -> bool:
     return bool(cache.add(_key(scope, value), 1, timeout=window_seconds))
 
 
-def client_ip(request) -> str:  # type: ignore[no-untyped-def]
+def client_ip(request) -> str:
     """The client's address, as the outermost trusted proxy saw it: the one place that
     decides it, for every limit per client.
 

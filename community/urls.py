@@ -18,7 +18,11 @@ account_urls = [
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=ThrottledLoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            authentication_form=ThrottledLoginForm,
+            redirect_authenticated_user=True,
+        ),
         name="login",
     ),
     path("logout/", before_second_factor(account_page(auth_views.LogoutView.as_view())), name="logout"),
@@ -29,10 +33,14 @@ account_urls = [
     path("profile/", views.edit_profile, name="edit_profile"),
     path("password/", views.change_password, name="change_password"),
     path("sessions/end/", views.log_out_everywhere, name="log_out_everywhere"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(
-        email_template_name="registration/password_reset_email.txt",
-        html_email_template_name="registration/password_reset_email.html",
-    ), name="password_reset"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            html_email_template_name="registration/password_reset_email.html",
+        ),
+        name="password_reset",
+    ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",

@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from community import actions, permissions, throttle
 from community.decorators import account_page
@@ -40,8 +40,8 @@ from community.forms import (
     SignupForm,
     SuspendForm,
 )
-from community.privacy import export_personal_data
 from community.models import Group, Member, Municipality
+from community.privacy import export_personal_data
 from community.tokens import read_verification_token
 from community.twofactor.state import before_second_factor
 
@@ -68,7 +68,7 @@ def _check_database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
+    except Exception:
         logger.exception("Health check: database unreachable")
         return "error"
     return "ok"
@@ -92,7 +92,7 @@ def _check_channel_layer() -> str:
 
     try:
         async_to_sync(bounded)()
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
+    except Exception:
         logger.exception("Health check: channel layer unreachable")
         return "error"
     return "ok"
@@ -106,7 +106,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """The language switch: remembered in a cookie, and on the profile of a member."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES) and check_for_language(language):
@@ -182,7 +184,9 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     if member.is_participant:
         messages.success(request, _("Your e-mail address is verified and your account is active. Welcome!"))
     else:
-        messages.success(request, _("Your e-mail address is verified. An ambassador of your province will review your sign-up."))
+        messages.success(
+            request, _("Your e-mail address is verified. An ambassador of your province will review your sign-up.")
+        )
     if request.user.is_authenticated and request.user.pk == member.pk:
         return redirect("account_status" if not member.is_participant else "home")
     return redirect("login")
@@ -195,7 +199,9 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     if member.is_email_verified:
         messages.info(request, _("Your e-mail address is already verified."))
     elif throttle.hit("verify-resend", str(member.pk), window_seconds=600) > 3:
-        messages.error(request, _("We have sent several links already. Check your spam folder, or try again in ten minutes."))
+        messages.error(
+            request, _("We have sent several links already. Check your spam folder, or try again in ten minutes.")
+        )
     else:
         actions.send_verification_email(member=member)
         messages.success(request, _("We have sent a new verification link to %(email)s.") % {"email": member.email})
@@ -229,7 +235,9 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your profile has been saved."))
             response = redirect("edit_profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE
+            )
             return response
     return render(request, "community/profile_edit.html", {"form": form})
 
@@ -339,7 +347,9 @@ def group_list(request: HttpRequest) -> HttpResponse:
         Group.Kind.THEME: _("Theme groups"),
     }
     sections = [(headings[kind], by_kind[kind]) for kind in Group.Kind.values if by_kind.get(kind)]
-    return render(request, "community/group_list.html", {"sections": sections, "my_group_ids": request.user.roles.group_ids})
+    return render(
+        request, "community/group_list.html", {"sections": sections, "my_group_ids": request.user.roles.group_ids}
+    )
 
 
 @require_POST
@@ -387,7 +397,9 @@ def reject_signup(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("The sign-up of %(name)s has been rejected; they were told why.") % {"name": applicant.name})
+            messages.success(
+                request, _("The sign-up of %(name)s has been rejected; they were told why.") % {"name": applicant.name}
+            )
             return redirect("moderation")
     return render(request, "community/reject.html", {"applicant": applicant, "form": form})
 
@@ -458,7 +470,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             logout(request)
-            messages.success(request, _("Your account has been deleted. Your posts remain, shown as from a former member."))
+            messages.success(
+                request, _("Your account has been deleted. Your posts remain, shown as from a former member.")
+            )
             return redirect("home")
     return render(request, "community/delete_account.html", {"form": form})
 

@@ -9,6 +9,7 @@ queries does not grow with the number of recipients.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -23,6 +24,11 @@ from notifications.models import Notification, Watch
 from notifications.texts import describe, target_url
 from threads.models import Post, Thread
 from threads.permissions import readers_q
+
+if TYPE_CHECKING:
+    from community.meetings.models import Meeting
+    from community.models import Group
+    from threads.models import Theme
 
 KIND_ORDER = [kind for kind, _label in Notification.Kind.choices]
 
@@ -54,7 +60,11 @@ def notify_about_thread(
 ) -> list[Notification]:
     """One notification per member, of the most specific kind, for members who
     may read the thread and have not muted it."""
-    recipients = {member_id: kinds for member_id, kinds in recipients.items() if kinds and (actor is None or member_id != actor.pk)}
+    recipients = {
+        member_id: kinds
+        for member_id, kinds in recipients.items()
+        if kinds and (actor is None or member_id != actor.pk)
+    }
     if not recipients:
         return []
     theme_ids = list(thread.theme_links.values_list("tag_id", flat=True))
@@ -75,7 +85,9 @@ def notify_about_thread(
 
 
 def notify_member(*, member: Member, kind: str, actor: Member | None = None, title: str = "") -> Notification:
-    return _store_and_push([Notification(recipient=member, kind=kind, actor=actor, actor_name=actor.name if actor else "", title=title)])[0]
+    return _store_and_push(
+        [Notification(recipient=member, kind=kind, actor=actor, actor_name=actor.name if actor else "", title=title)]
+    )[0]
 
 
 def _store_and_push(notifications: list[Notification]) -> list[Notification]:
@@ -107,7 +119,7 @@ def _store_and_push(notifications: list[Notification]) -> list[Notification]:
 
 @transaction.atomic
 def notify_useful(*, post: Post, marker: Member) -> Notification | None:
-    """"Nuttig" marks are batched: one notification per post, replaced by a fresh
+    """ "Nuttig" marks are batched: one notification per post, replaced by a fresh
     (unread, newest) one that counts all marks so far."""
     author_id = post.author_id
     if author_id is None or author_id == marker.pk:
@@ -119,7 +131,9 @@ def notify_useful(*, post: Post, marker: Member) -> Notification | None:
     count = post.marks.count()
     if earlier is not None:
         if earlier.read_at is None:
-            Member.objects.filter(pk=author_id, unread_notifications__gt=0).update(unread_notifications=F("unread_notifications") - 1)
+            Member.objects.filter(pk=author_id, unread_notifications__gt=0).update(
+                unread_notifications=F("unread_notifications") - 1
+            )
         earlier.delete()
     notification = Notification(
         recipient_id=author_id,
@@ -155,12 +169,16 @@ def mark_all_read(*, member: Member) -> int:
 
 
 @transaction.atomic
-def set_watch_level(*, member: Member, level: int, thread=None, group=None, theme=None) -> Watch:  # type: ignore[no-untyped-def]
-    target = {"thread": thread, "group": group, "theme": theme}
+def set_watch_level(
+    *, member: Member, level: int, thread: Thread | None = None, group: Group | None = None, theme: Theme | None = None
+) -> Watch:
+    target: dict[str, Any] = {"thread": thread, "group": group, "theme": theme}
     lookup = {name: value for name, value in target.items() if value is not None}
     if len(lookup) != 1:
         raise ValueError("A watch level is for exactly one thread, group or theme.")
-    watch, _created = Watch.objects.update_or_create(member=member, **lookup, defaults={"level": level, "updated": timezone.now()})
+    watch, _created = Watch.objects.update_or_create(
+        member=member, **lookup, defaults={"level": level, "updated": timezone.now()}
+    )
     facts.watches_changed(member_ids=[member.pk])
     return watch
 
@@ -181,7 +199,7 @@ def notify_members(
     post: Post | None = None,
     title: str = "",
     detail: str = "",
-    meeting=None,  # type: ignore[no-untyped-def]
+    meeting: Meeting | None = None,
 ) -> list[Notification]:
     """One notification of ``kind`` for each of these members, whatever their watch
     levels: moderation news about their own content, and moderators' queue news.
@@ -213,7 +231,9 @@ def moderators_for(*, group_id: int | None) -> set[int]:
     active = Member.objects.participating()
     if group_id is not None:
         moderators = set(
-            active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list("pk", flat=True)
+            active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list(
+                "pk", flat=True
+            )
         )
         if moderators:
             return moderators

@@ -41,8 +41,23 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_select_related = False
     actions = ["retry_selected"]
     fields = [
-        "status", "to", "from_email", "kind", "subject", "message_id", "key", "attempts", "next_attempt_at",
-        "claimed_by", "locked_until", "last_error", "created", "sent_at", "headers", "text", "html",
+        "status",
+        "to",
+        "from_email",
+        "kind",
+        "subject",
+        "message_id",
+        "key",
+        "attempts",
+        "next_attempt_at",
+        "claimed_by",
+        "locked_until",
+        "last_error",
+        "created",
+        "sent_at",
+        "headers",
+        "text",
+        "html",
     ]
 
     @admin.display(description=_("last error"))

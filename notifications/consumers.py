@@ -12,7 +12,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -267,7 +266,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=message.get("code", CLOSE_FORBIDDEN))
 
 
-def _load_member(member_id: int):  # type: ignore[no-untyped-def]
+def _load_member(member_id: int):
     """The member with their roles, and the id of their newest notification: where
     catching up starts."""
     from community.models import Member
@@ -281,7 +280,7 @@ def _load_member(member_id: int):  # type: ignore[no-untyped-def]
     return member, last or 0
 
 
-def _decide_again(member_id: int, thread_ids: set[int]):  # type: ignore[no-untyped-def]
+def _decide_again(member_id: int, thread_ids: set[int]):
     """The member as they are now, the threads of ``thread_ids`` they may read and the
     groups whose queues they may follow."""
     member, _last = _load_member(member_id)
@@ -290,7 +289,7 @@ def _decide_again(member_id: int, thread_ids: set[int]):  # type: ignore[no-unty
     return member, live.readable_thread_ids(member, thread_ids), _moderation_groups(member)
 
 
-def _moderation_groups(member) -> list[int]:  # type: ignore[no-untyped-def]
+def _moderation_groups(member) -> list[int]:
     """The groups whose queue counts the member may follow (notifications.groups)."""
     from community.models import Group
 

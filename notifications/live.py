@@ -38,8 +38,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, transaction
 from django.utils import translation
 
-from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from community.models import Group
+from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from notifications import push
 from notifications.groups import moderation_group, thread_group
 from threads import permissions
@@ -97,7 +97,9 @@ def publish_group_access(group_id: int) -> None:
     transaction.on_commit(send)
 
 
-def thread_message(thread_id: int, event: dict[str, Any] | None, *, post_id: int | None = None) -> dict[str, Any] | None:
+def thread_message(
+    thread_id: int, event: dict[str, Any] | None, *, post_id: int | None = None
+) -> dict[str, Any] | None:
     """The channel-layer message of a thread event (``LiveConsumer.thread_event``)."""
     facts = thread_facts(thread_id)
     if facts is None:
@@ -111,7 +113,9 @@ def thread_message(thread_id: int, event: dict[str, Any] | None, *, post_id: int
         message["post"] = found.to_wire()
         # Who marked it "nuttig": each viewer's button shows their own mark. Stays in the
         # server: the consumer sends its member only the rendered post.
-        message["marked_by"] = list(Mark.objects.filter(post_id=post_id).values_list("member_id", flat=True)) if found.useful_count else []
+        message["marked_by"] = (
+            list(Mark.objects.filter(post_id=post_id).values_list("member_id", flat=True)) if found.useful_count else []
+        )
     return message
 
 
@@ -160,7 +164,11 @@ def readable_thread_ids(member: Any, thread_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     rows = Thread.objects.filter(pk__in=ids).values_list(*FACTS)
-    return {row[0] for row in rows if permissions.can_read_thread(member, thread_from_facts(dict(zip(FACTS, row, strict=True))))}
+    return {
+        row[0]
+        for row in rows
+        if permissions.can_read_thread(member, thread_from_facts(dict(zip(FACTS, row, strict=True))))
+    }
 
 
 def language_of(member: Any) -> str:

@@ -29,23 +29,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import os
+import threading
 from collections import defaultdict
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import translation
 
-from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from community.meetings import permissions
 from community.meetings.fragments import QuestionFragment
 from community.meetings.models import Meeting, Question, Registration, Vote
 from community.models import Member, Municipality
+from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
 from notifications import push
 from notifications.groups import may_join_meeting_group, meeting_group
 
@@ -70,11 +70,13 @@ def meeting_facts(meeting_id: int) -> dict[str, Any] | None:
     row = Meeting.objects.filter(pk=meeting_id).values_list("access_version", "ends_at").first()
     if row is None:
         return None
-    organisers = sorted(Meeting.organisers.through.objects.filter(meeting_id=meeting_id).values_list("member_id", flat=True))
+    organisers = sorted(
+        Meeting.organisers.through.objects.filter(meeting_id=meeting_id).values_list("member_id", flat=True)
+    )
     return {"id": meeting_id, "access": row[0], "ends_at": row[1].timestamp(), "organisers": organisers}
 
 
-def _send(meeting_id: int, build) -> None:  # type: ignore[no-untyped-def]
+def _send(meeting_id: int, build) -> None:
     try:
         facts = meeting_facts(meeting_id)
         message = build(facts) if facts is not None else None
@@ -182,7 +184,7 @@ class VoteBatch:
         for meeting_id, message in messages:
             try:
                 await layer.group_send(meeting_group(meeting_id), message)
-            except Exception:  # noqa: BLE001 - the channel layer being down must not stop the next batch
+            except Exception:
                 logger.exception("Could not publish the votes of meeting %s", meeting_id)
 
     @staticmethod
@@ -227,7 +229,9 @@ def decide(member: Any, meeting_id: Any) -> tuple[int, bool] | None:
 
 
 def meeting_from_facts(facts: dict[str, Any]) -> Meeting:
-    meeting = Meeting(id=facts["id"], ends_at=datetime.fromtimestamp(facts["ends_at"], tz=dt_timezone.utc), access_version=facts["access"])
+    meeting = Meeting(
+        id=facts["id"], ends_at=datetime.fromtimestamp(facts["ends_at"], tz=UTC), access_version=facts["access"]
+    )
     meeting.__dict__["organiser_ids"] = frozenset(facts["organisers"])
     return meeting
 
@@ -249,14 +253,25 @@ def for_viewer(member: Any, message: dict[str, Any], language: str, *, registere
     if kind == "meeting.join_link":
         meeting.join_url, meeting.kind = message["join_url"], message["kind"]
         registration = Registration(status="registered") if registered else None
-        return {**event, "join_url": message["join_url"] if permissions.can_see_join_link(member, meeting, registration) else None}
+        return {
+            **event,
+            "join_url": message["join_url"] if permissions.can_see_join_link(member, meeting, registration) else None,
+        }
     if "question" in message:
         question = question_from_values(message["question"])
         if not question.is_listed and not (organiser or question.author_id == member.pk):
             return {"type": "meeting.question_removed", "meeting": facts["id"], "question": question.pk}
         voted = member.pk in message["voted_by"]
-        html = render_question(member, meeting, question, language, registered=registered, organiser=organiser, voted=voted)
-        return {**event, "status": question.status, "votes": question.vote_count, "listed": question.is_listed, "html": html}
+        html = render_question(
+            member, meeting, question, language, registered=registered, organiser=organiser, voted=voted
+        )
+        return {
+            **event,
+            "status": question.status,
+            "votes": question.vote_count,
+            "listed": question.is_listed,
+            "html": html,
+        }
     return event
 
 
@@ -264,13 +279,24 @@ def question_from_values(values: list[Any]) -> Question:
     row = dict(zip(WIRE, values, strict=True))
     question = Question(**{name: row[name] for name in WIRE if "__" not in name})
     if row["author_id"] is not None:
-        author = Member(id=row["author_id"], name=row["author__name"], deleted_at=row["author__deleted_at"], municipality_id=row["author__municipality_id"])
-        author.municipality = Municipality(id=row["author__municipality_id"], name=row["author__municipality__name"]) if row["author__municipality_id"] else None
+        author = Member(
+            id=row["author_id"],
+            name=row["author__name"],
+            deleted_at=row["author__deleted_at"],
+            municipality_id=row["author__municipality_id"],
+        )
+        author.municipality = (
+            Municipality(id=row["author__municipality_id"], name=row["author__municipality__name"])
+            if row["author__municipality_id"]
+            else None
+        )
         question.author = author
     return question
 
 
-def render_question(member: Any, meeting: Meeting, question: Question, language: str, *, registered: bool, organiser: bool, voted: bool) -> str:
+def render_question(
+    member: Any, meeting: Meeting, question: Question, language: str, *, registered: bool, organiser: bool, voted: bool
+) -> str:
     """``meetings/_question.html`` for this member, as on the live page (the same fragment).
     The CSRF token is left empty: the page's script puts in the page's own token."""
     registration = Registration(status="registered") if registered else None

@@ -46,7 +46,12 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     actor_name = models.CharField(_("name of the actor"), max_length=150, blank=True)
     thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -66,9 +71,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index("recipient", F("id").desc(), name="notification_by_recipient"),
-            models.Index(
-                "recipient", F("id").desc(), condition=Q(read_at__isnull=True), name="notification_unread"
-            ),
+            models.Index("recipient", F("id").desc(), condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
 
     def __str__(self) -> str:
@@ -93,8 +96,12 @@ class Watch(models.Model):
         WATCHING = 3, _("watching")
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
-    thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
-    group = models.ForeignKey("community.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
+    thread = models.ForeignKey(
+        "threads.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+    group = models.ForeignKey(
+        "community.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
     theme = models.ForeignKey("threads.Theme", on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     updated = models.DateTimeField(default=timezone.now)
@@ -111,9 +118,15 @@ class Watch(models.Model):
                 ),
                 name="watch_exactly_one_target",
             ),
-            models.UniqueConstraint(fields=["member", "thread"], condition=Q(thread__isnull=False), name="watch_thread_once"),
-            models.UniqueConstraint(fields=["member", "group"], condition=Q(group__isnull=False), name="watch_group_once"),
-            models.UniqueConstraint(fields=["member", "theme"], condition=Q(theme__isnull=False), name="watch_theme_once"),
+            models.UniqueConstraint(
+                fields=["member", "thread"], condition=Q(thread__isnull=False), name="watch_thread_once"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "group"], condition=Q(group__isnull=False), name="watch_group_once"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "theme"], condition=Q(theme__isnull=False), name="watch_theme_once"
+            ),
         ]
         indexes = [
             models.Index("thread", "level", name="watch_thread_level"),
@@ -208,9 +221,7 @@ class OutboxMessage(models.Model):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         indexes = [
-            models.Index(
-                "next_attempt_at", "id", condition=Q(status__in=["queued", "sending"]), name="outbox_due"
-            ),
+            models.Index("next_attempt_at", "id", condition=Q(status__in=["queued", "sending"]), name="outbox_due"),
             models.Index("status", F("id").desc(), name="outbox_by_status"),
             models.Index("recipient", F("id").desc(), name="outbox_by_recipient"),
         ]
@@ -233,7 +244,9 @@ class DigestLedger(models.Model):
         QUEUED = "queued", _("queued")
         EMPTY = "empty", _("empty, not sent")
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("member"))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
+    )
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))

@@ -102,7 +102,11 @@ def erase_notifications_data(*, member: Member, former: FormerIdentity) -> None:
     for notification in Notification.objects.filter(detail__icontains=former.name):
         Notification.objects.filter(pk=notification.pk).update(detail=former.scrub(notification.detail))
     for model, fields in _other_models():
-        texts = [f for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField)) and not f.choices]
+        texts = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField)) and not f.choices
+        ]
         query = reduce(or_, (models.Q(**{name: member}) for name in fields))
         for field in texts:
             query |= models.Q(**{f"{field.name}__icontains": former.email})
@@ -111,7 +115,11 @@ def erase_notifications_data(*, member: Member, former: FormerIdentity) -> None:
         # she mentioned them): they stay, without her name and handle.
         naming = reduce(
             or_,
-            (models.Q(**{f"{f.name}__icontains": value}) for f in texts for value in (former.name, f"@{former.handle}", f"/members/{former.handle}/")),
+            (
+                models.Q(**{f"{f.name}__icontains": value})
+                for f in texts
+                for value in (former.name, f"@{former.handle}", f"/members/{former.handle}/")
+            ),
             models.Q(pk__in=[]),
         )
         for row in model.objects.filter(naming):

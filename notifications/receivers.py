@@ -31,7 +31,7 @@ def _watchers(level: int, **target: Any) -> set[int]:
 
 
 @receiver(signals.thread_created)
-def on_thread_created(sender: Any, thread, post, mentioned, quoted, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_created(sender: Any, thread, post, mentioned, quoted, **kwargs: Any) -> None:
     actions.watch_by_default(member=thread.author, thread=thread, level=Watch.Level.WATCHING)
     recipients: dict[int, set[str]] = defaultdict(set)
     theme_ids = list(thread.theme_links.values_list("tag_id", flat=True))
@@ -50,12 +50,14 @@ def on_thread_created(sender: Any, thread, post, mentioned, quoted, **kwargs: An
 
 
 @receiver(signals.post_created)
-def on_post_created(sender: Any, post, mentioned, quoted, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_created(sender: Any, post, mentioned, quoted, **kwargs: Any) -> None:
     thread = post.thread
     actions.watch_by_default(member=post.author, thread=thread, level=Watch.Level.TRACKING)
     recipients: dict[int, set[str]] = defaultdict(set)
     # Watching the thread, or its group, means hearing of every post.
-    for member_id in _watchers(Watch.Level.WATCHING, thread_id=thread.pk) | _group_watchers_without_thread_level(thread):
+    for member_id in _watchers(Watch.Level.WATCHING, thread_id=thread.pk) | _group_watchers_without_thread_level(
+        thread
+    ):
         recipients[member_id].add(Kind.POSTED)
     if thread.author_id:
         recipients[thread.author_id].add(Kind.REPLIED)
@@ -68,7 +70,7 @@ def on_post_created(sender: Any, post, mentioned, quoted, **kwargs: Any) -> None
     live.publish_thread_event(thread.pk, {"type": "thread.post_created", "thread": thread.pk}, post_id=post.pk)
 
 
-def _group_watchers_without_thread_level(thread) -> set[int]:  # type: ignore[no-untyped-def]
+def _group_watchers_without_thread_level(thread) -> set[int]:
     """Members watching the group, unless they set their own level on this thread."""
     own_level = Watch.objects.filter(thread_id=thread.pk).values("member_id")
     return set(
@@ -79,35 +81,48 @@ def _group_watchers_without_thread_level(thread) -> set[int]:  # type: ignore[no
 
 
 @receiver(signals.post_edited)
-def on_post_edited(sender: Any, post, revision, editor, mentioned, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_edited(sender: Any, post, revision, editor, mentioned, **kwargs: Any) -> None:
     recipients = {member.pk: {Kind.MENTIONED} for member in mentioned}
     actions.notify_about_thread(recipients=recipients, thread=post.thread, post=post, actor=editor)
-    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
+    live.publish_thread_event(
+        post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk
+    )
 
 
 @receiver(signals.post_deleted)
-def on_post_deleted(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
+def on_post_deleted(sender: Any, post, actor, **kwargs: Any) -> None:
+    live.publish_thread_event(
+        post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk
+    )
     if post.hidden or Flag.objects.filter(post=post, status=Flag.Status.OPEN).exists():
         queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.post_hidden)
-def on_post_hidden(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_hidden(sender: Any, post, actor, reason, **kwargs: Any) -> None:
     live.publish_thread_event(post.thread_id, {"type": "thread.post_hidden", "thread": post.thread_id}, post_id=post.pk)
     if post.author_id:
-        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_HIDDEN, actor=actor, thread=post.thread, post=post, detail=reason)
+        actions.notify_members(
+            member_ids=[post.author_id],
+            kind=Kind.POST_HIDDEN,
+            actor=actor,
+            thread=post.thread,
+            post=post,
+            detail=reason,
+        )
     queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.post_unhidden)
-def on_post_unhidden(sender: Any, post, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    live.publish_thread_event(post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk)
+def on_post_unhidden(sender: Any, post, actor, **kwargs: Any) -> None:
+    live.publish_thread_event(
+        post.thread_id, {"type": "thread.post_updated", "thread": post.thread_id}, post_id=post.pk
+    )
     queue_counts_changed([post.thread.group_id])
 
 
 @receiver(signals.answer_accepted)
-def on_answer_accepted(sender: Any, thread, post, actor, previous, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_answer_accepted(sender: Any, thread, post, actor, previous, **kwargs: Any) -> None:
     recipients: dict[int, set[str]] = defaultdict(set)
     for member_id in (thread.author_id, post.author_id):
         if member_id:
@@ -119,17 +134,17 @@ def on_answer_accepted(sender: Any, thread, post, actor, previous, **kwargs: Any
 
 
 @receiver(signals.post_marked_useful)
-def on_post_marked_useful(sender: Any, post, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_marked_useful(sender: Any, post, member, **kwargs: Any) -> None:
     actions.notify_useful(post=post, marker=member)
 
 
 @receiver(community_signals.member_approved)
-def on_member_approved(sender: Any, member, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_approved(sender: Any, member, actor, **kwargs: Any) -> None:
     actions.notify_member(member=member, kind=Kind.SIGNUP_APPROVED, actor=actor)
 
 
 @receiver(community_signals.member_rejected)
-def on_member_rejected(sender: Any, member, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_rejected(sender: Any, member, actor, reason, **kwargs: Any) -> None:
     actions.notify_member(member=member, kind=Kind.SIGNUP_REJECTED, actor=actor)
 
 
@@ -137,11 +152,15 @@ def on_member_rejected(sender: Any, member, actor, reason, **kwargs: Any) -> Non
 
 
 @receiver(perspective_signals.perspective_published)
-def on_perspective_published(sender: Any, perspective, version, actor, cited_member_ids, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_perspective_published(sender: Any, perspective, version, actor, cited_member_ids, **kwargs: Any) -> None:
     """Members whose posts are new examples in the published version hear of it, whatever
     their watch levels (it is about their own words)."""
     actions.notify_members(
-        member_ids=cited_member_ids, kind=Kind.PERSPECTIVE_CITED, actor=actor, title=version.title, detail=perspective.slug
+        member_ids=cited_member_ids,
+        kind=Kind.PERSPECTIVE_CITED,
+        actor=actor,
+        title=version.title,
+        detail=perspective.slug,
     )
 
 
@@ -151,51 +170,64 @@ def on_perspective_published(sender: Any, perspective, version, actor, cited_mem
 
 
 @receiver(signals.thread_locked)
-def on_thread_locked(sender: Any, thread, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_locked(sender: Any, thread, actor, reason, **kwargs: Any) -> None:
     if thread.author_id:
-        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_LOCKED, actor=actor, thread=thread, detail=reason)
+        actions.notify_members(
+            member_ids=[thread.author_id], kind=Kind.THREAD_LOCKED, actor=actor, thread=thread, detail=reason
+        )
 
 
 @receiver(signals.thread_hidden)
-def on_thread_hidden(sender: Any, thread, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_hidden(sender: Any, thread, actor, reason, **kwargs: Any) -> None:
     if thread.author_id:
-        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_HIDDEN, actor=actor, thread=thread, detail=reason)
+        actions.notify_members(
+            member_ids=[thread.author_id], kind=Kind.THREAD_HIDDEN, actor=actor, thread=thread, detail=reason
+        )
     queue_counts_changed([thread.group_id])
 
 
 @receiver(signals.thread_hidden, dispatch_uid="notifications.thread_hidden_live")
-def on_thread_hidden_live(sender: Any, thread, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_hidden_live(sender: Any, thread, **kwargs: Any) -> None:
     """Open pages of the thread hear that it was hidden; only its moderators keep following it."""
     live.publish_thread_event(thread.pk, {"type": "thread.hidden", "thread": thread.pk, "following": True})
 
 
 @receiver(signals.thread_unhidden)
-def on_thread_unhidden(sender: Any, thread, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_unhidden(sender: Any, thread, actor, **kwargs: Any) -> None:
     queue_counts_changed([thread.group_id])
 
 
 @receiver(signals.thread_moved)
-def on_thread_moved(sender: Any, thread, actor, source, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_moved(sender: Any, thread, actor, source, reason, **kwargs: Any) -> None:
     if thread.author_id:
         detail = f"{thread.group.name}: {reason}" if reason else thread.group.name
-        actions.notify_members(member_ids=[thread.author_id], kind=Kind.THREAD_MOVED, actor=actor, thread=thread, detail=detail)
+        actions.notify_members(
+            member_ids=[thread.author_id], kind=Kind.THREAD_MOVED, actor=actor, thread=thread, detail=detail
+        )
     queue_counts_changed([source.pk, thread.group_id])
 
 
 @receiver(signals.thread_moved, dispatch_uid="notifications.thread_moved_live")
-def on_thread_moved_live(sender: Any, thread, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_thread_moved_live(sender: Any, thread, **kwargs: Any) -> None:
     """Who may read the thread is decided again by its new group."""
     live.publish_thread_event(thread.pk, {"type": "thread.moved", "thread": thread.pk})
 
 
 @receiver(signals.post_removed)
-def on_post_removed(sender: Any, post, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_removed(sender: Any, post, actor, reason, **kwargs: Any) -> None:
     if post.author_id:
-        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_REMOVED, actor=actor, thread=post.thread, post=post, detail=reason)
+        actions.notify_members(
+            member_ids=[post.author_id],
+            kind=Kind.POST_REMOVED,
+            actor=actor,
+            thread=post.thread,
+            post=post,
+            detail=reason,
+        )
 
 
 @receiver(signals.post_flagged)
-def on_post_flagged(sender: Any, flag, post, hidden, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_post_flagged(sender: Any, flag, post, hidden, **kwargs: Any) -> None:
     group_id = post.thread.group_id
     actions.notify_members(
         member_ids=actions.moderators_for(group_id=group_id) - {post.author_id},
@@ -209,15 +241,24 @@ def on_post_flagged(sender: Any, flag, post, hidden, **kwargs: Any) -> None:  # 
 
 
 @receiver(signals.flags_reviewed)
-def on_flags_reviewed(sender: Any, post, flags, outcome, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_flags_reviewed(sender: Any, post, flags, outcome, actor, reason, **kwargs: Any) -> None:
     kind = Kind.FLAG_DISMISSED if outcome == "dismiss" else Kind.FLAG_UPHELD
-    actions.notify_members(member_ids={flag.member_id for flag in flags}, kind=kind, actor=actor, thread=post.thread, post=post)
+    actions.notify_members(
+        member_ids={flag.member_id for flag in flags}, kind=kind, actor=actor, thread=post.thread, post=post
+    )
     if outcome == "remove" and post.author_id:
-        actions.notify_members(member_ids=[post.author_id], kind=Kind.POST_REMOVED, actor=actor, thread=post.thread, post=post, detail=reason)
+        actions.notify_members(
+            member_ids=[post.author_id],
+            kind=Kind.POST_REMOVED,
+            actor=actor,
+            thread=post.thread,
+            post=post,
+            detail=reason,
+        )
     queue_counts_changed([post.thread.group_id])
 
 
-def _regional_group_id(member) -> int | None:  # type: ignore[no-untyped-def]
+def _regional_group_id(member) -> int | None:
     from community.models import Group
 
     if member.municipality_id is None:
@@ -227,7 +268,7 @@ def _regional_group_id(member) -> int | None:  # type: ignore[no-untyped-def]
 
 
 @receiver(community_signals.signup_pending)
-def on_signup_pending(sender: Any, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_signup_pending(sender: Any, member, **kwargs: Any) -> None:
     group_id = _regional_group_id(member)
     actions.notify_members(
         member_ids=actions.moderators_for(group_id=group_id),
@@ -239,23 +280,23 @@ def on_signup_pending(sender: Any, member, **kwargs: Any) -> None:  # type: igno
 
 
 @receiver(community_signals.member_approved)
-def on_member_approved_counts(sender: Any, member, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_approved_counts(sender: Any, member, actor, **kwargs: Any) -> None:
     queue_counts_changed([_regional_group_id(member)])
 
 
 @receiver(community_signals.member_rejected)
-def on_member_rejected_counts(sender: Any, member, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_rejected_counts(sender: Any, member, actor, reason, **kwargs: Any) -> None:
     queue_counts_changed([_regional_group_id(member)])
 
 
 @receiver(community_signals.member_suspended)
-def on_member_suspended(sender: Any, member, actor, until, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_suspended(sender: Any, member, actor, until, reason, **kwargs: Any) -> None:
     actions.notify_members(member_ids=[member.pk], kind=Kind.SUSPENDED, actor=actor, detail=reason)
     push.close_member_sockets(member.pk)
 
 
 @receiver(community_signals.account_deleted)
-def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:
     privacy.erase_notifications_data(member=member, former=former)
     push.close_member_sockets(member.pk)
 
@@ -264,24 +305,24 @@ def on_account_deleted(sender: Any, member, former, **kwargs: Any) -> None:  # t
 
 
 @receiver(community_signals.member_access_changed)
-def on_member_access_changed(sender: Any, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_member_access_changed(sender: Any, member, **kwargs: Any) -> None:
     push.access_changed(member.pk)
 
 
 @receiver(community_signals.group_access_changed)
-def on_group_access_changed(sender: Any, group, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_group_access_changed(sender: Any, group, **kwargs: Any) -> None:
     """Every socket following a thread of the group decides again (each thread event would
     anyway: this makes those who may no longer read it leave at once)."""
     live.publish_group_access(group.pk)
 
 
 @receiver(community_signals.sessions_ended)
-def on_sessions_ended(sender: Any, member, session_keys, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_sessions_ended(sender: Any, member, session_keys, **kwargs: Any) -> None:
     push.close_session_sockets(list(session_keys))
 
 
 @receiver(user_logged_out, dispatch_uid="notifications.logged_out")
-def on_logged_out(sender: Any, request, user, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_logged_out(sender: Any, request, user, **kwargs: Any) -> None:
     """Logging out closes the sockets of this browser session, not of the member's other devices."""
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
@@ -289,68 +330,79 @@ def on_logged_out(sender: Any, request, user, **kwargs: Any) -> None:  # type: i
 
 
 @receiver(community_signals.collect_personal_data)
-def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def on_collect_personal_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:
     return privacy.export_notifications_data(member=member)
-
 
 
 # --- Meetings (community.meetings): invitations, seats, reminders, the live Q&A ------------------
 
 
 @receiver(meeting_signals.meeting_invited, dispatch_uid="notifications.meeting_invited")
-def on_meeting_invited(sender: Any, meeting, member_ids, actor, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    actions.notify_members(member_ids=member_ids, kind=Kind.MEETING_INVITED, actor=actor, title=meeting.title, meeting=meeting)
+def on_meeting_invited(sender: Any, meeting, member_ids, actor, **kwargs: Any) -> None:
+    actions.notify_members(
+        member_ids=member_ids, kind=Kind.MEETING_INVITED, actor=actor, title=meeting.title, meeting=meeting
+    )
 
 
 @receiver(meeting_signals.registration_promoted, dispatch_uid="notifications.meeting_seat")
-def on_registration_promoted(sender: Any, meeting, registration, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    actions.notify_members(member_ids=[registration.member_id], kind=Kind.MEETING_SEAT, title=meeting.title, meeting=meeting)
+def on_registration_promoted(sender: Any, meeting, registration, **kwargs: Any) -> None:
+    actions.notify_members(
+        member_ids=[registration.member_id], kind=Kind.MEETING_SEAT, title=meeting.title, meeting=meeting
+    )
 
 
 @receiver(meeting_signals.registration_changed, dispatch_uid="notifications.meeting_registration")
-def on_registration_changed(sender: Any, meeting, member, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_registration_changed(sender: Any, meeting, member, **kwargs: Any) -> None:
     """The member's open live pages decide again whether they may follow the meeting."""
     meetinglive.access_changed(meeting.pk, member.pk)
 
 
 @receiver(meeting_signals.meeting_reminder_due, dispatch_uid="notifications.meeting_reminder")
-def on_meeting_reminder_due(sender: Any, meeting, member_ids, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_meeting_reminder_due(sender: Any, meeting, member_ids, **kwargs: Any) -> None:
     actions.notify_members(member_ids=member_ids, kind=Kind.MEETING_REMINDER, title=meeting.title, meeting=meeting)
 
 
 @receiver(meeting_signals.report_published, dispatch_uid="notifications.meeting_report")
-def on_meeting_report_published(sender: Any, meeting, actor, first, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_meeting_report_published(sender: Any, meeting, actor, first, **kwargs: Any) -> None:
     if first:
         registered = meeting.registrations.filter(status="registered").values_list("member_id", flat=True)
-        actions.notify_members(member_ids=list(registered), kind=Kind.MEETING_REPORT, actor=actor, title=meeting.title, meeting=meeting)
+        actions.notify_members(
+            member_ids=list(registered), kind=Kind.MEETING_REPORT, actor=actor, title=meeting.title, meeting=meeting
+        )
 
 
 @receiver(meeting_signals.meeting_changed, dispatch_uid="notifications.meeting_changed")
-def on_meeting_changed(sender: Any, meeting, changed, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_meeting_changed(sender: Any, meeting, changed, **kwargs: Any) -> None:
     if "join_url" in changed or "kind" in changed:
         meetinglive.publish_join_link(meeting.pk)
 
 
-QUESTION_EVENTS = {"answering": "meeting.answering", "answered": "meeting.answered", "merged": "meeting.question_merged"}
+QUESTION_EVENTS = {
+    "answering": "meeting.answering",
+    "answered": "meeting.answered",
+    "merged": "meeting.question_merged",
+}
 
 
 @receiver(meeting_signals.question_added, dispatch_uid="notifications.question_added")
-def on_question_added(sender: Any, question, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_question_added(sender: Any, question, **kwargs: Any) -> None:
     meetinglive.publish_question_event(question.pk, question.meeting_id, "meeting.question_added")
 
 
 @receiver(meeting_signals.question_voted, dispatch_uid="notifications.question_voted")
-def on_question_voted(sender: Any, question, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_question_voted(sender: Any, question, **kwargs: Any) -> None:
     meetinglive.publish_vote(question.meeting_id, question.pk)
 
 
 @receiver(meeting_signals.question_changed, dispatch_uid="notifications.question_changed")
-def on_question_changed(sender: Any, question, change, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
-    meetinglive.publish_question_event(question.pk, question.meeting_id, QUESTION_EVENTS.get(change, "meeting.question_updated"))
+def on_question_changed(sender: Any, question, change, **kwargs: Any) -> None:
+    meetinglive.publish_question_event(
+        question.pk, question.meeting_id, QUESTION_EVENTS.get(change, "meeting.question_updated")
+    )
 
 
 @receiver(meeting_signals.question_hidden, dispatch_uid="notifications.question_hidden")
-def on_question_hidden(sender: Any, question, actor, reason, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def on_question_hidden(sender: Any, question, actor, reason, **kwargs: Any) -> None:
     if question.author_id:
         actions.notify_members(
             member_ids=[question.author_id], kind=Kind.QUESTION_HIDDEN, actor=actor, title=question.meeting.title,

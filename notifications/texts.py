@@ -63,7 +63,9 @@ def _describe_moderation(notification: Notification, values: dict[str, str]) -> 
     if kind == Kind.NEW_FLAG:
         from threads.models import Flag
 
-        reason = Flag.Reason(notification.detail).label if notification.detail in Flag.Reason.values else notification.detail
+        reason = (
+            Flag.Reason(notification.detail).label if notification.detail in Flag.Reason.values else notification.detail
+        )
         return _("%(actor)s flagged a post in “%(title)s”: %(reason)s") % {**values, "reason": reason}
     if kind == Kind.PENDING_MEMBER:
         return _("%(actor)s from %(title)s signed up and waits for approval") % values

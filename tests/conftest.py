@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from community import actions
+from community.models import Group, Member, Municipality
 from community.performance import recent
 from notifications import push
-from community.models import Group, Member, Municipality
 from tests.factories import PASSWORD, MemberFactory
 from tests.second_factor import log_in_verified, needs_second_factor
 
@@ -57,7 +57,6 @@ def steady_queries(client, url: str) -> list[str]:
     return [query["sql"] for query in captured]
 
 
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that restore the migrated data (``django_db_serialized_rollback``: the browser
@@ -85,6 +84,7 @@ def _transactional(item: pytest.Item) -> bool:
         or "transactional_db" in fixtures
         or "live_server" in fixtures
     )
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_persistent_connections():
@@ -191,7 +191,9 @@ def almere(dutch_data) -> Municipality:
 def approved_member(municipality: Municipality, **fields) -> Member:
     """A member who went through sign-up, verification and approval, with the automatic groups."""
     member = MemberFactory(municipality=municipality, status=Member.Status.PENDING, approved_at=None, **fields)
-    staff = Member.objects.filter(is_staff=True).first() or MemberFactory(is_staff=True, municipality=None, handle="team_staff")
+    staff = Member.objects.filter(is_staff=True).first() or MemberFactory(
+        is_staff=True, municipality=None, handle="team_staff"
+    )
     return actions.approve_member(actor=staff, member=member)
 
 
@@ -225,12 +227,16 @@ def flevoland_ambassador(dutch_data, staff) -> Member:
 @pytest.fixture
 def pending_member(municipality) -> Member:
     """Sara signed up from 's-Gravenhage and verified her address; she waits for approval."""
-    return MemberFactory(name="Sara Bouzid", handle="sara", municipality=municipality, status=Member.Status.PENDING, approved_at=None)
+    return MemberFactory(
+        name="Sara Bouzid", handle="sara", municipality=municipality, status=Member.Status.PENDING, approved_at=None
+    )
 
 
 @pytest.fixture
 def pending_from_almere(almere) -> Member:
-    return MemberFactory(name="Tom Hermans", handle="tom", municipality=almere, status=Member.Status.PENDING, approved_at=None)
+    return MemberFactory(
+        name="Tom Hermans", handle="tom", municipality=almere, status=Member.Status.PENDING, approved_at=None
+    )
 
 
 @pytest.fixture

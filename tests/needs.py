@@ -60,7 +60,7 @@ def need_browser() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         missing("browser", f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
-        import playwright  # noqa: F401
+        import playwright
     except ImportError:
         missing("browser", "needs the playwright Python package")
     return CHROMIUM

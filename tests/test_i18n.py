@@ -72,8 +72,8 @@ def test_every_dutch_entry_is_translated(dutch):
 
 def test_no_dutch_entry_is_fuzzy(dutch):
     fuzzy = [describe(entry) for entry in live_entries(dutch) if "fuzzy" in entry.flags]
-    assert not fuzzy, (
-        f"{len(fuzzy)} Dutch entries are marked fuzzy (check them, then remove the flag):\n" + "\n".join(fuzzy)
+    assert not fuzzy, f"{len(fuzzy)} Dutch entries are marked fuzzy (check them, then remove the flag):\n" + "\n".join(
+        fuzzy
     )
 
 
@@ -88,7 +88,9 @@ def test_the_catalogue_header_is_not_fuzzy(language):
 
 # (b) Placeholders --------------------------------------------------------------------------
 
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])")
+PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
+)
 
 
 def placeholders(text: str, named_only: bool = False) -> Counter:
@@ -204,9 +206,7 @@ _DQ, _SQ = r'"(?P<dq>[^"\\\n]*)"', r"'(?P<sq>[^'\\\n]*)'"
 _LITERAL = rf"(?:{_DQ}|{_SQ})"
 
 PYTHON_CALL = re.compile(rf"(?<![\w.])(?:_|gettext|gettext_lazy|gettext_noop)\(\s*{_LITERAL}\s*[,)]")
-TEMPLATE_TRANSLATE = re.compile(
-    r"{%\s*trans(?:late)?\s+" + _LITERAL + r"(?P<options>[^%]*?)%}"
-)
+TEMPLATE_TRANSLATE = re.compile(r"{%\s*trans(?:late)?\s+" + _LITERAL + r"(?P<options>[^%]*?)%}")
 _CONTEXT_OPTION = re.compile(r"""\bcontext\s+(?:"([^"]*)"|'([^']*)')""")
 TEMPLATE_BLOCK = re.compile(
     r"{%\s*blocktrans(?:late)?\b(?P<options>.*?)%}(?P<body>.*?){%\s*endblocktrans(?:late)?\s*%}", re.DOTALL
@@ -278,14 +278,28 @@ def interface_messages() -> dict[tuple[str | None, str, str | None], set[str]]:
 def test_the_scan_finds_the_interface_strings():
     """Guard the scanner itself, so that a broken regex does not make the coverage test pass vacuously."""
     messages = {msgid for _, msgid, _ in interface_messages()}
-    for expected in ("Log in", "Skip to content", "Region %(province)s", "Dutch", "%(name)s wrote:", "Page %(number)s of %(total)s"):
+    for expected in (
+        "Log in",
+        "Skip to content",
+        "Region %(province)s",
+        "Dutch",
+        "%(name)s wrote:",
+        "Page %(number)s of %(total)s",
+    ):
         assert expected in messages
-    assert template_messages('{% translate "A" context "menu" %}{% trans \'B\' as b %}') == {("menu", "A", None), (None, "B", None)}
+    assert template_messages('{% translate "A" context "menu" %}{% trans \'B\' as b %}') == {
+        ("menu", "A", None),
+        (None, "B", None),
+    }
     assert template_messages(
         "{% blocktranslate count counter=n|length %}{{ counter }} member{% plural %}{{ counter }} members{% endblocktranslate %}"
     ) == {(None, "%(counter)s member", "%(counter)s members")}
-    assert template_messages("{% blocktranslate trimmed %}\n  Some\n  text {{ x }}\n{% endblocktranslate %}") == {(None, "Some text %(x)s", None)}
-    assert python_messages("""x = _("One") + gettext_lazy('Two') + ngettext("a", "b", 1) + _("It\\"s") + foo_("no")""") == {
+    assert template_messages("{% blocktranslate trimmed %}\n  Some\n  text {{ x }}\n{% endblocktranslate %}") == {
+        (None, "Some text %(x)s", None)
+    }
+    assert python_messages(
+        """x = _("One") + gettext_lazy('Two') + ngettext("a", "b", 1) + _("It\\"s") + foo_("no")"""
+    ) == {
         (None, "One", None),
         (None, "Two", None),
     }
@@ -293,7 +307,9 @@ def test_the_scan_finds_the_interface_strings():
 
 def test_every_interface_string_is_in_the_dutch_catalogue(dutch):
     known_singular = {(entry.msgctxt, entry.msgid) for entry in live_entries(dutch)}
-    known_plural = {(entry.msgctxt, entry.msgid, entry.msgid_plural) for entry in live_entries(dutch) if entry.msgid_plural}
+    known_plural = {
+        (entry.msgctxt, entry.msgid, entry.msgid_plural) for entry in live_entries(dutch) if entry.msgid_plural
+    }
     missing = []
     for (context, msgid, msgid_plural), paths in sorted(interface_messages().items(), key=lambda item: item[0][1]):
         known = (context, msgid, msgid_plural) in known_plural if msgid_plural else (context, msgid) in known_singular

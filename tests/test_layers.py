@@ -43,7 +43,9 @@ def test_no_module_imports_an_app_above_its_own():
         if module in WIRING:
             continue
         own = LAYERS.index(layer_of(module))
-        above = sorted(name for name in imported(path) if (layer := layer_of(name)) is not None and LAYERS.index(layer) > own)
+        above = sorted(
+            name for name in imported(path) if (layer := layer_of(name)) is not None and LAYERS.index(layer) > own
+        )
         if above:
             problems.append(f"{module} ({LAYERS[own]}) imports {above}")
     assert not problems, "Imports against the one-way order:\n" + "\n".join(problems)
@@ -53,4 +55,6 @@ def test_the_check_sees_an_upward_import(tmp_path):
     sneaky = tmp_path / "sneaky.py"
     sneaky.write_text("from threads.perspectives.models import Perspective\nimport notifications.push\n")
     assert {layer_of(name) for name in imported(sneaky)} >= {"threads.perspectives", "notifications"}
-    assert layer_of("threads.models") == "threads" and layer_of("threads.perspectives.actions") == "threads.perspectives"
+    assert (
+        layer_of("threads.models") == "threads" and layer_of("threads.perspectives.actions") == "threads.perspectives"
+    )

@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-
 from taggit.models import Tag
 
 from community.adminsteps import Step, StepsAdmin
@@ -60,7 +59,18 @@ def _unhide_thread(actor: Member, thread: Thread, data: dict[str, Any]) -> objec
 
 @admin.register(Thread)
 class ThreadAdmin(StepsAdmin, ReadOnlyAdmin):
-    list_display = ["title", "group", "kind", "author", "reply_count", "useful_count", "last_activity_at", "pinned", "locked", "hidden"]
+    list_display = [
+        "title",
+        "group",
+        "kind",
+        "author",
+        "reply_count",
+        "useful_count",
+        "last_activity_at",
+        "pinned",
+        "locked",
+        "hidden",
+    ]
     list_filter = ["kind", "pinned", "locked", "hidden", "group__kind", "group"]
     search_fields = ["title", "author__name", "group__name"]
     date_hierarchy = "created"
@@ -74,7 +84,9 @@ class ThreadAdmin(StepsAdmin, ReadOnlyAdmin):
             run=_hide_thread,
             done=ngettext_lazy("%(count)d thread hidden.", "%(count)d threads hidden.", "count"),
             form=ReasonForm,
-            explanation=_("Only the moderators of the group and the programme team still see a hidden thread. The author is told the reason."),
+            explanation=_(
+                "Only the moderators of the group and the programme team still see a hidden thread. The author is told the reason."
+            ),
             offered=lambda thread: not thread.hidden,
         ),
         Step(
@@ -120,7 +132,9 @@ class PostAdmin(StepsAdmin, ReadOnlyAdmin):
             run=_hide_post,
             done=ngettext_lazy("%(count)d post hidden.", "%(count)d posts hidden.", "count"),
             form=ReasonForm,
-            explanation=_("Members see “hidden by a moderator” instead; the author and the moderators still see the post, with your reason."),
+            explanation=_(
+                "Members see “hidden by a moderator” instead; the author and the moderators still see the post, with your reason."
+            ),
             offered=lambda post: not post.hidden and not post.is_deleted,
         ),
         Step(
@@ -138,7 +152,9 @@ class PostAdmin(StepsAdmin, ReadOnlyAdmin):
             run=_remove_post,
             done=ngettext_lazy("%(count)d post removed.", "%(count)d posts removed.", "count"),
             form=ReasonForm,
-            explanation=_("The post keeps its place in the thread and shows as removed. The author is told the reason."),
+            explanation=_(
+                "The post keeps its place in the thread and shows as removed. The author is told the reason."
+            ),
             offered=lambda post: not post.is_deleted,
         ),
     )

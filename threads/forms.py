@@ -6,8 +6,8 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
 from community.models import ModerationLogEntry
+from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
 from threads.models import Flag, Theme, Thread
 
 BODY_HELP = _("Markdown: **bold**, *italic*, [link](https://...), lists with -, @handle to mention someone.")
@@ -40,7 +40,9 @@ class ThemeChoiceField(forms.ModelMultipleChoiceField):
 
 class ThreadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE_LENGTH, min_length=5)
-    kind = forms.ChoiceField(label=_("What kind of thread is this?"), choices=Thread.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("What kind of thread is this?"), choices=Thread.Kind.choices, widget=forms.RadioSelect
+    )
     body = BodyField()
     themes = ThemeChoiceField(
         label=_("Themes"),
@@ -57,7 +59,9 @@ class ThreadForm(forms.Form):
     def clean_themes(self) -> list[Theme]:
         themes = list(self.cleaned_data["themes"])
         if not MIN_THEMES <= len(themes) <= MAX_THEMES:
-            raise forms.ValidationError(_("Choose between %(min)d and %(max)d themes.") % {"min": MIN_THEMES, "max": MAX_THEMES})
+            raise forms.ValidationError(
+                _("Choose between %(min)d and %(max)d themes.") % {"min": MIN_THEMES, "max": MAX_THEMES}
+            )
         return themes
 
 
@@ -88,7 +92,8 @@ class EditPostForm(forms.Form):
 
 class TopPeriodForm(forms.Form):
     period = forms.ChoiceField(
-        choices=[("week", _("week")), ("month", _("month")), ("year", _("year")), ("all", _("all time"))], required=False
+        choices=[("week", _("week")), ("month", _("month")), ("year", _("year")), ("all", _("all time"))],
+        required=False,
     )
 
 
@@ -116,13 +121,15 @@ class MoveThreadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: object, groups, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: object, groups, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("What is wrong with this post?"), choices=Flag.Reason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this post?"), choices=Flag.Reason.choices, widget=forms.RadioSelect
+    )
     text = forms.CharField(
         label=_("Explanation"),
         required=False,
@@ -163,6 +170,12 @@ class ReviewFlagsForm(forms.Form):
 class LogFilterForm(forms.Form):
     moderator = forms.CharField(label=_("Moderator"), required=False, max_length=150, help_text=_("Name or handle"))
     member = forms.CharField(label=_("Member"), required=False, max_length=150, help_text=_("Name or handle"))
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("All actions")), *ModerationLogEntry.Action.choices])
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All actions")), *ModerationLogEntry.Action.choices]
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -22,8 +22,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from community.performance.fragments import Fragment
 from community.models import Group, Member, Municipality
+from community.performance.fragments import Fragment
 from community.performance.recent import recent
 from community.performance.rows import Column, RowSpec, among
 from threads.models import ReadState, Thread
@@ -69,7 +69,6 @@ class _RowShown:
         return self.author_id is None or self.author_deleted_at is not None
 
 
-
 KINDS = dict(Thread.Kind.choices)
 
 #: A thread as one row of a list shows it to a member (plain values, frozen), with its themes.
@@ -106,7 +105,9 @@ class ListedThread:
     def fragment(self, *, hide_group: bool) -> ThreadRowFragment:
         is_new = self.last_read_number is None
         unread = 0 if is_new else max(0, self.row.last_post_number - self.last_read_number)
-        return ThreadRowFragment(row=self.row, themes=self.themes, hide_group=hide_group, is_new=is_new, unread_count=unread)
+        return ThreadRowFragment(
+            row=self.row, themes=self.themes, hide_group=hide_group, is_new=is_new, unread_count=unread
+        )
 
 
 #: Compiled list statements by the list, the member's version of their roles and the

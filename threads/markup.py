@@ -136,9 +136,7 @@ _ALIGN_STYLE_RE = re.compile(r"text-align:\s*(left|center|right)\s*;?")
 # ("a@b.nl"); the look-behind also refuses "/", ".", "+" and "-" so that URL paths
 # ("mastodon.social/@fatima") and address-like fragments stay text. ASCII classes rather than
 # IGNORECASE, because Unicode case folding would let "K" (the Kelvin sign) match [a-z].
-_MENTION_RE = re.compile(
-    r"(?<![\w@./+-])@([A-Za-z0-9](?:[A-Za-z0-9_]{1,28}[A-Za-z0-9])?)(?![A-Za-z0-9_@])"
-)
+_MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9](?:[A-Za-z0-9_]{1,28}[A-Za-z0-9])?)(?![A-Za-z0-9_@])")
 
 # [quote] openers are matched at the start of a line, closers at its end; several may be
 # stacked ("[quote=post:1][quote=post:2]", "[/quote][/quote]"). Ids are capped at 18 digits so
@@ -155,9 +153,7 @@ _ENV_POSTS = "samenleven_posts"
 _META_MENTIONS = "samenleven_mentions"
 _META_IN_LINK = "samenleven_in_link"
 
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def render_markdown(
@@ -354,9 +350,7 @@ def _closers_at_line_end(src: str, begin: int, end: int) -> list[int]:
     return found
 
 
-def _verified_end(
-    state: StateBlock, end: tuple[int, int] | None, end_line: int
-) -> tuple[int, int] | None:
+def _verified_end(state: StateBlock, end: tuple[int, int] | None, end_line: int) -> tuple[int, int] | None:
     """Re-check a cached closer against the current line bounds, which nested rules narrow."""
     if end is None:
         return None
@@ -460,9 +454,7 @@ def _link_mentions(children: list[Token], members: dict[str, MentionTarget]) -> 
                 continue
             if match.start() > last:
                 result.append(Token("text", "", 0, content=text[last : match.start()]))
-            result.append(
-                Token("link_open", "a", 1, attrs={"href": target.url, "class": "mention"})
-            )
+            result.append(Token("link_open", "a", 1, attrs={"href": target.url, "class": "mention"}))
             result.append(Token("text", "", 0, content=f"@{target.handle}"))
             result.append(Token("link_close", "a", -1))
             last = match.end()
@@ -507,9 +499,7 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _render_image(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     """Render an image as a link to it (see the module docstring for why images never embed)."""
     token = tokens[idx]
     alt = self.renderInlineAsText(token.children, options, env)
@@ -521,9 +511,7 @@ def _render_image(
     return f'<a href="{_escape(src)}"{title_attr}>{_escape(alt or src)}</a>'
 
 
-def _render_quote_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
+def _render_quote_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     source: QuoteSource | None = env.get(_ENV_POSTS, {}).get(tokens[idx].meta.get("post_id"))
     if source is None:
         return "<blockquote>\n"
@@ -535,9 +523,7 @@ def _render_quote_open(
     return f'<blockquote class="quote" cite="{url}">\n<p class="quote__source">{header}</p>\n'
 
 
-def _render_quote_close(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
+def _render_quote_close(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     return "</blockquote>\n"
 
 
@@ -555,7 +541,7 @@ def _build_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     # The same rule as the sanitiser, so a refused URL never becomes a link in the first place
     # (it stays readable as the Markdown the member typed).
-    md.validateLink = _is_safe_url  # type: ignore[method-assign]
+    md.validateLink = _is_safe_url
     md.block.ruler.before(
         "table",
         "samenleven_quote",
@@ -596,7 +582,7 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     return False
 
 
-class _RelFilter(Filter):  # type: ignore[misc]
+class _RelFilter(Filter):
     """Give every surviving link the same rel, whatever produced it."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

@@ -43,26 +43,30 @@ def _theme_choices() -> list[tuple[str, str]]:
 # --- Blocks -------------------------------------------------------------------------------
 
 
-def _render(request, meetings: list[Meeting], *, heading: str, statuses: dict[int, str] | None = None, block: str) -> str | None:  # type: ignore[no-untyped-def]
+def _render(
+    request, meetings: list[Meeting], *, heading: str, statuses: dict[int, str] | None = None, block: str
+) -> str | None:
     if not meetings:
         return None
     rows = [(meeting, (statuses or {}).get(meeting.pk)) for meeting in meetings]
     return render_to_string("meetings/_block.html", {"rows": rows, "heading": heading, "block": block}, request=request)
 
 
-def home_block(request, *, member, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
+def home_block(request, *, member, **context: Any) -> str | None:
     """The member's next meetings: those for their municipality and those they registered for
     (three queries: the municipality's typologies, the meetings, the member's registrations)."""
     if not can_view_meetings(member):
         return None
     meetings = list(Meeting.objects.upcoming().for_member(member)[:BLOCK_SIZE])
     statuses = dict(
-        Registration.objects.current().filter(member=member, meeting_id__in=[m.pk for m in meetings]).values_list("meeting_id", "status")
+        Registration.objects.current()
+        .filter(member=member, meeting_id__in=[m.pk for m in meetings])
+        .values_list("meeting_id", "status")
     )
     return _render(request, meetings, heading=_("Coming meetings"), statuses=statuses, block="home")
 
 
-def group_block(request, *, group: Group, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
+def group_block(request, *, group: Group, **context: Any) -> str | None:
     """On a typology group's page its typology's meetings, on a regional group's its province's (one query)."""
     if not can_view_meetings(request.user):
         return None
@@ -75,16 +79,18 @@ def group_block(request, *, group: Group, **context: Any) -> str | None:  # type
     return _render(request, list(meetings[:BLOCK_SIZE]), heading=_("Coming meetings for this group"), block="group")
 
 
-def municipality_block(request, *, municipality, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
+def municipality_block(request, *, municipality, **context: Any) -> str | None:
     """Meetings for the municipality's typologies (prefetched by the page) or province (one query)."""
     if not can_view_meetings(request.user):
         return None
     typology_ids = [typology.pk for typology in municipality.typologies.all()]
     meetings = Meeting.objects.upcoming().for_audience(typology_ids=typology_ids, region_id=municipality.region_id)
-    return _render(request, list(meetings[:BLOCK_SIZE]), heading=_("Coming meetings for this municipality"), block="municipality")
+    return _render(
+        request, list(meetings[:BLOCK_SIZE]), heading=_("Coming meetings for this municipality"), block="municipality"
+    )
 
 
-def search_block(request, *, query: str, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
+def search_block(request, *, query: str, **context: Any) -> str | None:
     """Meetings whose title, description or location hold every word of the search (one query)."""
     if not query or not can_view_meetings(request.user):
         return None
@@ -96,7 +102,7 @@ def search_block(request, *, query: str, **context: Any) -> str | None:  # type:
 
 
 @receiver(meeting_signals.report_published, dispatch_uid="threads.meeting_report")
-def open_report_thread(sender: Any, meeting: Meeting, actor, group_id: int, first: bool, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def open_report_thread(sender: Any, meeting: Meeting, actor, group_id: int, first: bool, **kwargs: Any) -> None:
     from threads.actions import create_thread, render_body
     from threads.permissions import can_post_announcement
 
@@ -109,9 +115,14 @@ def open_report_thread(sender: Any, meeting: Meeting, actor, group_id: int, firs
             raise DomainError(_("None of the meeting's themes exists any more: choose its themes again first."))
         with translation.override(settings.LANGUAGE_CODE):  # forum content is written in the site's language
             title = _("Report: %(title)s") % {"title": meeting.title}
-            link = _("About the meeting: [%(title)s](%(url)s)") % {"title": meeting.title, "url": meeting.get_absolute_url()}
+            link = _("About the meeting: [%(title)s](%(url)s)") % {
+                "title": meeting.title,
+                "url": meeting.get_absolute_url(),
+            }
         kind = Thread.Kind.ANNOUNCEMENT if can_post_announcement(actor, group) else Thread.Kind.EXPERIENCE
-        thread = create_thread(author=actor, group=group, title=title, kind=kind, body=f"{meeting.report}\n\n{link}", themes=themes)
+        thread = create_thread(
+            author=actor, group=group, title=title, kind=kind, body=f"{meeting.report}\n\n{link}", themes=themes
+        )
         thread_id = thread.pk
     meeting_actions.attach_report(meeting=meeting, html=rendered.html, thread_id=thread_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -51,7 +52,9 @@ class Thread(models.Model):
         DILEMMA = "dilemma", _("dilemma")
         ANNOUNCEMENT = "announcement", _("announcement")
 
-    group = models.ForeignKey("community.Group", on_delete=models.PROTECT, related_name="threads", verbose_name=_("group"))
+    group = models.ForeignKey(
+        "community.Group", on_delete=models.PROTECT, related_name="threads", verbose_name=_("group")
+    )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, allow_unicode=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.QUESTION)
@@ -66,7 +69,12 @@ class Thread(models.Model):
     useful_count = models.PositiveIntegerField(_("nuttig marks"), default=0)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     last_poster = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last poster")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last poster"),
     )
     pinned = models.BooleanField(_("pinned"), default=False)
     locked = models.BooleanField(_("locked"), default=False)
@@ -90,7 +98,9 @@ class Thread(models.Model):
             # The unread list walks the member's read states and checks each thread here,
             # without reading the table (PostgreSQL; elsewhere an index of the ids).
             models.Index(
-                fields=["id"], include=["group", "hidden", "last_post_number", "last_activity_at"], name="thread_unread_check"
+                fields=["id"],
+                include=["group", "hidden", "last_post_number", "last_activity_at"],
+                name="thread_unread_check",
             ),
         ]
 
@@ -118,9 +128,15 @@ class PostState:
     (``threads/pageposts.py``)."""
 
     __slots__ = ()
+    # What the permission checks read of any post (threads.permissions).
     number: int
     deleted_at: datetime | None
     hidden: bool
+    if TYPE_CHECKING:
+        pk: Any
+        author_id: int | None
+        thread_id: int
+        thread: Thread
 
     @property
     def is_opening(self) -> bool:
@@ -186,7 +202,6 @@ class Post(PostState, models.Model):
         return post_url(self.thread_id, self.number)
 
 
-
 class PostRevision(models.Model):
     """An earlier text of a post, kept on every edit."""
 
@@ -215,7 +230,9 @@ class Mark(models.Model):
     """A "nuttig" (useful) mark: once per member and post, never on one's own post."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="marks", verbose_name=_("post"))
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marks", verbose_name=_("member"))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marks", verbose_name=_("member")
+    )
     created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -308,13 +325,20 @@ class Flag(models.Model):
         DISMISSED = "dismissed", _("a moderator disagreed")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags", verbose_name=_("post"))
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags", verbose_name=_("flagged by"))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags", verbose_name=_("flagged by")
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     text = models.TextField(_("explanation"), max_length=1000, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created = models.DateTimeField(_("flagged"), default=timezone.now)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 

@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 from django.db import connection
 from django.urls import reverse
 
-from community.performance.fragments import Fragment, render_declared
 from community.models import Group, Member, Municipality
+from community.performance.fragments import Fragment, render_declared
 from community.performance.rows import Column, Columns, RowSpec
 from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
@@ -59,7 +59,6 @@ class _PostShown(PostState):
     @property
     def position_label(self) -> str:
         return str(POSITIONS.get(self.author_position, ""))
-
 
 
 POSITIONS = dict(Member.Position.choices)
@@ -104,7 +103,9 @@ class PagePost:
     def to_wire(self) -> list[Any]:
         """The post's values as plain JSON and msgpack types, for a live event: what
         ``from_wire`` makes a ``PagePost`` again in the receiving process."""
-        return [value.isoformat() if isinstance(value, datetime) else value for value in dataclasses.astuple(self.values)]
+        return [
+            value.isoformat() if isinstance(value, datetime) else value for value in dataclasses.astuple(self.values)
+        ]
 
     @classmethod
     def from_wire(cls, values: Sequence[Any], thread: Thread, *, is_marked: bool) -> PagePost:
@@ -192,7 +193,12 @@ class ThreadPostsFragment(Fragment):
         # their placeholders until the page's are put in), and the reply form.
         posts = render_declared(None, self.posts)
         reply = render_declared(None, [ReplyFragment(thread_id=self.thread_id)])[0] if self.can_reply else ""
-        return {"f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": reply, "per_page": POSTS_PER_PAGE}
+        return {
+            "f": self,
+            "rows": tuple(zip(self.posts, posts, strict=True)),
+            "reply_html": reply,
+            "per_page": POSTS_PER_PAGE,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +215,9 @@ class ReplyFragment(Fragment):
         return {"f": self, "reply_form": ReplyForm()}  # an empty form: the same for everyone
 
 
-def page_posts(thread: Thread, member: Member, first: int, last: int, also: int | None = None) -> tuple[list[PagePost], PagePost | None]:
+def page_posts(
+    thread: Thread, member: Member, first: int, last: int, also: int | None = None
+) -> tuple[list[PagePost], PagePost | None]:
     """Posts ``first..last`` of the thread (by number) and, when ``also`` is a post id,
     that post of the thread too, wherever it is: ``(posts, also_post)``. One query."""
     count = max(0, last - first + 1)
@@ -219,7 +227,9 @@ def page_posts(thread: Thread, member: Member, first: int, last: int, also: int 
     params.append(count + (1 if also is not None else 0))
     with connection.cursor() as cursor:
         cursor.execute(_sql(also is not None), params)
-        rows = [PagePost(PostValues.make(row), thread, is_marked=bool(row[-1])) for row in cursor.fetchall()]  # EXISTS: 0/1 on SQLite
+        rows = [
+            PagePost(PostValues.make(row), thread, is_marked=bool(row[-1])) for row in cursor.fetchall()
+        ]  # EXISTS: 0/1 on SQLite
     found = next((post for post in rows if post.pk == also), None) if also is not None else None
     return [post for post in rows if first <= post.number <= last], found
 

@@ -77,7 +77,9 @@ def readable_threads_q(member: Member, prefix: str = "") -> Q:
     readable = readable_groups_q(member, f"{prefix}group__")
     if not is_participant(member) or member.is_staff:
         return readable
-    return readable & (Q(**{f"{prefix}hidden": False}) | Q(**{f"{prefix}group_id__in": member.roles.moderated_group_ids}))
+    return readable & (
+        Q(**{f"{prefix}hidden": False}) | Q(**{f"{prefix}group_id__in": member.roles.moderated_group_ids})
+    )
 
 
 def readers_q(thread: Thread) -> Q:
@@ -86,10 +88,11 @@ def readers_q(thread: Thread) -> Q:
     from community.querysets import participating_q
 
     in_group = Membership.objects.filter(member_id=OuterRef("pk"), group_id=thread.group_id)
+    allowed: Q
     if thread.hidden:
-        allowed = Q(is_staff=True) | Exists(in_group.filter(role=Membership.Role.MODERATOR))
+        allowed = Q(is_staff=True) | Q(Exists(in_group.filter(role=Membership.Role.MODERATOR)))
     elif thread.group.read_access != "everyone":
-        allowed = Q(is_staff=True) | Exists(in_group)
+        allowed = Q(is_staff=True) | Q(Exists(in_group))
     else:
         allowed = Q()
     return participating_q() & allowed
@@ -118,7 +121,11 @@ def reply_refusal(member: Member, thread: Thread) -> Refusal:
     if not (member.is_staff or thread.group_id in member.roles.group_ids):
         return _("Only members of this group reply in it. Join the group first.")
     if (thread.locked or thread.hidden) and not may_moderate(member, "reply_when_closed", group_id=thread.group_id):
-        return _("This thread is hidden: nobody can reply.") if thread.hidden else _("This thread is locked: nobody can reply any more.")
+        return (
+            _("This thread is hidden: nobody can reply.")
+            if thread.hidden
+            else _("This thread is locked: nobody can reply any more.")
+        )
     return None
 
 
@@ -191,7 +198,11 @@ def can_see_post_body(member: Member, post: Post | PostState) -> bool:
     deleted ones to nobody."""
     if post.is_deleted:
         return False
-    return not post.hidden or post.author_id == member.pk or may_moderate(member, "read_hidden", group_id=post.thread.group_id)
+    return (
+        not post.hidden
+        or post.author_id == member.pk
+        or may_moderate(member, "read_hidden", group_id=post.thread.group_id)
+    )
 
 
 def _can(refusal: Callable[..., Refusal]) -> Callable[..., bool]:

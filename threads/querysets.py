@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Self
 
 from django.db import connection, models
@@ -12,7 +12,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from community.models import Member
+    from typing import Any
+
+    from django.db.models import QuerySet
+
+    from community.models import Member, Region
+    from threads.models import Flag, Post, Theme, Thread  # noqa: F401  (the querysets' type parameters)
 
 TOP_PERIODS = {"week": 7, "month": 31, "year": 365, "all": None}
 
@@ -22,7 +27,7 @@ def moderated_group_ids(member: Member) -> frozenset[int] | None:
     return None if member.is_staff else member.roles.moderated_group_ids
 
 
-class ThreadQuerySet(models.QuerySet):
+class ThreadQuerySet(models.QuerySet["Thread"]):
     def moderated_by(self, member: Member) -> Self:
         ids = moderated_group_ids(member)
         return self if ids is None else self.filter(group_id__in=ids)
@@ -38,7 +43,7 @@ class ThreadQuerySet(models.QuerySet):
     def in_groups_of(self, member: Member) -> Self:
         return self.filter(group_id__in=member.roles.group_ids)
 
-    def latest(self) -> Self:
+    def newest_first(self) -> Self:
         return self.order_by("-last_activity_at", "-id")
 
     def for_group_page(self) -> Self:
@@ -68,10 +73,10 @@ class ThreadQuerySet(models.QuerySet):
             threads = threads.filter(created__gte=timezone.now() - timedelta(days=days))
         return threads.order_by("-useful_count", "-last_activity_at", "-id")
 
-    def with_theme(self, theme) -> Self:  # type: ignore[no-untyped-def]
+    def with_theme(self, theme: Theme) -> Self:
         return self.filter(theme_links__tag=theme)
 
-    def from_region(self, region) -> Self:  # type: ignore[no-untyped-def]
+    def from_region(self, region: Region) -> Self:
         """Started by members from municipalities in this region."""
         return self.filter(author__municipality__region=region)
 
@@ -102,18 +107,18 @@ def themes_column(thread_id: str) -> str:
     return f"(SELECT json_group_array(json_array(tt.name, tt.slug, tt.id)) {joined})"
 
 
-def theme_list(value: str | list | None) -> tuple[tuple[str, str], ...]:
+def theme_list(value: str | list[tuple[str, str, int]] | None) -> tuple[tuple[str, str], ...]:
     """``[(name, slug), ...]`` by name from a ``themes_column()`` value (PostgreSQL gives
     the JSON parsed, SQLite as text and in no particular order: sorted here, by name as
     SQLite compares text, then id)."""
     if value is None:
-        return []
+        return ()
     if isinstance(value, str):
         value = sorted(json.loads(value), key=lambda theme: (theme[0], theme[2]))
     return tuple((name, slug) for name, slug, _id in value)
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(models.QuerySet["Post"]):
     def moderated_by(self, member: Member) -> Self:
         ids = moderated_group_ids(member)
         return self if ids is None else self.filter(thread__group_id__in=ids)
@@ -131,7 +136,10 @@ class PostQuerySet(models.QuerySet):
         return (
             self.filter(deleted_at__isnull=True)
             .filter(Exists(Flag.objects.filter(post=OuterRef("pk"), status=Flag.Status.OPEN)))
-            .annotate(open_flags=models.Count("flags", filter=open_flags), first_flagged=models.Min("flags__created", filter=open_flags))
+            .annotate(
+                open_flags=models.Count("flags", filter=open_flags),
+                first_flagged=models.Min("flags__created", filter=open_flags),
+            )
             .order_by("first_flagged", "pk")
         )
 
@@ -139,7 +147,7 @@ class PostQuerySet(models.QuerySet):
         return self.select_related("thread__group", "author__municipality")
 
 
-class FlagQuerySet(models.QuerySet):
+class FlagQuerySet(models.QuerySet["Flag"]):
     def open(self) -> Self:
         return self.filter(status="open", post__deleted_at__isnull=True)
 
@@ -161,19 +169,37 @@ def queue_counts(group_ids: Iterable[int] | None = None) -> dict[int | None, dic
 
     counts: dict[int | None, dict[str, int]] = {}
 
-    def add(rows, kind: str) -> None:  # type: ignore[no-untyped-def]
+    def add(rows: Iterable[tuple[int | None, int]], kind: str) -> None:
         for group_id, number in rows:
             counts.setdefault(group_id, {"flags": 0, "hidden": 0, "signups": 0})[kind] += number
 
-    def scoped(queryset, field: str):  # type: ignore[no-untyped-def]
+    def scoped(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
         return queryset if group_ids is None else queryset.filter(**{f"{field}__in": list(group_ids)})
 
     count = models.Count("pk")
-    add(scoped(Flag.objects.open(), "post__thread__group_id").values_list("post__thread__group_id").annotate(n=count).order_by(), "flags")
-    add(scoped(Post.objects.hidden_for_review(), "thread__group_id").values_list("thread__group_id").annotate(n=count).order_by(), "hidden")
-    add(scoped(Thread.objects.filter(hidden=True), "group_id").values_list("group_id").annotate(n=count).order_by(), "hidden")
     add(
-        scoped(Member.objects.pending_review(), "municipality__region__group").values_list("municipality__region__group").annotate(n=count).order_by(),
+        scoped(Flag.objects.open(), "post__thread__group_id")
+        .values_list("post__thread__group_id")
+        .annotate(n=count)
+        .order_by(),
+        "flags",
+    )
+    add(
+        scoped(Post.objects.hidden_for_review(), "thread__group_id")
+        .values_list("thread__group_id")
+        .annotate(n=count)
+        .order_by(),
+        "hidden",
+    )
+    add(
+        scoped(Thread.objects.filter(hidden=True), "group_id").values_list("group_id").annotate(n=count).order_by(),
+        "hidden",
+    )
+    add(
+        scoped(Member.objects.pending_review(), "municipality__region__group")
+        .values_list("municipality__region__group")
+        .annotate(n=count)
+        .order_by(),
         "signups",
     )
     return counts

@@ -20,11 +20,23 @@ QUOTE_CHUNK = 200
 
 
 @receiver(community_signals.collect_personal_data)
-def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    posts = list(Post.objects.filter(author=member).select_related("thread").prefetch_related("revisions").order_by("created", "pk"))
+def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:
+    posts = list(
+        Post.objects.filter(author=member)
+        .select_related("thread")
+        .prefetch_related("revisions")
+        .order_by("created", "pk")
+    )
     return {
         "threads_started": [
-            {"id": t.pk, "title": t.title, "group": t.group.name, "kind": t.kind, "created": t.created, "url": t.get_absolute_url()}
+            {
+                "id": t.pk,
+                "title": t.title,
+                "group": t.group.name,
+                "kind": t.kind,
+                "created": t.created,
+                "url": t.get_absolute_url(),
+            }
             for t in Thread.objects.filter(author=member).select_related("group").order_by("created", "pk")
         ],
         "posts": [
@@ -41,7 +53,13 @@ def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  
                 "text_markdown": post.body,
                 "url": reverse("post_permalink", args=[post.pk]),
                 "revisions": [
-                    {"number": r.number, "text_markdown": r.body, "title": r.title, "replaced_at": r.created, "by_moderator": r.by_moderator}
+                    {
+                        "number": r.number,
+                        "text_markdown": r.body,
+                        "title": r.title,
+                        "replaced_at": r.created,
+                        "by_moderator": r.by_moderator,
+                    }
                     for r in sorted(post.revisions.all(), key=lambda r: r.number)
                 ],
             }
@@ -52,7 +70,13 @@ def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  
             for mark in Mark.objects.filter(member=member).select_related("post__thread").order_by("created", "pk")
         ],
         "flags": [
-            {"post": flag.post_id, "reason": flag.reason, "explanation": flag.text, "status": flag.status, "created": flag.created}
+            {
+                "post": flag.post_id,
+                "reason": flag.reason,
+                "explanation": flag.text,
+                "status": flag.status,
+                "created": flag.created,
+            }
             for flag in Flag.objects.filter(member=member).order_by("created", "pk")
         ],
         "read_positions": [
@@ -63,7 +87,7 @@ def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  
 
 
 @receiver(community_signals.account_deleted)
-def erase_threads_data(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def erase_threads_data(sender: Any, member, former, **kwargs: Any) -> None:
     """Read states go; posts stay. Other members' posts that @mention the member or
     quote their posts are rewritten so that they no longer carry the name or handle
     (as forum software does when a user is anonymised), and so are the member's own
@@ -80,11 +104,15 @@ def erase_threads_data(sender: Any, member, former, **kwargs: Any) -> None:  # t
     for post in Post.objects.filter(pk__in=affected).select_related("author"):
         body = former.scrub(post.body)
         rendered = render_body(author=post.author or member, body=body)
-        Post.objects.filter(pk=post.pk).update(body=body, html=former.scrub(rendered.html), text=former.scrub(rendered.text))
+        Post.objects.filter(pk=post.pk).update(
+            body=body, html=former.scrub(rendered.html), text=former.scrub(rendered.text)
+        )
     # Their own posts stay, but not a signature with their name or address in them.
     naming = Q(body__icontains=former.name) | Q(body__icontains=former.email) | Q(body__icontains=f"@{former.handle}")
     for post in Post.objects.filter(naming, author=member).exclude(pk__in=affected):
-        Post.objects.filter(pk=post.pk).update(body=former.scrub(post.body), html=former.scrub(post.html), text=former.scrub(post.text))
+        Post.objects.filter(pk=post.pk).update(
+            body=former.scrub(post.body), html=former.scrub(post.html), text=former.scrub(post.text)
+        )
         affected.add(post.pk)
     affected |= set(PostRevision.objects.filter(naming, post__author=member).values_list("post_id", flat=True))
     for revision in PostRevision.objects.filter(post_id__in=affected):

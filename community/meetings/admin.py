@@ -14,13 +14,13 @@ from community.meetings.models import Meeting, Question, Registration
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -31,13 +31,21 @@ class RegistrationInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
-    list_display = ("title", "kind", "starts_at", "registered_count", "waiting_count", "capacity", "report_published_at")
+    list_display = (
+        "title",
+        "kind",
+        "starts_at",
+        "registered_count",
+        "waiting_count",
+        "capacity",
+        "report_published_at",
+    )
     list_filter = ("kind",)
     search_fields = ("title", "description", "location_name")
     date_hierarchy = "starts_at"

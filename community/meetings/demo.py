@@ -44,7 +44,12 @@ QUESTIONS = [
     ("anouk_visser", "Hoe krijg je draagvlak voor een locatie voor short-stay in een kleine kern?", True),
     ("yusuf_kaya", "Werkt een vergunningplicht voor verkamering, of verplaatst die het probleem?", False),
 ]
-VOTES = {0: ["thijs_willems", "anouk_visser", "yusuf_kaya", "daan_smit"], 1: ["fatima_el_amrani", "marieke_peters"], 2: ["fatima_el_amrani"], 3: []}
+VOTES = {
+    0: ["thijs_willems", "anouk_visser", "yusuf_kaya", "daan_smit"],
+    1: ["fatima_el_amrani", "marieke_peters"],
+    2: ["fatima_el_amrani"],
+    3: [],
+}
 
 
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -82,11 +87,20 @@ def ensure_demo_meetings(accounts: dict[str, Member]) -> int:
             themes=["arbeidsmigratie", "wonen"], typologies=[Typology.objects.get(slug="arbeidsmigranten"), Typology.objects.get(slug="tuinbouwgemeenten")],
             organisers=[accounts["samira_haddou"]],
         )  # fmt: skip
-        actions.invite_groups(actor=staff, meeting=webinar, groups=list(Group.objects.filter(typology__slug__in=["arbeidsmigranten", "tuinbouwgemeenten"])))
-        voters = {handle for handles in VOTES.values() for handle in handles} | {handle for handle, _text, _anonymous in QUESTIONS}
+        actions.invite_groups(
+            actor=staff,
+            meeting=webinar,
+            groups=list(Group.objects.filter(typology__slug__in=["arbeidsmigranten", "tuinbouwgemeenten"])),
+        )
+        voters = {handle for handles in VOTES.values() for handle in handles} | {
+            handle for handle, _text, _anonymous in QUESTIONS
+        }
         for handle in sorted(voters):
             actions.register(member=accounts[handle], meeting=webinar)
-        questions = [actions.ask_question(author=accounts[h], meeting=webinar, text=text, anonymous=anonymous) for h, text, anonymous in QUESTIONS]
+        questions = [
+            actions.ask_question(author=accounts[h], meeting=webinar, text=text, anonymous=anonymous)
+            for h, text, anonymous in QUESTIONS
+        ]
         for index, handles in VOTES.items():
             for handle in handles:
                 actions.toggle_vote(member=accounts[handle], question=questions[index])

@@ -40,7 +40,9 @@ class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of meeting"), choices=Meeting.Kind.choices, widget=forms.RadioSelect)
     starts_at = LocalDateTimeField(label=_("Starts"))
     ends_at = LocalDateTimeField(label=_("Ends"))
-    location_name = forms.CharField(label=_("Location"), max_length=200, required=False, help_text=_("For example: the town hall of Amersfoort."))
+    location_name = forms.CharField(
+        label=_("Location"), max_length=200, required=False, help_text=_("For example: the town hall of Amersfoort.")
+    )
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     join_url = forms.URLField(
         label=_("Join link"),
@@ -49,15 +51,30 @@ class MeetingForm(forms.Form):
         assume_scheme="https",
         help_text=_("For webinars and hybrid meetings. Only registered members and organisers see it."),
     )
-    capacity = forms.IntegerField(label=_("Seats"), min_value=1, required=False, help_text=_("Empty: no limit. When the meeting is full, members go on a waiting list."))
-    registration_deadline = LocalDateTimeField(label=_("Registration closes"), required=False, help_text=_("Empty: when the meeting starts."))
+    capacity = forms.IntegerField(
+        label=_("Seats"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: no limit. When the meeting is full, members go on a waiting list."),
+    )
+    registration_deadline = LocalDateTimeField(
+        label=_("Registration closes"), required=False, help_text=_("Empty: when the meeting starts.")
+    )
     typologies = TypologyChoiceField(
-        label=_("For typologies"), queryset=Typology.objects.order_by("name_nl"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("For typologies"),
+        queryset=Typology.objects.order_by("name_nl"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     regions = forms.ModelMultipleChoiceField(
-        label=_("For provinces"), queryset=Region.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("For provinces"),
+        queryset=Region.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    themes = forms.MultipleChoiceField(label=_("Themes"), widget=forms.CheckboxSelectMultiple, help_text=_("Choose 1 to 5 themes."))
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"), widget=forms.CheckboxSelectMultiple, help_text=_("Choose 1 to 5 themes.")
+    )
     organisers = MemberChoiceField(
         label=_("Organisers"),
         queryset=Member.objects.none(),
@@ -99,7 +116,7 @@ class InviteForm(forms.Form):
         label=_("Invite the members of"), queryset=Group.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, groups, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, groups, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["groups"].queryset = groups
 
@@ -117,14 +134,19 @@ class QuestionForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), help_text=_("The member is told this reason."), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason"),
+        help_text=_("The member is told this reason."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class MergeForm(forms.Form):
-    into = forms.ModelChoiceField(label=_("Merge into"), queryset=Question.objects.none(), empty_label=_("Choose a question"))
+    into = forms.ModelChoiceField(
+        label=_("Merge into"), queryset=Question.objects.none(), empty_label=_("Choose a question")
+    )
 
-    def __init__(self, *args: Any, questions, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, questions, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = questions
         self.fields["into"].label_from_instance = lambda question: question.text[:120]
@@ -142,7 +164,7 @@ class ReportForm(forms.Form):
         help_text=_("Members discuss the meeting there."),
     )  # fmt: skip
 
-    def __init__(self, *args: Any, groups, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, groups, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
 
@@ -150,6 +172,6 @@ class ReportForm(forms.Form):
 class AttendanceForm(forms.Form):
     came = forms.MultipleChoiceField(label=_("Who came"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, registrations, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, registrations, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["came"].choices = [(str(r.member_id), r.member.name) for r in registrations]

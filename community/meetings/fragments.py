@@ -41,7 +41,9 @@ class QuestionFragment(Fragment):
     page: str
 
     @classmethod
-    def of(cls, question: Any, *, can_vote: bool, can_moderate: bool, can_see_asker: bool, voted: bool, page: str) -> QuestionFragment:
+    def of(
+        cls, question: Any, *, can_vote: bool, can_moderate: bool, can_see_asker: bool, voted: bool, page: str
+    ) -> QuestionFragment:
         asker = None
         if can_see_asker:
             author = question.author

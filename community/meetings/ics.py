@@ -13,7 +13,7 @@ The join link of a webinar is written only into calendars of members who may see
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -67,9 +67,9 @@ def _event(meeting: Meeting, *, status: str | None, show_join_link: bool, stamp:
     url = settings.SITE_URL + meeting.get_absolute_url()
     event = Event()
     event.add("uid", f"{meeting.uid}@samenleven")
-    event.add("dtstamp", stamp.astimezone(dt_timezone.utc))
-    event.add("created", meeting.created.astimezone(dt_timezone.utc))
-    event.add("last-modified", meeting.updated.astimezone(dt_timezone.utc))
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("created", meeting.created.astimezone(UTC))
+    event.add("last-modified", meeting.updated.astimezone(UTC))
     event.add("sequence", meeting.sequence)
     event.add("dtstart", meeting.starts_at.astimezone(zone))
     event.add("dtend", meeting.ends_at.astimezone(zone))

@@ -37,8 +37,12 @@ class Meeting(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     registration_deadline = models.DateTimeField(_("registration closes"), null=True, blank=True)
     capacity = models.PositiveIntegerField(_("seats"), null=True, blank=True, help_text=_("Empty: no limit."))
-    typologies = models.ManyToManyField("community.Typology", blank=True, related_name="meetings", verbose_name=_("typologies"))
-    regions = models.ManyToManyField("community.Region", blank=True, related_name="meetings", verbose_name=_("provinces"))
+    typologies = models.ManyToManyField(
+        "community.Typology", blank=True, related_name="meetings", verbose_name=_("typologies")
+    )
+    regions = models.ManyToManyField(
+        "community.Region", blank=True, related_name="meetings", verbose_name=_("provinces")
+    )
     themes = models.JSONField(_("themes"), default=list, blank=True)
     organisers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="organised_meetings", verbose_name=_("organisers")
@@ -94,7 +98,7 @@ class Meeting(models.Model):
         return self.kind in (self.Kind.LOCATION, self.Kind.HYBRID)
 
     @property
-    def closes_at(self):  # type: ignore[no-untyped-def]
+    def closes_at(self):
         """When registration closes: the deadline, or the start."""
         return self.registration_deadline or self.starts_at
 
@@ -132,9 +136,14 @@ class Registration(models.Model):
         WAITING = "waiting", _("on the waiting list")
         CANCELLED = "cancelled", _("cancelled")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("meeting"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("meeting")
+    )
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_registrations", verbose_name=_("member")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="meeting_registrations",
+        verbose_name=_("member"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # The waiting list is served in this order: when the member (last) asked for a seat.
@@ -189,7 +198,11 @@ class Question(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="questions", verbose_name=_("meeting"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meeting_questions", verbose_name=_("asked by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="meeting_questions",
+        verbose_name=_("asked by"),
     )
     # Anonymous to other members; organisers always see who asked.
     anonymous = models.BooleanField(_("anonymous to other members"), default=False)
@@ -197,7 +210,12 @@ class Question(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
     )
     hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
@@ -238,7 +256,9 @@ class CalendarFeed(models.Model):
     random key, signed with the site's secret (``community.meetings.calendar.feed_token``);
     a new key revokes the old link."""
 
-    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed"
+    )
     key = models.CharField(max_length=64)
     created = models.DateTimeField(default=timezone.now)
 

@@ -63,13 +63,21 @@ def can_register(member: Member | None, meeting: Meeting, registration: Registra
 
 def can_cancel_registration(member: Member | None, meeting: Meeting, registration: Registration | None) -> bool:
     """Until the meeting starts."""
-    return is_participant(member) and (is_registered(registration) or is_waiting(registration)) and timezone.now() < meeting.starts_at
+    return (
+        is_participant(member)
+        and (is_registered(registration) or is_waiting(registration))
+        and timezone.now() < meeting.starts_at
+    )
 
 
 def can_see_join_link(member: Member | None, meeting: Meeting, registration: Registration | None) -> bool:
     """The webinar's link: for registered members and organisers only, everywhere
     (pages, e-mails, calendar feeds, the socket)."""
-    return bool(meeting.join_url) and meeting.is_online and (is_organiser(member, meeting) or (is_participant(member) and is_registered(registration)))
+    return (
+        bool(meeting.join_url)
+        and meeting.is_online
+        and (is_organiser(member, meeting) or (is_participant(member) and is_registered(registration)))
+    )
 
 
 def can_follow_live(member: Member | None, meeting: Meeting, registration: Registration | None) -> bool:

@@ -9,10 +9,13 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from community.meetings.models import Meeting, Question, Registration  # noqa: F401  (the querysets' type parameters)
     from community.models import Member
 
 
-class MeetingQuerySet(models.QuerySet):
+class MeetingQuerySet(models.QuerySet["Meeting"]):
     def upcoming(self) -> Self:
         """Not yet over, soonest first."""
         return self.filter(ends_at__gt=timezone.now()).order_by("starts_at", "id")
@@ -21,7 +24,7 @@ class MeetingQuerySet(models.QuerySet):
         """Over, most recent first."""
         return self.filter(ends_at__lte=timezone.now()).order_by("-starts_at", "-id")
 
-    def for_audience(self, *, typology_ids, region_id: int | None) -> Self:  # type: ignore[no-untyped-def]
+    def for_audience(self, *, typology_ids: Iterable[int], region_id: int | None) -> Self:
         """Meetings for these typologies or this province, and those for everybody
         (no typology and no province chosen)."""
         everybody = Q(typologies__isnull=True, regions__isnull=True)
@@ -68,7 +71,7 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(query)
 
 
-class RegistrationQuerySet(models.QuerySet):
+class RegistrationQuerySet(models.QuerySet["Registration"]):
     def active(self) -> Self:
         return self.filter(status="registered")
 
@@ -81,7 +84,7 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status__in=["registered", "waiting"])
 
 
-class QuestionQuerySet(models.QuerySet):
+class QuestionQuerySet(models.QuerySet["Question"]):
     def listed(self) -> Self:
         """Shown in the list: not hidden, not merged into another question."""
         return self.filter(hidden=False, merged_into__isnull=True)

@@ -12,7 +12,7 @@ from community.meetings.models import Invitation, Question, Registration, Vote
 
 
 @receiver(community_signals.collect_personal_data, dispatch_uid="meetings.export")
-def export_meetings_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def export_meetings_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:
     return {
         "meeting_registrations": [
             {
@@ -41,7 +41,7 @@ def export_meetings_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]: 
 
 
 @receiver(community_signals.account_deleted, dispatch_uid="meetings.erase")
-def erase_meetings_data(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def erase_meetings_data(sender: Any, member, former, **kwargs: Any) -> None:
     """Seats for meetings to come are given up (the waiting list moves) and the calendar
     feed goes; questions stay, shown as asked by "former member", without the name in them."""
     from community.meetings.actions import release_seats_of

@@ -20,13 +20,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from community.errors import DomainError
-from community.performance.fragments import render_declared
 from community.meetings import actions, ics, permissions
-from community.meetings.forms import AttendanceForm, InviteForm, MeetingForm, MergeForm, QuestionForm, ReasonForm, ReportForm
+from community.meetings.forms import (
+    AttendanceForm,
+    InviteForm,
+    MeetingForm,
+    MergeForm,
+    QuestionForm,
+    ReasonForm,
+    ReportForm,
+)
 from community.meetings.fragments import QuestionFragment
 from community.meetings.models import Meeting, Question, Registration, Vote
 from community.meetings.themes import theme_names
 from community.models import Group, Member
+from community.performance.fragments import render_declared
 
 PAST_PER_PAGE = 10
 
@@ -42,7 +50,9 @@ def _audience(member: Member) -> tuple[set[int], int | None]:
         return set(), None
     from community.models import MunicipalityTypology
 
-    typologies = set(MunicipalityTypology.objects.filter(municipality_id=municipality.pk).values_list("typology_id", flat=True))
+    typologies = set(
+        MunicipalityTypology.objects.filter(municipality_id=municipality.pk).values_list("typology_id", flat=True)
+    )
     return typologies, municipality.region_id
 
 
@@ -90,7 +100,9 @@ def renew_feed(request: HttpRequest) -> HttpResponse:
     if not permissions.can_view_meetings(request.user):
         raise PermissionDenied
     actions.renew_calendar_feed(member=request.user)
-    messages.success(request, _("Your calendar has a new link. The old link no longer works: subscribe again with the new one."))
+    messages.success(
+        request, _("Your calendar has a new link. The old link no longer works: subscribe again with the new one.")
+    )
     return redirect(reverse("meetings") + "#calendar")
 
 
@@ -106,9 +118,13 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     member = found.member
     since = timezone.now() - timedelta(days=90)
-    meetings = list(Meeting.objects.for_member(member).filter(ends_at__gte=since).with_page_data().order_by("starts_at")[:200])
+    meetings = list(
+        Meeting.objects.for_member(member).filter(ends_at__gte=since).with_page_data().order_by("starts_at")[:200]
+    )
     statuses = dict(
-        Registration.objects.current().filter(member=member, meeting_id__in=[m.pk for m in meetings]).values_list("meeting_id", "status")
+        Registration.objects.current()
+        .filter(member=member, meeting_id__in=[m.pk for m in meetings])
+        .values_list("meeting_id", "status")
     )
     entries = []
     for meeting in meetings:
@@ -124,15 +140,27 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 # --- One meeting ------------------------------------------------------------------------------
 
 
-def _question_rows(member: Member, meeting: Meeting, registration: Registration | None, *, moderating: bool) -> list[Question]:
-    questions = list(Question.objects.filter(meeting=meeting).visible_to(member, is_organiser=moderating).with_list_data().in_order())
+def _question_rows(
+    member: Member, meeting: Meeting, registration: Registration | None, *, moderating: bool
+) -> list[Question]:
+    questions = list(
+        Question.objects.filter(meeting=meeting).visible_to(member, is_organiser=moderating).with_list_data().in_order()
+    )
     voted = set(Vote.objects.filter(member=member, question__meeting=meeting).values_list("question_id", flat=True))
     for question in questions:
         question.voted = question.pk in voted
     return questions
 
 
-def _questions_html(request: HttpRequest, meeting: Meeting, questions: list[Question], registration: Registration | None, *, moderating: bool, page: str) -> list[SafeString]:
+def _questions_html(
+    request: HttpRequest,
+    meeting: Meeting,
+    questions: list[Question],
+    registration: Registration | None,
+    *,
+    moderating: bool,
+    page: str,
+) -> list[SafeString]:
     """Each question as ``meetings/_question.html`` shows it to this member (cached fragments)."""
     member = request.user
     return render_declared(request, [
@@ -178,7 +206,12 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = permissions.access_meeting(request.user, pk)
     context = _page_context(request, meeting)
     if context["can"]["manage"]:
-        registrations = list(Registration.objects.filter(meeting=meeting).current().select_related("member__municipality").order_by("status", "requested_at"))
+        registrations = list(
+            Registration.objects.filter(meeting=meeting)
+            .current()
+            .select_related("member__municipality")
+            .order_by("status", "requested_at")
+        )
         context["registrations"] = registrations
         context["attendance_form"] = AttendanceForm(
             initial={"came": [str(r.member_id) for r in registrations if r.attended]},
@@ -208,7 +241,10 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration(member, meeting)
     status = registration.status if registration and registration.status != Registration.Status.CANCELLED else None
     body = ics.meeting_calendar(
-        meeting, status=status, show_join_link=permissions.can_see_join_link(member, meeting, registration), language=member.language
+        meeting,
+        status=status,
+        show_join_link=permissions.can_see_join_link(member, meeting, registration),
+        language=member.language,
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="samenleven-{meeting.pk}.ics"'
@@ -265,8 +301,12 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_invite(member, meeting):
         raise PermissionDenied(_("Only the organisers of this meeting and the programme team may do this."))
     groups = Group.objects.filter(permissions.invitable_groups(member)).order_by("kind", "name")
-    suggested = Group.objects.filter(typology__in=meeting.typologies.all()) | Group.objects.filter(region__in=meeting.regions.all())
-    form = InviteForm(request.POST or None, groups=groups, initial={"groups": list(suggested.filter(pk__in=groups.values("pk")))})
+    suggested = Group.objects.filter(typology__in=meeting.typologies.all()) | Group.objects.filter(
+        region__in=meeting.regions.all()
+    )
+    form = InviteForm(
+        request.POST or None, groups=groups, initial={"groups": list(suggested.filter(pk__in=groups.values("pk")))}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invited = actions.invite_groups(actor=member, meeting=meeting, groups=list(form.cleaned_data["groups"]))
@@ -275,7 +315,9 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(count)d members have been invited.") % {"count": len(invited)})
             return redirect(meeting)
-    return render(request, "meetings/invite.html", {"form": form, "meeting": meeting, "invited": meeting.invitations.count()})
+    return render(
+        request, "meetings/invite.html", {"form": form, "meeting": meeting, "invited": meeting.invitations.count()}
+    )
 
 
 @require_POST
@@ -283,10 +325,14 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.user
     meeting = permissions.access_meeting(member, pk)
     permissions.check_manage_meeting(member, meeting)
-    registrations = Registration.objects.filter(meeting=meeting, status=Registration.Status.REGISTERED).select_related("member")
+    registrations = Registration.objects.filter(meeting=meeting, status=Registration.Status.REGISTERED).select_related(
+        "member"
+    )
     form = AttendanceForm(request.POST, registrations=registrations)
     if form.is_valid():
-        came = actions.record_attendance(actor=member, meeting=meeting, member_ids=[int(pk) for pk in form.cleaned_data["came"]])
+        came = actions.record_attendance(
+            actor=member, meeting=meeting, member_ids=[int(pk) for pk in form.cleaned_data["came"]]
+        )
         messages.success(request, _("Saved: %(count)d members came.") % {"count": came})
     return redirect(reverse("meeting", args=[meeting.pk]) + "#attendance")
 
@@ -296,20 +342,30 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = permissions.access_meeting(member, pk)
     if not permissions.can_publish_report(member, meeting):
         raise PermissionDenied(_("The organisers publish the report once the meeting has started."))
-    candidates = Group.objects.filter(typology__in=meeting.typologies.all()) | Group.objects.filter(region__in=meeting.regions.all()) | Group.objects.filter(kind=Group.Kind.PLAZA)
+    candidates = (
+        Group.objects.filter(typology__in=meeting.typologies.all())
+        | Group.objects.filter(region__in=meeting.regions.all())
+        | Group.objects.filter(kind=Group.Kind.PLAZA)
+    )
     if not member.is_staff:
         candidates = candidates.filter(pk__in=member.roles.group_ids)
     groups = candidates.distinct().order_by("kind", "name")
     form = ReportForm(request.POST or None, groups=groups, initial={"report": meeting.report, "group": groups.first()})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.publish_report(actor=member, meeting=meeting, report=form.cleaned_data["report"], group=form.cleaned_data["group"])
+            actions.publish_report(
+                actor=member, meeting=meeting, report=form.cleaned_data["report"], group=form.cleaned_data["group"]
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The report has been published."))
             return redirect(meeting)
-    return render(request, "meetings/report_form.html", {"form": form, "meeting": meeting, "has_thread": meeting.report_thread_id is not None})
+    return render(
+        request,
+        "meetings/report_form.html",
+        {"form": form, "meeting": meeting, "has_thread": meeting.report_thread_id is not None},
+    )
 
 
 # --- Registration -----------------------------------------------------------------------------------
@@ -330,7 +386,9 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         if registration.status == Registration.Status.REGISTERED:
             messages.success(request, _("You are registered. See you there!"))
         else:
-            messages.info(request, _("The meeting is full: you are on the waiting list. We tell you as soon as a seat is free."))
+            messages.info(
+                request, _("The meeting is full: you are on the waiting list. We tell you as soon as a seat is free.")
+            )
     return redirect(meeting)
 
 
@@ -375,7 +433,9 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
         error = " ".join(error for errors in form.errors.values() for error in errors)
     else:
         try:
-            question = actions.ask_question(author=member, meeting=meeting, text=form.cleaned_data["text"], anonymous=form.cleaned_data["anonymous"])
+            question = actions.ask_question(
+                author=member, meeting=meeting, text=form.cleaned_data["text"], anonymous=form.cleaned_data["anonymous"]
+            )
         except DomainError as refused:
             error = str(refused)
     if error is not None:
@@ -395,7 +455,11 @@ def _access_question(member: Member, pk: int) -> tuple[Question, Meeting]:
     question = Question.objects.filter(pk=pk).select_related("author").first()
     if question is None or not permissions.can_view_meetings(member):
         raise Http404
-    meeting = Meeting.objects.filter(pk=question.meeting_id).prefetch_related(Prefetch("organisers", queryset=Member.objects.only("id"))).get()
+    meeting = (
+        Meeting.objects.filter(pk=question.meeting_id)
+        .prefetch_related(Prefetch("organisers", queryset=Member.objects.only("id")))
+        .get()
+    )
     registration = _registration(member, meeting)
     if not permissions.can_see_questions(member, meeting, registration):
         raise Http404
@@ -463,7 +527,9 @@ def hide_question(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The question is hidden; its asker has been told why."))
             return _back(request, meeting, question)
-    return render(request, "meetings/question_form.html", {"form": form, "meeting": meeting, "question": question, "step": "hide"})
+    return render(
+        request, "meetings/question_form.html", {"form": form, "meeting": meeting, "question": question, "step": "hide"}
+    )
 
 
 def merge_question(request: HttpRequest, pk: int) -> HttpResponse:
@@ -471,7 +537,9 @@ def merge_question(request: HttpRequest, pk: int) -> HttpResponse:
     question, meeting = _access_question(member, pk)
     if not permissions.can_moderate_questions(member, meeting):
         raise PermissionDenied(_("Only the organisers of this meeting and the programme team may do this."))
-    others = Question.objects.filter(meeting=meeting).listed().exclude(pk=question.pk).order_by("-vote_count", "created")
+    others = (
+        Question.objects.filter(meeting=meeting).listed().exclude(pk=question.pk).order_by("-vote_count", "created")
+    )
     form = MergeForm(request.POST or None, questions=others)
     if request.method == "POST" and form.is_valid():
         try:
@@ -481,4 +549,8 @@ def merge_question(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The questions have been merged."))
             return _back(request, meeting, form.cleaned_data["into"])
-    return render(request, "meetings/question_form.html", {"form": form, "meeting": meeting, "question": question, "step": "merge"})
+    return render(
+        request,
+        "meetings/question_form.html",
+        {"form": form, "meeting": meeting, "question": question, "step": "merge"},
+    )

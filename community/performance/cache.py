@@ -122,7 +122,12 @@ class ResilientRedisCacheClient(RedisCacheClient):
     process-local store that counts while Redis is away."""
 
     def __init__(
-        self, *args: Any, retry_seconds: float = 1.0, max_retry_seconds: float = 5.0, log_seconds: float = 60.0, **kwargs: Any
+        self,
+        *args: Any,
+        retry_seconds: float = 1.0,
+        max_retry_seconds: float = 5.0,
+        log_seconds: float = 60.0,
+        **kwargs: Any,
     ) -> None:
         # One retry on a connection error, none on a timeout: a pooled connection that Redis
         # closed (it restarted) is replaced at once instead of failing a call, and a Redis
@@ -132,7 +137,9 @@ class ResilientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
         self.circuit = Circuit(retry_seconds, max_retry_seconds)
         self.outage = ThrottledLog(logger, "Redis cache", log_seconds)
-        self.local = LocMemCache(f"community.performance.cache.local:{id(self)}", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self.local = LocMemCache(
+            f"community.performance.cache.local:{id(self)}", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}}
+        )
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         index = self._get_connection_pool_index(write)

@@ -32,8 +32,8 @@ import dataclasses
 import datetime
 import hashlib
 import logging
-from contextvars import ContextVar
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from functools import cache as memoize
 from pathlib import Path
 from typing import Any, ClassVar
@@ -167,7 +167,7 @@ def cached_fragments(
     if wanted:
         try:
             shared = cache.get_many(wanted)
-        except Exception:  # noqa: BLE001 - a cache that is down only makes the page slower
+        except Exception:
             logger.warning("Fragment cache unreachable; rendering without it", exc_info=True)
             shared = {}
         recent_fragments.set_many(shared)
@@ -181,7 +181,9 @@ def cached_fragments(
         if fragment is None:
             token = _enclosing_fill.set(fill)
             try:
-                fragment = rendered[key] = render({**{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER})
+                fragment = rendered[key] = render(
+                    {**{name: placeholder(name) for name in fill}, "csrf_token": CSRF_PLACEHOLDER}
+                )
             finally:
                 _enclosing_fill.reset(token)
         html.append(fragment)
@@ -189,17 +191,17 @@ def cached_fragments(
         recent_fragments.set_many(rendered)
         try:
             cache.set_many(rendered, TIMEOUT)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
     if enclosing is not None:
-        return [mark_safe(fragment) for fragment in html]  # noqa: S308 - the enclosing fragment fills them
+        return [mark_safe(fragment) for fragment in html]
     if any(CSRF_PLACEHOLDER in fragment for fragment in html):
         token = _csrf_token(request)
         html = [fragment.replace(CSRF_PLACEHOLDER, token) for fragment in html]
     for name, value in fill.items():
         filled = escape(value.replace("\x00", ""))  # a value cannot smuggle in a placeholder
         html = [fragment.replace(placeholder(name), filled) for fragment in html]
-    return [mark_safe(fragment) for fragment in html]  # noqa: S308 - rendered by the template engine, autoescaped
+    return [mark_safe(fragment) for fragment in html]
 
 
 # --- Declared fragments: one object is both the template's context and its key -------------
@@ -249,7 +251,9 @@ class Fragment:
         return {"f": self}
 
 
-def render_declared(request: HttpRequest | None, fragments: Sequence[Fragment], *, fill: Mapping[str, str] | None = None) -> list[SafeString]:
+def render_declared(
+    request: HttpRequest | None, fragments: Sequence[Fragment], *, fill: Mapping[str, str] | None = None
+) -> list[SafeString]:
     """The HTML of each fragment (all of one class), from the cache where it was rendered
     before (``cached_fragments``)."""
     if not fragments:
@@ -263,9 +267,13 @@ def render_declared(request: HttpRequest | None, fragments: Sequence[Fragment], 
                 raise FragmentLookupError(f"{template_name}: {problem}")
 
     def renderer(fragment: Fragment) -> Callable[[dict[str, str]], str]:
-        return lambda placeholders: template.render(KeyedContext({**fragment.context(), **placeholders}, origin=template_name))
+        return lambda placeholders: template.render(
+            KeyedContext({**fragment.context(), **placeholders}, origin=template_name)
+        )
 
-    return cached_fragments(request, template_name, [(fragment, renderer(fragment)) for fragment in fragments], fill=fill or {})
+    return cached_fragments(
+        request, template_name, [(fragment, renderer(fragment)) for fragment in fragments], fill=fill or {}
+    )
 
 
 def render_in_process(fragment: Fragment) -> str:

@@ -59,7 +59,9 @@ class PooledThreadsASGIHandler(ASGIHandler):
         if threads < 1:
             raise ValueError("an ASGI handler needs at least one request thread")
         self.threads = threads
-        self._executors = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{i + 1}") for i in range(threads)]
+        self._executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{i + 1}") for i in range(threads)
+        ]
         self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._served = itertools.count(1)
@@ -74,7 +76,7 @@ class PooledThreadsASGIHandler(ASGIHandler):
             self._loop = loop
         return self._free
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         free = self._queue()
@@ -85,7 +87,7 @@ class PooledThreadsASGIHandler(ASGIHandler):
         finally:
             free.put_nowait(executor)
 
-    async def handle(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def handle(self, scope, receive, send):
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
@@ -101,7 +103,7 @@ class PooledThreadsASGIHandler(ASGIHandler):
                 await sync_to_async(response.close, thread_sensitive=True)()
             body_file.close()
 
-    def _respond(self, scope, body_file) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+    def _respond(self, scope, body_file) -> HttpResponseBase:
         """A request's synchronous part, on its thread: as Django's WSGI handler does it."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, error_response = self.create_request(scope, body_file)

@@ -58,7 +58,7 @@ class Columns:
         self.names = [field.attname for field in self.fields]
 
     @property
-    def connection(self):  # type: ignore[no-untyped-def]
+    def connection(self):
         return connections[self.using]
 
     @cached_property
@@ -139,11 +139,16 @@ class RowSpec:
         import dataclasses
 
         cls = dataclasses.make_dataclass(
-            name, [(column_name, Any) for column_name in self.names], bases=bases, namespace=namespace, frozen=True, slots=True
+            name,
+            [(column_name, Any) for column_name in self.names],
+            bases=bases,
+            namespace=namespace,
+            frozen=True,
+            slots=True,
         )
         spec = self
 
-        def make(row: Sequence[Any]):  # type: ignore[no-untyped-def]
+        def make(row: Sequence[Any]):
             return cls(*spec.convert(row))
 
         cls.make = staticmethod(make)

@@ -13,7 +13,14 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from community.performance.fragments import Fragment, FragmentLookupError, KeyedContext, cached_fragments, plain_values_problem, render_declared
+from community.performance.fragments import (
+    Fragment,
+    FragmentLookupError,
+    KeyedContext,
+    cached_fragments,
+    plain_values_problem,
+    render_declared,
+)
 
 register = template.Library()
 
@@ -68,7 +75,9 @@ def site_header(context: template.Context) -> SafeString | str:
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist: template.NodeList, name: str, values: dict[str, template.base.FilterExpression]) -> None:
+    def __init__(
+        self, nodelist: template.NodeList, name: str, values: dict[str, template.base.FilterExpression]
+    ) -> None:
         self.nodelist = nodelist
         self.name = name
         self.values = values
@@ -158,5 +167,7 @@ def member_cards(context: template.Context, members: Any) -> SafeString:
     rows), from cached fragments, in one batch."""
     from community.members import MemberCardFragment
 
-    fragments = [member.fragment() if hasattr(member, "fragment") else MemberCardFragment.of(member) for member in members]
-    return mark_safe("".join(render_declared(context.get("request"), fragments)))  # noqa: S308 - rendered fragments
+    fragments = [
+        member.fragment() if hasattr(member, "fragment") else MemberCardFragment.of(member) for member in members
+    ]
+    return mark_safe("".join(render_declared(context.get("request"), fragments)))

@@ -44,7 +44,9 @@ def _new_codes(device: StaticDevice) -> list[str]:
 
 
 @transaction.atomic
-def enrol_second_factor(*, member: Member, key: str, last_t: int = -1, keep: str | None = None) -> tuple[TOTPDevice, list[str]]:
+def enrol_second_factor(
+    *, member: Member, key: str, last_t: int = -1, keep: str | None = None
+) -> tuple[TOTPDevice, list[str]]:
     """Turn the second factor on with the authenticator secret ``key`` (hex), replacing
     any the member had, with ten new recovery codes; returns the device and the codes.
 

@@ -44,7 +44,7 @@ class PasswordCheckMixin:
     member: Member
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]  # type: ignore[attr-defined]
+        password = self.cleaned_data["password"]
         attempt = password_attempt(self.member)
         if not attempt.allowed:
             raise forms.ValidationError(_("Too many wrong passwords. Try again later."), code="throttled")
@@ -56,7 +56,9 @@ class PasswordCheckMixin:
 
 def password_field() -> forms.CharField:
     return forms.CharField(
-        label=_("Your current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -77,7 +79,9 @@ class SetupForm(PasswordCheckMixin, forms.Form):
         self.time_step = matching_time_step(self.key, code)
         if self.time_step is None:
             raise forms.ValidationError(
-                _("This code does not match. Check that the app shows Samenleven with this secret, and type the newest code."),
+                _(
+                    "This code does not match. Check that the app shows Samenleven with this secret, and type the newest code."
+                ),
                 code="mismatch",
             )
         return code
@@ -96,8 +100,12 @@ class RecoveryForm(forms.Form):
     code = forms.CharField(
         label=_("Recovery code"),
         max_length=20,
-        help_text=_("One of the ten codes you saved when you turned on two-step verification, such as k7q2-m3xa. Each code works once."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "class": "input--code"}),
+        help_text=_(
+            "One of the ten codes you saved when you turned on two-step verification, such as k7q2-m3xa. Each code works once."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "class": "input--code"}
+        ),
     )
 
     def clean_code(self) -> str:

@@ -22,18 +22,15 @@ def can_turn_off_second_factor(member: Member) -> bool:
 
 def check_turn_off_second_factor(member: Member) -> None:
     if not can_turn_off_second_factor(member):
-        raise PermissionDenied(_("You moderate, so two-step verification stays on. You can move it to another app or phone."))
+        raise PermissionDenied(
+            _("You moderate, so two-step verification stays on. You can move it to another app or phone.")
+        )
 
 
 def can_reset_second_factor(actor: Member | None, member: Member) -> bool:
     """The programme team resets another member's second factor (a lost phone); not their
     own (they use their recovery codes, or a colleague resets it)."""
-    return (
-        is_participant(actor)
-        and actor.is_staff
-        and member.pk != actor.pk
-        and not member.is_former_member
-    )
+    return is_participant(actor) and actor.is_staff and member.pk != actor.pk and not member.is_former_member
 
 
 def access_resettable(actor: Member, handle: str) -> Member:

@@ -8,7 +8,8 @@ the rule for moderators is read from their roles, loaded once per request anyway
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
@@ -35,7 +36,7 @@ def before_second_factor(view: View) -> View:
     """A page that a session lacking its second factor may use: enrolment, the code step,
     recovery, logging out, the language switch. Every other page needs the second factor
     (``community.twofactor.middleware``)."""
-    view.before_second_factor = True  # type: ignore[attr-defined]
+    view.before_second_factor = True
     return view
 
 

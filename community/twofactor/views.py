@@ -22,7 +22,14 @@ from django_otp.util import random_hex
 from community.decorators import account_page
 from community.errors import DomainError
 from community.twofactor import actions, permissions
-from community.twofactor.devices import FEW_CODES, base32_secret, format_recovery_code, grouped, has_second_factor, status_of
+from community.twofactor.devices import (
+    FEW_CODES,
+    base32_secret,
+    format_recovery_code,
+    grouped,
+    has_second_factor,
+    status_of,
+)
 from community.twofactor.forms import CodeForm, PasswordConfirmForm, RecoveryForm, ResetForm, SetupForm
 from community.twofactor.limits import code_attempt, too_many_codes_message
 from community.twofactor.qr import provisioning_uri, qr_svg
@@ -41,7 +48,9 @@ from community.twofactor.state import (
 def next_url(request: HttpRequest) -> str:
     """``next`` from the form or the address, when it is a page of this site; else home."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return reverse("home")
 
@@ -103,7 +112,9 @@ def setup(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "secret": grouped(secret),
-            "qr": qr_svg(provisioning_uri(secret=secret, account=member.email), label=_("QR code for your authenticator app")),
+            "qr": qr_svg(
+                provisioning_uri(secret=secret, account=member.email), label=_("QR code for your authenticator app")
+            ),
             "replacing": replacing,
             "required": requires_second_factor(member),
             "next": next_url(request),
@@ -163,7 +174,9 @@ def turn_off(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             forget_verification(request.session)
-            messages.success(request, _("Two-step verification is off. You have been logged out on your other devices."))
+            messages.success(
+                request, _("Two-step verification is off. You have been logged out on your other devices.")
+            )
             return redirect("two_factor")
     return render(request, "twofactor/turn_off.html", {"form": form})
 
@@ -171,7 +184,7 @@ def turn_off(request: HttpRequest) -> HttpResponse:
 # --- The code step of the login ------------------------------------------------------------
 
 
-def _verified(request: HttpRequest, device) -> HttpResponseRedirect:  # type: ignore[no-untyped-def]
+def _verified(request: HttpRequest, device) -> HttpResponseRedirect:
     mark_verified(request, device)
     return HttpResponseRedirect(next_url(request))
 
@@ -198,7 +211,9 @@ def verify(request: HttpRequest) -> HttpResponse:
             if device is not None:
                 attempt.succeeded()
                 return _verified(request, device)
-            form.add_error("code", _("This code is not right, or it has been used already. Type the newest code from your app."))
+            form.add_error(
+                "code", _("This code is not right, or it has been used already. Type the newest code from your app.")
+            )
     return render(
         request,
         "twofactor/verify.html",
@@ -263,7 +278,9 @@ def reset(request: HttpRequest, handle: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("The two-step verification of %(name)s has been reset; they have been logged out and told by e-mail.")
+                    _(
+                        "The two-step verification of %(name)s has been reset; they have been logged out and told by e-mail."
+                    )
                     % {"name": profile.name},
                 )
                 return redirect(profile)

@@ -32,7 +32,15 @@ EXCERPT_WORDS = 40
 
 
 def option(name: str) -> int:
-    defaults = {"batch_size": 500, "candidates": 2000, "threads": 8, "replies": 5, "questions": 5, "notifications": 15, "perspectives": 5}
+    defaults = {
+        "batch_size": 500,
+        "candidates": 2000,
+        "threads": 8,
+        "replies": 5,
+        "questions": 5,
+        "notifications": 15,
+        "perspectives": 5,
+    }
     return int(getattr(settings, "DIGEST", {}).get(name, defaults[name]))
 
 
@@ -257,7 +265,7 @@ def load_candidates(period: Period) -> Candidates:
         reply = ReplyItem(
             post=post,
             item=item,
-            marks=post.period_marks,  # type: ignore[attr-defined]
+            marks=post.period_marks,
             url=settings.SITE_URL + post.get_absolute_url(),
             excerpt=Truncator(post.text).words(EXCERPT_WORDS),
             author=author.name if author is not None else "",

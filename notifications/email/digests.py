@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import ngettext
 
 from community.models import Member
@@ -105,7 +105,11 @@ def bulk_scopes(members: Sequence[Member]) -> dict[int, Scope]:
     """Each member's scope from their roles (prefilled) and watch levels, in one query."""
     watched_groups: dict[int, set[int]] = defaultdict(set)
     watched_themes: dict[int, set[int]] = defaultdict(set)
-    muted: dict[str, dict[int, set[int]]] = {"group": defaultdict(set), "theme": defaultdict(set), "thread": defaultdict(set)}
+    muted: dict[str, dict[int, set[int]]] = {
+        "group": defaultdict(set),
+        "theme": defaultdict(set),
+        "thread": defaultdict(set),
+    }
     rows = (
         Watch.objects.filter(member_id__in=[m.pk for m in members])
         .filter(Q(thread__isnull=True) | Q(level=Watch.Level.MUTED))
@@ -139,16 +143,13 @@ def bulk_digest_notifications(members: Sequence[Member], period: Period) -> dict
     found: dict[int, list[Notification]] = defaultdict(list)
     if not kinds:
         return found
-    rows = (
-        Notification.objects.filter(
-            recipient_id__in=[m.pk for m in members],
-            kind__in=kinds,
-            created__gte=period.start_at,
-            created__lt=period.end_at,
-            read_at__isnull=True,
-        )
-        .order_by("-id")
-    )
+    rows = Notification.objects.filter(
+        recipient_id__in=[m.pk for m in members],
+        kind__in=kinds,
+        created__gte=period.start_at,
+        created__lt=period.end_at,
+        read_at__isnull=True,
+    ).order_by("-id")
     limit = option("notifications")
     for notification in rows:
         mine = found[notification.recipient_id]
@@ -170,10 +171,14 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.questions or self.threads or self.replies or self.notifications or self.perspectives or self.meetings)
+        return not (
+            self.questions or self.threads or self.replies or self.notifications or self.perspectives or self.meetings
+        )
 
 
-def first_readable(sources: list[list[Any]], *, order: Callable[[Any], Any], limit: int, accept: Callable[[Any], bool]) -> list[Any]:
+def first_readable(
+    sources: list[list[Any]], *, order: Callable[[Any], Any], limit: int, accept: Callable[[Any], bool]
+) -> list[Any]:
     """The first ``limit`` accepted items of sorted lists merged, each item once.
     Stops as soon as it has them: the cost is a few items, not the whole period."""
     chosen: list[Any] = []
@@ -263,8 +268,12 @@ def render_digest(digest: Digest, candidates: Candidates) -> OutboxMessage:
     unsubscribe = unsubscribe_url(member.pk, DIGEST_SCOPE)
     with translation.override(member.language or settings.LANGUAGE_CODE):
         count = (
-            len(digest.questions) + len(digest.threads) + len(digest.replies) + len(digest.notifications)
-            + len(digest.perspectives) + len(digest.meetings)
+            len(digest.questions)
+            + len(digest.threads)
+            + len(digest.replies)
+            + len(digest.notifications)
+            + len(digest.perspectives)
+            + len(digest.meetings)
         )
         if period.frequency == Frequency.DAILY:
             subject = ngettext(

@@ -64,8 +64,11 @@ def bulk_queue_notification_emails(notifications: Sequence[Notification]) -> int
     meetings, registrations = bulk_meeting_context(wanted)
     rows = [
         _message(
-            n, members[n.recipient_id], posts.get(n.post_id),
-            meeting=meetings.get(n.meeting_id), registration=registrations.get((n.meeting_id, n.recipient_id)),
+            n,
+            members[n.recipient_id],
+            posts.get(n.post_id),
+            meeting=meetings.get(n.meeting_id),
+            registration=registrations.get((n.meeting_id, n.recipient_id)),
         )  # fmt: skip
         for n in wanted
     ]
@@ -102,7 +105,7 @@ def _key(notification: Notification) -> str | None:
     return f"notification/{notification.pk}" if notification.pk else None
 
 
-def _message(notification: Notification, member: Member, post: Post | None, *, meeting=None, registration=None):  # type: ignore[no-untyped-def]
+def _message(notification: Notification, member: Member, post: Post | None, *, meeting=None, registration=None):
     unsubscribe = unsubscribe_url(member.pk, kind_scope(notification.kind))
     with translation.override(member.language or settings.LANGUAGE_CODE):
         headline = describe(notification)

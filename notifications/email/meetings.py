@@ -21,7 +21,9 @@ from community.meetings.permissions import can_see_join_link
 from notifications.models import Notification
 
 
-def bulk_meeting_context(notifications: Sequence[Notification]) -> tuple[dict[int, Meeting], dict[tuple[int, int], Registration]]:
+def bulk_meeting_context(
+    notifications: Sequence[Notification],
+) -> tuple[dict[int, Meeting], dict[tuple[int, int], Registration]]:
     ids = {n.meeting_id for n in notifications if n.meeting_id is not None}
     if not ids:
         return {}, {}
@@ -33,7 +35,7 @@ def bulk_meeting_context(notifications: Sequence[Notification]) -> tuple[dict[in
     return meetings, registrations
 
 
-def meeting_excerpt(meeting: Meeting, member, registration: Registration | None) -> str:  # type: ignore[no-untyped-def]
+def meeting_excerpt(meeting: Meeting, member, registration: Registration | None) -> str:
     """In the active language (the caller sets the member's)."""
     start = timezone.localtime(meeting.starts_at)
     lines = [_("When: %(when)s") % {"when": date_format(start, "l j F Y, H:i")}]
@@ -69,16 +71,18 @@ class MeetingItem:
         return bool(self.typology_ids & typology_ids) or region_id in self.region_ids
 
 
-def load_items(period) -> list[MeetingItem]:  # type: ignore[no-untyped-def]
+def load_items(period) -> list[MeetingItem]:
     start = period.end_at
-    meetings = Meeting.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=DIGEST_DAYS)).order_by("starts_at", "pk")
+    meetings = Meeting.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=DIGEST_DAYS)).order_by(
+        "starts_at", "pk"
+    )
     return [
         MeetingItem(m, frozenset(t.pk for t in m.typologies.all()), frozenset(r.pk for r in m.regions.all()))
         for m in meetings.prefetch_related("typologies", "regions")[:200]
     ]
 
 
-def for_batch(members, candidates, period) -> dict[int, list[tuple[MeetingItem, str | None]]]:  # type: ignore[no-untyped-def]
+def for_batch(members, candidates, period) -> dict[int, list[tuple[MeetingItem, str | None]]]:
     """Each member's meetings for the digest, with their registration status."""
     items = getattr(candidates, "meetings", None)
     if items is None:
@@ -93,7 +97,11 @@ def for_batch(members, candidates, period) -> dict[int, list[tuple[MeetingItem, 
     }
     from community.models import Municipality
 
-    regions = dict(Municipality.objects.filter(pk__in={m.municipality_id for m in members if m.municipality_id}).values_list("pk", "region_id"))
+    regions = dict(
+        Municipality.objects.filter(pk__in={m.municipality_id for m in members if m.municipality_id}).values_list(
+            "pk", "region_id"
+        )
+    )
     chosen: dict[int, list[tuple[MeetingItem, str | None]]] = {}
     for member in members:
         typologies = candidates.typologies.get(member.municipality_id or 0, frozenset())
@@ -119,5 +127,7 @@ def as_context(item: MeetingItem, status: str | None) -> dict[str, str]:
         "url": settings.SITE_URL + meeting.get_absolute_url(),
         "when": date_format(timezone.localtime(meeting.starts_at), "l j F Y, H:i"),
         "where": where,
-        "status": {"registered": _("you are registered"), "waiting": _("you are on the waiting list")}.get(status or "", ""),
+        "status": {"registered": _("you are registered"), "waiting": _("you are on the waiting list")}.get(
+            status or "", ""
+        ),
     }

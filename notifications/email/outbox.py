@@ -270,7 +270,9 @@ def describe_error(error: BaseException) -> str:
 def mark_sent(rows: Sequence[OutboxMessage], worker: str) -> None:
     """Record rows the SMTP server accepted (only while this worker's claim holds)."""
     if rows:
-        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]).update(
+        OutboxMessage.objects.filter(
+            pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]
+        ).update(
             status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, locked_until=None, last_error=""
         )
 
@@ -300,9 +302,9 @@ def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseE
 def release(rows: Sequence[OutboxMessage], worker: str) -> None:
     """Give unsent claims back at once (shutting down, lease nearly over); no attempt is counted."""
     if rows:
-        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]).update(
-            status=Status.QUEUED, locked_until=None
-        )
+        OutboxMessage.objects.filter(
+            pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]
+        ).update(status=Status.QUEUED, locked_until=None)
 
 
 @dataclass
@@ -339,7 +341,7 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
     if keep_open:
         try:
             backend.open()
-        except Exception as error:  # noqa: BLE001  (any failure to connect is a failed attempt for all)
+        except Exception as error:
             mark_failed_attempt(rows, worker, error)
             result.failed = len(rows)
             result.errors.append(describe_error(error))
@@ -367,7 +369,7 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
                 sent = connection.send_messages([message])
                 if not sent:
                     raise smtplib.SMTPException("the e-mail backend did not send the message")
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 flush()
                 result.errors.append(describe_error(error))
                 if is_about_the_message(error):
@@ -389,11 +391,11 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
         if accepted:  # an unexpected error above: still record what the server accepted
             try:
                 flush()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.exception("Could not record %d sent e-mails; they may be sent again", len(accepted))
         try:
             backend.close()
-        except Exception:  # noqa: BLE001  (closing a broken connection)
+        except Exception:
             logger.debug("Closing the e-mail connection failed", exc_info=True)
     return result
 
@@ -410,7 +412,7 @@ def deliver_now(ids: Sequence[int]) -> Delivery:
     worker = worker_name()
     try:
         return send_claimed(claim(worker=worker, limit=len(ids), ids=ids), worker=worker)
-    except Exception:  # noqa: BLE001  (the member's action has succeeded; the worker will retry)
+    except Exception:
         logger.exception("Sending e-mail %s right away failed; the worker will retry", list(ids))
         return Delivery()
 
@@ -433,7 +435,9 @@ def prune_sent(*, older_than_days: int | None = None, chunk: int = 1000) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted = 0
     while True:
-        ids = list(OutboxMessage.objects.filter(status=Status.SENT, sent_at__lt=cutoff).values_list("pk", flat=True)[:chunk])
+        ids = list(
+            OutboxMessage.objects.filter(status=Status.SENT, sent_at__lt=cutoff).values_list("pk", flat=True)[:chunk]
+        )
         if not ids:
             return deleted
         with transaction.atomic():

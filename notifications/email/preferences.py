@@ -28,10 +28,22 @@ MODERATOR_KINDS = frozenset({"new_flag", "pending_member"})
 # somebody waits for an answer. Everything else goes to the weekly digest.
 IMMEDIATE_BY_DEFAULT = frozenset(
     {
-        Kind.MENTIONED, Kind.QUOTED, Kind.REPLIED, "perspective_cited",
-        "post_hidden", "post_removed", "thread_hidden", "thread_locked", "thread_moved", "suspended",
-        "new_flag", "pending_member",
-        "meeting_invited", "meeting_seat", "meeting_reminder", "question_hidden",
+        Kind.MENTIONED,
+        Kind.QUOTED,
+        Kind.REPLIED,
+        "perspective_cited",
+        "post_hidden",
+        "post_removed",
+        "thread_hidden",
+        "thread_locked",
+        "thread_moved",
+        "suspended",
+        "new_flag",
+        "pending_member",
+        "meeting_invited",
+        "meeting_seat",
+        "meeting_reminder",
+        "question_hidden",
     }
 )
 DEFAULT_DIGEST = Frequency.WEEKLY
@@ -71,7 +83,7 @@ def email_kinds() -> list[str]:
     return [kind for kind in Kind.values if kind not in NOT_BY_NOTIFICATION_EMAIL]
 
 
-def email_kinds_for(member) -> list[str]:  # type: ignore[no-untyped-def]
+def email_kinds_for(member) -> list[str]:
     """The kinds on this member's preferences page: the moderators' kinds only for moderators."""
     is_moderator = member.is_staff or bool(member.roles.moderated_group_ids)
     return [kind for kind in email_kinds() if is_moderator or kind not in MODERATOR_KINDS]
@@ -111,7 +123,7 @@ def settings_from_row(row: EmailPreference | None) -> EmailSettings:
     return EmailSettings(kinds=dict(row.kinds or {}), digest=row.digest)
 
 
-def settings_of(member) -> EmailSettings:  # type: ignore[no-untyped-def]
+def settings_of(member) -> EmailSettings:
     """From ``member.email_preference`` (select_related it for lists: no query then)."""
     try:
         row = member.email_preference

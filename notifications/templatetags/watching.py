@@ -30,12 +30,20 @@ def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
     key = (member.pk, member.cache_version, target, obj.pk)
     current = _recent_levels.get(key)
     if current is None:
-        current = next(iter(Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True)[:1]), None)
+        current = next(
+            iter(Watch.objects.filter(member_id=member.pk, **{target: obj}).values_list("level", flat=True)[:1]), None
+        )
         if current is None:
             # The defaults of SPEC F5: your own groups are tracked, the rest is normal.
-            current = Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
+            current = (
+                Watch.Level.TRACKING if target == "group" and obj.pk in member.roles.group_ids else Watch.Level.NORMAL
+            )
         _recent_levels.set(key, current)
-    [html] = render_declared(request, [WatchControl(target=target, target_id=obj.pk, current=current)], fill={"next": request.get_full_path()})
+    [html] = render_declared(
+        request,
+        [WatchControl(target=target, target_id=obj.pk, current=current)],
+        fill={"next": request.get_full_path()},
+    )
     return html
 
 

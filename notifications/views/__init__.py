@@ -4,4 +4,12 @@
 from notifications.views.notifications import mark_all_read, notification_list, open_notification, set_watch, since
 from notifications.views.settings import email_settings, unsubscribe
 
-__all__ = ["email_settings", "mark_all_read", "notification_list", "open_notification", "set_watch", "since", "unsubscribe"]
+__all__ = [
+    "email_settings",
+    "mark_all_read",
+    "notification_list",
+    "open_notification",
+    "set_watch",
+    "since",
+    "unsubscribe",
+]

@@ -40,12 +40,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _ordered(member):  # type: ignore[no-untyped-def]
+def _ordered(member):
     from django.db.models import BooleanField, Case, Value, When
 
     return (
         Notification.objects.filter(recipient=member)
-        .annotate(unread_first=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=BooleanField()))
+        .annotate(
+            unread_first=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=BooleanField())
+        )
         .order_by("unread_first", "-id")
     )
 
@@ -115,6 +117,8 @@ def set_watch(request: HttpRequest, target: str, pk: int) -> HttpResponse:
         raise Http404
     messages.success(request, _("Notifications: %(level)s.") % {"level": level.label})
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = fallback
     return HttpResponseRedirect(next_url)

@@ -3,25 +3,26 @@ and one-click unsubscribing from an e-mail."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.signing import BadSignature, SignatureExpired
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
 from community import actions as community_actions
 from community.decorators import account_page
 from community.models import Member
+from community.twofactor.devices import FEW_CODES, status_of
 from notifications.email import actions as email_actions
 from notifications.email.forms import EmailPreferencesForm
 from notifications.email.preferences import bulk_settings, email_kinds, email_kinds_for, kind_label
 from notifications.email.unsubscribe import mask_email, read_token
-from community.twofactor.devices import FEW_CODES, status_of
 
 
 @account_page
@@ -78,9 +79,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _unsubscribe_error(request, expired=False)
     # The page speaks the language of the e-mail the link came from.
     translation.activate(member.language or settings.LANGUAGE_CODE)
-    what = _("the digest (the daily or weekly summary)") if found.is_digest else _(
-        "e-mails about: %(kind)s"
-    ) % {"kind": kind_label(found.kind or "")}
+    what = (
+        _("the digest (the daily or weekly summary)")
+        if found.is_digest
+        else _("e-mails about: %(kind)s") % {"kind": kind_label(found.kind or "")}
+    )
     # Whoever holds the link (a forwarded mail) sees the address masked, not whole.
     context = {"what": what, "email": mask_email(member.email), "token": token}
     if request.method == "POST":

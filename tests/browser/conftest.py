@@ -148,8 +148,12 @@ class Mailbox:
     def link(self, *, to: str, starting_with: str) -> str:
         """The one link in the newest message to ``to`` that starts with ``starting_with``."""
         message = self.latest(to=to)
-        links = [url for url in re.findall(r"https?://[^\s<>\"']+", self.text_of(message)) if url.startswith(starting_with)]
-        assert len(links) == 1, f"expected one link starting with {starting_with} in {message['Subject']!r}, found {links}"
+        links = [
+            url for url in re.findall(r"https?://[^\s<>\"']+", self.text_of(message)) if url.startswith(starting_with)
+        ]
+        assert len(links) == 1, (
+            f"expected one link starting with {starting_with} in {message['Subject']!r}, found {links}"
+        )
         return links[0]
 
 
@@ -170,7 +174,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="package")
-def _asgi_server(tmp_path_factory, django_db_setup, django_db_blocker, _django_beside_playwright) -> Iterator[LiveServer]:
+def _asgi_server(
+    tmp_path_factory, django_db_setup, django_db_blocker, _django_beside_playwright
+) -> Iterator[LiveServer]:
     """The real ASGI application in one Daphne process for the browser tests, on a free
     port of 127.0.0.1 (starting one per test cost about a second each)."""
     import multiprocessing
@@ -189,7 +195,9 @@ def _asgi_server(tmp_path_factory, django_db_setup, django_db_blocker, _django_b
         port = _free_port()
         url = f"http://{HOST}:{port}"
         overrides = _server_settings(url, mailbox, settings.ALLOWED_HOSTS)
-        process = DaphneProcess(HOST, partial(build_application, overrides, str(database_name), reset, reset_done), port=port)
+        process = DaphneProcess(
+            HOST, partial(build_application, overrides, str(database_name), reset, reset_done), port=port
+        )
         process.daemon = True
         with django_db_blocker.unblock():  # the server process is not a test: it uses the database freely
             process.start()
@@ -204,7 +212,9 @@ def _asgi_server(tmp_path_factory, django_db_setup, django_db_blocker, _django_b
     else:
         raise RuntimeError(f"The ASGI live server did not start: {last_error}")
 
-    server = LiveServer(url=url, mailbox=mailbox, process=process, overrides=overrides, reset=reset, reset_done=reset_done)
+    server = LiveServer(
+        url=url, mailbox=mailbox, process=process, overrides=overrides, reset=reset, reset_done=reset_done
+    )
     try:
         yield server
     finally:
@@ -337,22 +347,26 @@ class PageProblems:
         context.on("weberror", lambda error: self.entries.append(f"script error: {error.error}"))
         context.on(
             "console",
-            lambda message: self.entries.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
-            if message.type == "error"
-            else None,
+            lambda message: (
+                self.entries.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+                if message.type == "error"
+                else None
+            ),
         )
         context.on(
             "response",
-            lambda response: self.entries.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400
-            else None,
+            lambda response: (
+                self.entries.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None
+            ),
         )
         # ERR_ABORTED is a request cut short by the next navigation (a favicon, say): not a fault.
         context.on(
             "requestfailed",
-            lambda request: self.entries.append(f"failed request: {request.url} ({request.failure})")
-            if "ERR_ABORTED" not in (request.failure or "")
-            else None,
+            lambda request: (
+                self.entries.append(f"failed request: {request.url} ({request.failure})")
+                if "ERR_ABORTED" not in (request.failure or "")
+                else None
+            ),
         )
 
 

@@ -88,7 +88,9 @@ def test_a_visitor_page_has_no_accessibility_violations_on_a_phone(asgi_live_ser
 
 
 @pytest.mark.parametrize("path", ["/groups/zuid-holland/", "/members/"], ids=["group", "member directory"])
-def test_a_member_page_has_no_accessibility_violations_on_a_phone(asgi_live_server, new_context, log_in, member, ambassador, path):
+def test_a_member_page_has_no_accessibility_violations_on_a_phone(
+    asgi_live_server, new_context, log_in, member, ambassador, path
+):
     """Forum pages for Fatima on a phone, where the header navigation has to wrap."""
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, member)

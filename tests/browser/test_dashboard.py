@@ -24,11 +24,20 @@ def activity(member, ambassador, staff):
     themes = list(Theme.objects.all()[:1])
     for code, handle in [("GM0363", "anna"), ("GM0363", "bram"), ("GM0034", "carla"), ("GM0014", "daan")]:
         author = approved_member(Municipality.objects.get(code=code), handle=handle, name=handle.title())
-        actions.create_thread(author=author, group=plein, title=f"Een vraag van {author.name}", kind=Thread.Kind.QUESTION, body="Tekst.", themes=themes)
+        actions.create_thread(
+            author=author,
+            group=plein,
+            title=f"Een vraag van {author.name}",
+            kind=Thread.Kind.QUESTION,
+            body="Tekst.",
+            themes=themes,
+        )
     return plein
 
 
-def test_the_map_draws_and_the_keyboard_reaches_a_municipality_and_its_figure(asgi_live_server, new_context, log_in, staff, activity, tmp_path):
+def test_the_map_draws_and_the_keyboard_reaches_a_municipality_and_its_figure(
+    asgi_live_server, new_context, log_in, staff, activity, tmp_path
+):
     page = new_context(viewport=DESKTOP).new_page()
     log_in(page, staff)
     page.goto("/dashboard/")
@@ -49,8 +58,16 @@ def test_the_map_draws_and_the_keyboard_reaches_a_municipality_and_its_figure(as
     visited = []
     for _ in range(3):
         page.keyboard.press("Tab")
-        visited.append(page.evaluate("() => [document.activeElement.closest('svg') !== null, document.activeElement.getAttribute('href')]"))
-    assert visited == [[True, "/municipalities/GM0518/"], [True, "/municipalities/GM0796/"], [True, "/municipalities/GM1680/"]]
+        visited.append(
+            page.evaluate(
+                "() => [document.activeElement.closest('svg') !== null, document.activeElement.getAttribute('href')]"
+            )
+        )
+    assert visited == [
+        [True, "/municipalities/GM0518/"],
+        [True, "/municipalities/GM0796/"],
+        [True, "/municipalities/GM1680/"],
+    ]
     assert caption.is_visible() and caption.inner_text() == "Aa en Hunze: 0 leden"
     assert page.locator(".map__outline.is-shown").count() == 1
     # Amsterdam, further on, shows its two members.
@@ -92,16 +109,24 @@ def test_the_map_works_without_javascript(asgi_live_server, new_context, log_in,
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_dashboard_has_no_accessibility_violations(asgi_live_server, new_context, log_in, staff, ambassador, activity, viewport):
+def test_the_dashboard_has_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, staff, ambassador, activity, viewport
+):
     options = {"viewport": viewport} | ({"is_mobile": True, "has_touch": True} if viewport is PHONE else {})
-    for person, path in [(staff, "/dashboard/"), (staff, "/dashboard/?province=noord-holland&measure=threads&sort=-members"), (ambassador, "/dashboard/")]:
+    for person, path in [
+        (staff, "/dashboard/"),
+        (staff, "/dashboard/?province=noord-holland&measure=threads&sort=-members"),
+        (ambassador, "/dashboard/"),
+    ]:
         page = new_context(**options).new_page()
         log_in(page, person)
         assert_no_violations(page, path)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_small_maps_have_no_accessibility_violations(asgi_live_server, new_context, log_in, member, activity, viewport):
+def test_the_small_maps_have_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, member, activity, viewport
+):
     options = {"viewport": viewport} | ({"is_mobile": True, "has_touch": True} if viewport is PHONE else {})
     page = new_context(**options).new_page()
     log_in(page, member)
@@ -110,7 +135,9 @@ def test_the_small_maps_have_no_accessibility_violations(asgi_live_server, new_c
         assert page.locator("svg.small-map").bounding_box()["height"] > 150
 
 
-def test_the_dashboard_link_does_not_make_the_header_taller(asgi_live_server, new_context, log_in, member, ambassador, staff):
+def test_the_dashboard_link_does_not_make_the_header_taller(
+    asgi_live_server, new_context, log_in, member, ambassador, staff
+):
     """At 1280 pixels the navigation of a member, an ambassador and staff take the same
     number of lines: the link fits beside the others."""
     heights = {}

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.browser.test_threads import a_question
-from tests.threads.conftest import colleague  # noqa: F401  (fixture)
+from tests.threads.conftest import colleague
 from threads.models import Mark
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,9 @@ class Tab:
         return False
 
 
-def test_logging_out_in_one_tab_closes_that_browsers_sockets_and_not_the_other_devices(asgi_live_server, new_context, log_in, member, colleague):
+def test_logging_out_in_one_tab_closes_that_browsers_sockets_and_not_the_other_devices(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     from playwright.sync_api import expect
 
     thread, _reply = a_question(member, colleague)
@@ -81,7 +83,9 @@ def test_logging_out_in_one_tab_closes_that_browsers_sockets_and_not_the_other_d
     expect(second_tab.page.locator("#post-3")).to_have_count(0)
 
 
-def test_a_live_post_has_the_viewers_own_buttons_and_they_work(asgi_live_server, new_context, log_in, member, colleague):
+def test_a_live_post_has_the_viewers_own_buttons_and_they_work(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     from playwright.sync_api import expect
 
     thread, _reply = a_question(member, colleague)
@@ -107,5 +111,7 @@ def test_a_live_post_has_the_viewers_own_buttons_and_they_work(asgi_live_server,
 
     with fatima.page.expect_navigation():
         live.locator(f"form[action='/posts/{post.pk}/useful/'] button").click()
-    expect(fatima.page.locator(f"#post-3 form[action='/posts/{post.pk}/useful/'] button")).to_have_attribute("aria-pressed", "true")
+    expect(fatima.page.locator(f"#post-3 form[action='/posts/{post.pk}/useful/'] button")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert Mark.objects.filter(post=post, member=member).exists()  # the page's CSRF token was put in

@@ -11,7 +11,7 @@ from django.utils import timezone
 from community.meetings import actions
 from community.models import Typology
 from tests.browser.test_accessibility import PHONE, assert_no_violations
-from tests.threads.conftest import colleague, themes  # noqa: F401  (fixtures)
+from tests.threads.conftest import colleague, themes
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,9 @@ def a_webinar(staff, *participants):
     return meeting
 
 
-def test_a_question_a_vote_and_now_answering_appear_live_for_the_others(asgi_live_server, new_context, log_in, member, colleague, staff, themes):
+def test_a_question_a_vote_and_now_answering_appear_live_for_the_others(
+    asgi_live_server, new_context, log_in, member, colleague, staff, themes
+):
     from playwright.sync_api import expect
 
     meeting = a_webinar(staff, member, colleague)
@@ -37,7 +39,9 @@ def test_a_question_a_vote_and_now_answering_appear_live_for_the_others(asgi_liv
         page = new_context().new_page()
         log_in(page, who)
         page.goto(f"/meetings/{meeting.pk}/live/")
-        expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000)
+        expect(page.locator("[data-live-status]")).to_have_text(
+            "Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000
+        )
         pages[name] = page
     fatima, thijs, team = pages["fatima"], pages["thijs"], pages["team"]
 
@@ -63,9 +67,13 @@ def test_a_question_a_vote_and_now_answering_appear_live_for_the_others(asgi_liv
 
 
 @pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
-def test_the_meeting_pages_have_no_accessibility_violations(asgi_live_server, new_context, log_in, member, colleague, staff, themes, viewport):
+def test_the_meeting_pages_have_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, member, colleague, staff, themes, viewport
+):
     meeting = a_webinar(staff, member, colleague)
-    question = actions.ask_question(author=colleague, meeting=meeting, text="Hoe vinden jullie woonruimte?", anonymous=True)
+    question = actions.ask_question(
+        author=colleague, meeting=meeting, text="Hoe vinden jullie woonruimte?", anonymous=True
+    )
     actions.toggle_vote(member=member, question=question)
     options = {"viewport": viewport} if viewport else {}
     page = new_context(**options).new_page()
@@ -80,12 +88,21 @@ def test_the_meeting_pages_have_no_accessibility_violations(asgi_live_server, ne
     organiser = new_context(**options).new_page()
     log_in(organiser, staff)
     assert_no_violations(organiser, f"/meetings/{past.pk}/report/")
-    for path in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", "/meetings/new/", f"/meetings/{meeting.pk}/edit/",
-                 f"/meetings/{meeting.pk}/invite/", f"/meetings/questions/{question.pk}/hide/", f"/meetings/questions/{question.pk}/merge/"):
+    for path in (
+        f"/meetings/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/live/",
+        "/meetings/new/",
+        f"/meetings/{meeting.pk}/edit/",
+        f"/meetings/{meeting.pk}/invite/",
+        f"/meetings/questions/{question.pk}/hide/",
+        f"/meetings/questions/{question.pk}/merge/",
+    ):
         assert_no_violations(organiser, path)
 
 
-def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(asgi_live_server, new_context, log_in, member, colleague, staff, themes):
+def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(
+    asgi_live_server, new_context, log_in, member, colleague, staff, themes
+):
     from playwright.sync_api import expect
 
     meeting = a_webinar(staff, member, colleague)
@@ -93,7 +110,9 @@ def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(asgi_liv
     page = context.new_page()
     log_in(page, colleague)
     page.goto(f"/meetings/{meeting.pk}/live/")
-    expect(page.locator("[data-live-status]")).to_have_text("Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000)
+    expect(page.locator("[data-live-status]")).to_have_text(
+        "Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=15_000
+    )
     context.set_offline(True)
     page.wait_for_timeout(300)
     actions.ask_question(author=member, meeting=meeting, text="Gesteld terwijl Thijs offline was")

@@ -29,12 +29,21 @@ def test_three_flags_hide_a_post_the_ambassador_sees_it_live_restores_it_and_the
     regional = Group.objects.get(slug="zuid-holland")
     theme = Theme.objects.order_by("name").first() or actions.ensure_themes(["wonen"])[0]
     thread = actions.create_thread(
-        author=member, group=regional, title="Opvang van statushouders in de regio", kind="question", body="Hoe pakken jullie dit aan?", themes=[theme]
+        author=member,
+        group=regional,
+        title="Opvang van statushouders in de regio",
+        kind="question",
+        body="Hoe pakken jullie dit aan?",
+        themes=[theme],
     )
     reply = actions.reply_to_thread(author=member, thread=thread, body="Bezoek mijn adviesbureau voor de beste aanpak!")
     flaggers = [
         approved_member(Municipality.objects.get(code=code), name=name, handle=handle)
-        for code, name, handle in (("GM0599", "Anouk Jansen", "anouk"), ("GM0546", "Bas de Boer", "bas"), ("GM1783", "Celine Peters", "celine"))
+        for code, name, handle in (
+            ("GM0599", "Anouk Jansen", "anouk"),
+            ("GM0546", "Bas de Boer", "bas"),
+            ("GM1783", "Celine Peters", "celine"),
+        )
     ]
 
     # The ambassador of Zuid-Holland keeps the flag queue open; its counts follow the socket.
@@ -77,7 +86,7 @@ def test_three_flags_hide_a_post_the_ambassador_sees_it_live_restores_it_and_the
     assert set(Flag.objects.values_list("status", flat=True)) == {"dismissed"}
 
     # Each flagger is told, live: the bell counts one more.
-    for page, flagger, before in zip(flagger_pages, flaggers, unread_before):
+    for page, flagger, before in zip(flagger_pages, flaggers, unread_before, strict=False):
         expect(page.locator("[data-bell-number]")).to_have_text(str(before + 1))
         assert Notification.objects.filter(recipient=flagger, kind="flag_dismissed", post=reply).count() == 1
     flagger_pages[0].reload()
@@ -88,7 +97,9 @@ def test_three_flags_hide_a_post_the_ambassador_sees_it_live_restores_it_and_the
 def flagged_world(member, ambassador, colleague_here, pending_member):
     regional = Group.objects.get(slug="zuid-holland")
     theme = Theme.objects.order_by("name").first() or actions.ensure_themes(["wonen"])[0]
-    thread = actions.create_thread(author=member, group=regional, title="Taal en werk", kind="question", body="Wat werkt?", themes=[theme])
+    thread = actions.create_thread(
+        author=member, group=regional, title="Taal en werk", kind="question", body="Wat werkt?", themes=[theme]
+    )
     reply = actions.reply_to_thread(author=member, thread=thread, body="Een reactie om te melden.")
     actions.flag_post(member=colleague_here, post=reply, reason="other", text="Klopt niet.")
     hidden = actions.reply_to_thread(author=member, thread=thread, body="Een verborgen reactie.")
@@ -114,7 +125,9 @@ MODERATOR_PAGES = {
 
 
 @pytest.mark.parametrize("path", MODERATOR_PAGES.values(), ids=MODERATOR_PAGES.keys())
-def test_the_moderation_pages_have_no_accessibility_violations(asgi_live_server, page, log_in, ambassador, flagged_world, path):
+def test_the_moderation_pages_have_no_accessibility_violations(
+    asgi_live_server, page, log_in, ambassador, flagged_world, path
+):
     from tests.browser.test_accessibility import assert_no_violations
 
     log_in(page, ambassador)
@@ -127,8 +140,14 @@ def test_the_moderation_pages_have_no_accessibility_violations(asgi_live_server,
         assert violations == [], violations
 
 
-@pytest.mark.parametrize("path", ["/posts/{reply.pk}/flag/", "/settings/privacy/", "/settings/privacy/delete/"], ids=["flag form", "privacy", "delete account"])
-def test_the_member_side_has_no_accessibility_violations(asgi_live_server, page, log_in, colleague_here, flagged_world, path):
+@pytest.mark.parametrize(
+    "path",
+    ["/posts/{reply.pk}/flag/", "/settings/privacy/", "/settings/privacy/delete/"],
+    ids=["flag form", "privacy", "delete account"],
+)
+def test_the_member_side_has_no_accessibility_violations(
+    asgi_live_server, page, log_in, colleague_here, flagged_world, path
+):
     from tests.browser.test_accessibility import assert_no_violations
 
     log_in(page, colleague_here)

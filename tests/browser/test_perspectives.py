@@ -21,7 +21,7 @@ from django.urls import reverse
 from community.models import Group, Typology
 from notifications.models import Notification
 from tests.browser.test_accessibility import PHONE, assert_no_violations
-from tests.threads.conftest import colleague  # noqa: F401  (fixture)
+from tests.threads.conftest import colleague
 from threads import actions as thread_actions
 from threads.models import Theme
 from threads.perspectives import actions
@@ -34,7 +34,9 @@ A4_POINTS = (595.3, 841.9)  # 210 x 297 mm
 
 def solved_question(member, colleague):
     """Fatima's question on Het Plein, answered by Thijs from Westland; the answer accepted."""
-    themes = list(Theme.objects.filter(slug__in=["arbeidsmigratie", "wonen"])) or thread_actions.ensure_themes(["arbeidsmigratie", "wonen"])
+    themes = list(Theme.objects.filter(slug__in=["arbeidsmigratie", "wonen"])) or thread_actions.ensure_themes(
+        ["arbeidsmigratie", "wonen"]
+    )
     thread = thread_actions.create_thread(
         author=member,
         group=Group.objects.get(slug="het-plein"),
@@ -44,7 +46,9 @@ def solved_question(member, colleague):
         themes=themes,
     )
     answer = thread_actions.reply_to_thread(
-        author=colleague, thread=thread, body="Bij ons in Westland met een inschrijfbalie op de plek waar de mensen wonen. Uitzendbureaus melden nieuwe medewerkers vooraf."
+        author=colleague,
+        thread=thread,
+        body="Bij ons in Westland met een inschrijfbalie op de plek waar de mensen wonen. Uitzendbureaus melden nieuwe medewerkers vooraf.",
     )
     thread_actions.accept_answer(actor=member, thread=thread, post=answer)
     return thread, answer
@@ -86,7 +90,9 @@ def test_an_ambassador_drafts_from_a_solved_thread_and_a_second_one_publishes(
     # She writes the text and chooses the typologies, then sends it for review.
     with samira.expect_navigation():
         samira.locator(f"a[href='{reverse('perspective_edit', args=[perspective.slug])}']").click()
-    samira.locator("#id_summary").fill("Een inschrijfbalie op locatie en afspraken met uitzendbureaus brengen de BRP op orde.")
+    samira.locator("#id_summary").fill(
+        "Een inschrijfbalie op locatie en afspraken met uitzendbureaus brengen de BRP op orde."
+    )
     samira.locator("#id_situation").fill("Veel arbeidsmigranten staan niet of op een oud adres in de **BRP**.")
     samira.locator("#id_options").fill("# Een balie op locatie\nInschrijving in één keer, maar het vraagt mensen.")
     for slug in ("expatgemeenten", "arbeidsmigranten"):
@@ -107,7 +113,9 @@ def test_an_ambassador_drafts_from_a_solved_thread_and_a_second_one_publishes(
     with esther.expect_navigation():
         esther.locator(f"#main a.button[href='{reverse('perspective_draft', args=[perspective.slug])}']").click()
     with esther.expect_navigation():
-        esther.locator(f"form[action='{reverse('perspective_publish', args=[perspective.slug])}'] [type=submit]").click()
+        esther.locator(
+            f"form[action='{reverse('perspective_publish', args=[perspective.slug])}'] [type=submit]"
+        ).click()
     perspective.refresh_from_db()
     assert perspective.status == "published" and perspective.current_version.published_by == flevoland_ambassador
 
@@ -134,8 +142,12 @@ def a_published_perspective(member, colleague, ambassador, flevoland_ambassador)
     """A rich published, public perspective with examples from an open and a closed group, and sources."""
     thread, answer = solved_question(member, colleague)
     regional = thread_actions.create_thread(
-        author=member, group=Group.objects.get(slug="zuid-holland"), title="Ervaring met een convenant", kind="experience",
-        body="Ons convenant met tien uitzendbureaus werkt: nieuwe medewerkers worden vooraf gemeld.", themes=list(Theme.objects.all()[:1]),
+        author=member,
+        group=Group.objects.get(slug="zuid-holland"),
+        title="Ervaring met een convenant",
+        kind="experience",
+        body="Ons convenant met tien uitzendbureaus werkt: nieuwe medewerkers worden vooraf gemeld.",
+        themes=list(Theme.objects.all()[:1]),
     )
     perspective = actions.create_perspective(
         actor=ambassador,
@@ -148,10 +160,30 @@ def a_published_perspective(member, colleague, ambassador, flevoland_ambassador)
         typologies=list(Typology.objects.filter(slug__in=["arbeidsmigranten", "tuinbouwgemeenten"])),
         themes=list(Theme.objects.all()[:2]),
     )
-    actions.cite_post(actor=ambassador, perspective=perspective, post=answer, name_consent=True, note="De aanpak van Westland.")
-    actions.cite_post(actor=ambassador, perspective=perspective, post=regional.posts.get(number=1), note="Uit de regionale groep Zuid-Holland.")
-    actions.add_source(actor=ambassador, perspective=perspective, title="Registratie van arbeidsmigranten in de BRP", publisher="Rijksdienst voor Identiteitsgegevens", year=2023, url="https://www.rvig.nl/")
-    actions.add_source(actor=ambassador, perspective=perspective, title="Roemer-rapport: Geen tweederangsburgers", publisher="Aanjaagteam Bescherming Arbeidsmigranten", year=2020)
+    actions.cite_post(
+        actor=ambassador, perspective=perspective, post=answer, name_consent=True, note="De aanpak van Westland."
+    )
+    actions.cite_post(
+        actor=ambassador,
+        perspective=perspective,
+        post=regional.posts.get(number=1),
+        note="Uit de regionale groep Zuid-Holland.",
+    )
+    actions.add_source(
+        actor=ambassador,
+        perspective=perspective,
+        title="Registratie van arbeidsmigranten in de BRP",
+        publisher="Rijksdienst voor Identiteitsgegevens",
+        year=2023,
+        url="https://www.rvig.nl/",
+    )
+    actions.add_source(
+        actor=ambassador,
+        perspective=perspective,
+        title="Roemer-rapport: Geen tweederangsburgers",
+        publisher="Aanjaagteam Bescherming Arbeidsmigranten",
+        year=2020,
+    )
     actions.submit_perspective(actor=ambassador, perspective=perspective)
     actions.publish_perspective(actor=flevoland_ambassador, perspective=perspective)
     actions.set_perspective_public(actor=flevoland_ambassador, perspective=perspective, public=True)
@@ -161,7 +193,9 @@ def a_published_perspective(member, colleague, ambassador, flevoland_ambassador)
 
 
 @pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
-def test_every_perspective_page_has_no_accessibility_violations(asgi_live_server, new_context, log_in, a_published_perspective, ambassador, colleague, viewport):
+def test_every_perspective_page_has_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, a_published_perspective, ambassador, colleague, viewport
+):
     perspective, thread = a_published_perspective
     slug = perspective.slug
     options = {"viewport": viewport} if viewport else {}
@@ -194,7 +228,9 @@ def test_every_perspective_page_has_no_accessibility_violations(asgi_live_server
     assert_no_violations(member, f"/perspectives/suggest/{thread.pk}/")
 
 
-def test_the_print_view_is_a_clean_a4_document(asgi_live_server, new_context, log_in, a_published_perspective, tmp_path):
+def test_the_print_view_is_a_clean_a4_document(
+    asgi_live_server, new_context, log_in, a_published_perspective, tmp_path
+):
     """Printed (or saved as PDF) for a council: A4 pages with the title, version and date,
     typologies, the examples with their municipalities and the sources; no site header,
     navigation, buttons or forms."""
@@ -209,14 +245,28 @@ def test_the_print_view_is_a_clean_a4_document(asgi_live_server, new_context, lo
     assert all(hidden), hidden
     text = page.locator("main").inner_text()
     for expected in (
-        "Arbeidsmigranten goed inschrijven in de BRP", "Versie", "gepubliceerd op", "Arbeidsmigranten", "Tuinbouwgemeenten",
-        "Westland", "Thijs Willems", "Uit een besloten groep", "Rijksdienst voor Identiteitsgegevens", "https://www.rvig.nl/",
+        "Arbeidsmigranten goed inschrijven in de BRP",
+        "Versie",
+        "gepubliceerd op",
+        "Arbeidsmigranten",
+        "Tuinbouwgemeenten",
+        "Westland",
+        "Thijs Willems",
+        "Uit een besloten groep",
+        "Rijksdienst voor Identiteitsgegevens",
+        "https://www.rvig.nl/",
     ):
         assert expected in text, expected
     assert "Ons convenant met tien uitzendbureaus" not in text  # a visitor's print: never a closed group's text
     pdf = page.pdf(format="A4", print_background=False)
-    boxes = {tuple(float(n) for n in box.decode().split()[2:]) for box in re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf)}
-    assert boxes and all(abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2 for w, h in boxes), boxes  # every page A4
-    target = DOCS / "perspective-print.png" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "perspective-print.png"
+    boxes = {
+        tuple(float(n) for n in box.decode().split()[2:]) for box in re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf)
+    }
+    assert boxes and all(abs(w - A4_POINTS[0]) < 2 and abs(h - A4_POINTS[1]) < 2 for w, h in boxes), (
+        boxes
+    )  # every page A4
+    target = (
+        DOCS / "perspective-print.png" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "perspective-print.png"
+    )
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000

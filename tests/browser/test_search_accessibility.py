@@ -30,20 +30,33 @@ def threads_to_find(member, staff):
         body="Wie heeft een aanpak voor de inschrijving van arbeidsmigranten die <werkt> & blijft werken?",
         themes=themes,
     )
-    answer = actions.reply_to_thread(author=colleague, thread=question, body="Wij registreren arbeidsmigranten op locatie.")
+    answer = actions.reply_to_thread(
+        author=colleague, thread=question, body="Wij registreren arbeidsmigranten op locatie."
+    )
     actions.accept_answer(actor=member, thread=question, post=answer)
     actions.create_thread(
-        author=colleague, group=plein, title="Huisvesting in de kassen", kind="experience", body="Over arbeidsmigranten in Westland.", themes=themes
+        author=colleague,
+        group=plein,
+        title="Huisvesting in de kassen",
+        kind="experience",
+        body="Over arbeidsmigranten in Westland.",
+        themes=themes,
     )
 
 
-@pytest.mark.parametrize("path", [SEARCH, FILTERED, "/search/?q=de+het+een", "/search/"], ids=["results", "filtered", "stop words", "empty form"])
+@pytest.mark.parametrize(
+    "path",
+    [SEARCH, FILTERED, "/search/?q=de+het+een", "/search/"],
+    ids=["results", "filtered", "stop words", "empty form"],
+)
 def test_the_search_page_has_no_accessibility_violations(asgi_live_server, page, log_in, member, threads_to_find, path):
     log_in(page, member)
     assert_no_violations(page, path)
 
 
-def test_the_search_page_has_no_accessibility_violations_on_a_phone(asgi_live_server, new_context, log_in, member, threads_to_find):
+def test_the_search_page_has_no_accessibility_violations_on_a_phone(
+    asgi_live_server, new_context, log_in, member, threads_to_find
+):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, member)
     assert_no_violations(page, SEARCH)

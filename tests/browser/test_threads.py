@@ -14,23 +14,36 @@ import pytest
 from community.models import Group
 from notifications.models import Notification
 from tests.browser.test_accessibility import PHONE, assert_no_violations
+from tests.threads.conftest import colleague
 from threads import actions
-from tests.threads.conftest import colleague  # noqa: F401  (fixture)
 from threads.models import Mark, Post, PostRevision, Theme, Thread
 
 pytestmark = pytest.mark.browser
-XSS = [line for line in (Path(__file__).parent.parent / "threads" / "xss_payloads.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
+XSS = [
+    line
+    for line in (Path(__file__).parent.parent / "threads" / "xss_payloads.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
 
 
 def a_question(member, colleague):
     plein = Group.objects.get(slug="het-plein")
     themes = list(Theme.objects.all()[:2]) or actions.ensure_themes(["wonen", "werk"])
-    thread = actions.create_thread(author=member, group=plein, title="Hoe organiseren jullie taalcafés?", kind="question", body="Wie heeft **ervaring**?", themes=themes)
+    thread = actions.create_thread(
+        author=member,
+        group=plein,
+        title="Hoe organiseren jullie taalcafés?",
+        kind="question",
+        body="Wie heeft **ervaring**?",
+        themes=themes,
+    )
     reply = actions.reply_to_thread(author=colleague, thread=thread, body="Wij doen het in de bibliotheek.")
     return thread, reply
 
 
-def test_a_member_starts_a_thread_and_another_replies_quotes_and_marks_it_useful(asgi_live_server, new_context, log_in, member, colleague):
+def test_a_member_starts_a_thread_and_another_replies_quotes_and_marks_it_useful(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     from playwright.sync_api import expect
 
     Theme.objects.get_or_create(slug="taal", defaults={"name": "taal"})
@@ -50,7 +63,9 @@ def test_a_member_starts_a_thread_and_another_replies_quotes_and_marks_it_useful
     log_in(thijs, colleague)
     thijs.goto(f"/t/{thread.pk}/?page=1")
     thijs.locator("a[data-quote]").first.click()
-    expect(thijs.locator(".reply textarea")).to_have_value(f"[quote=post:{thread.posts.get(number=1).pk}]\nElke week een **taalcafé** in de wijk.\n[/quote]\n\n")
+    expect(thijs.locator(".reply textarea")).to_have_value(
+        f"[quote=post:{thread.posts.get(number=1).pk}]\nElke week een **taalcafé** in de wijk.\n[/quote]\n\n"
+    )
     thijs.locator(".reply textarea").press("End")
     thijs.locator(".reply textarea").type("Goed idee!")
     with thijs.expect_navigation():
@@ -61,12 +76,15 @@ def test_a_member_starts_a_thread_and_another_replies_quotes_and_marks_it_useful
     opening = thread.posts.get(number=1)
     with thijs.expect_navigation():
         thijs.locator(f"form[action='/posts/{opening.pk}/useful/'] button").click()
-    expect(thijs.locator(f"form[action='/posts/{opening.pk}/useful/'] button")).to_have_attribute("aria-pressed", "true")
+    expect(thijs.locator(f"form[action='/posts/{opening.pk}/useful/'] button")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert Mark.objects.filter(post=opening, member=colleague).exists()
 
 
-
-def test_mention_completion_lists_members_and_inserts_the_handle(asgi_live_server, new_context, log_in, member, colleague):
+def test_mention_completion_lists_members_and_inserts_the_handle(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     """Typing "@" and letters in the reply box lists the matching members under it, announced
     to screen readers in the page's language; Enter inserts the handle. The empty list is not
     shown (a component rule once gave it a display that beat its hidden attribute: a bar under
@@ -93,7 +111,9 @@ def test_mention_completion_lists_members_and_inserts_the_handle(asgi_live_serve
     expect(listbox).to_be_hidden()
 
 
-def test_editing_keeps_a_visible_revision_and_the_asker_accepts_an_answer(asgi_live_server, new_context, log_in, member, colleague):
+def test_editing_keeps_a_visible_revision_and_the_asker_accepts_an_answer(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     from playwright.sync_api import expect
 
     thread, reply = a_question(member, colleague)
@@ -140,16 +160,32 @@ def test_a_thread_full_of_hostile_posts_runs_no_script(asgi_live_server, new_con
     canary on window stays untouched."""
     plein = Group.objects.get(slug="het-plein")
     themes = list(Theme.objects.all()[:1]) or actions.ensure_themes(["wonen"])
-    thread = actions.create_thread(author=member, group=plein, title=XSS[0][:190], kind="dilemma", body=XSS[1], themes=themes)
+    thread = actions.create_thread(
+        author=member, group=plein, title=XSS[0][:190], kind="dilemma", body=XSS[1], themes=themes
+    )
     Post.objects.bulk_create(
         [
-            Post(thread=thread, number=n + 2, author=colleague, body=payload, html=actions.render_body(author=colleague, body=payload).html, text="")
+            Post(
+                thread=thread,
+                number=n + 2,
+                author=colleague,
+                body=payload,
+                html=actions.render_body(author=colleague, body=payload).html,
+                text="",
+            )
             for n, payload in enumerate(XSS[2:21])
         ]
     )
     Thread.objects.filter(pk=thread.pk).update(last_post_number=21, reply_count=20)
     for payload in XSS[21:40]:
-        actions.create_thread(author=colleague, group=plein, title=(payload[:190] + " titel").strip() or "titel", kind="question", body=payload, themes=themes)
+        actions.create_thread(
+            author=colleague,
+            group=plein,
+            title=(payload[:190] + " titel").strip() or "titel",
+            kind="question",
+            body=payload,
+            themes=themes,
+        )
 
     context = new_context()
     page = context.new_page()
@@ -168,15 +204,29 @@ def test_a_thread_full_of_hostile_posts_runs_no_script(asgi_live_server, new_con
 
 
 @pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
-def test_thread_pages_forms_and_lists_have_no_accessibility_violations(asgi_live_server, new_context, log_in, member, colleague, viewport):
+def test_thread_pages_forms_and_lists_have_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, member, colleague, viewport
+):
     thread, _reply = a_question(member, colleague)
     page = new_context(**({"viewport": viewport} if viewport else {})).new_page()
     log_in(page, member)
-    for path in [f"/t/{thread.pk}/?page=1", "/groups/het-plein/new/", "/latest/", "/unread/", "/unanswered/", "/top/?period=all", "/", "/notifications/", f"/posts/{thread.posts.get(number=1).pk}/edit/"]:
+    for path in [
+        f"/t/{thread.pk}/?page=1",
+        "/groups/het-plein/new/",
+        "/latest/",
+        "/unread/",
+        "/unanswered/",
+        "/top/?period=all",
+        "/",
+        "/notifications/",
+        f"/posts/{thread.posts.get(number=1).pk}/edit/",
+    ]:
         assert_no_violations(page, path)
 
 
-def test_a_reply_appears_live_and_the_bell_rises_and_missed_notifications_come_after_reconnecting(asgi_live_server, new_context, log_in, member, colleague):
+def test_a_reply_appears_live_and_the_bell_rises_and_missed_notifications_come_after_reconnecting(
+    asgi_live_server, new_context, log_in, member, colleague
+):
     """A reads a thread; B replies: the reply appears in A's page without reload and
     A's bell count rises. Then A goes offline, B replies twice, A comes back:
     both notifications are caught up."""

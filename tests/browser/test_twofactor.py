@@ -40,7 +40,9 @@ def password_step(page, member, next_url: str = "") -> None:
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_an_ambassador_enrols_with_the_shown_secret_and_logs_in_with_a_code(asgi_live_server, new_context, ambassador, viewport):
+def test_an_ambassador_enrols_with_the_shown_secret_and_logs_in_with_a_code(
+    asgi_live_server, new_context, ambassador, viewport
+):
     options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if viewport == "phone" else {}
     page = new_context(**options).new_page()
 
@@ -98,7 +100,9 @@ ACCOUNT_PAGES = {
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_the_two_step_pages_have_no_accessibility_violations(asgi_live_server, new_context, log_in, member, staff, viewport):
+def test_the_two_step_pages_have_no_accessibility_violations(
+    asgi_live_server, new_context, log_in, member, staff, viewport
+):
     """The account side for a member who turned it on, and the programme team's reset page."""
     from tests.browser.test_accessibility import assert_no_violations
 

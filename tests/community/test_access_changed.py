@@ -68,12 +68,16 @@ def test_being_made_moderator_changes_the_members_access_and_is_logged(member, s
 
 def test_a_suspension_changes_the_members_access(member, ambassador):
     with access_signals() as calls:
-        actions.suspend_member(actor=ambassador, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen.")
+        actions.suspend_member(
+            actor=ambassador, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen."
+        )
     assert calls == [("member", member.pk)]
 
 
 def test_lifting_a_suspension_changes_the_members_access(member, ambassador):
-    actions.suspend_member(actor=ambassador, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen.")
+    actions.suspend_member(
+        actor=ambassador, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen."
+    )
     with access_signals() as calls:
         actions.lift_suspension(actor=ambassador, member=member)
     assert calls == [("member", member.pk)]
@@ -100,7 +104,9 @@ def test_deleting_an_account_changes_the_members_access(member):
 def test_an_action_that_refuses_sends_nothing(member, ambassador, staff):
     with access_signals() as calls:
         with pytest.raises(DomainError):
-            actions.suspend_member(actor=ambassador, member=staff, until=timezone.now() + timedelta(days=3), reason="Nee.")
+            actions.suspend_member(
+                actor=ambassador, member=staff, until=timezone.now() + timedelta(days=3), reason="Nee."
+            )
         with pytest.raises(DomainError):
             actions.lift_suspension(actor=ambassador, member=member)
         with pytest.raises(DomainError):
@@ -112,11 +118,10 @@ def test_the_signal_is_sent_inside_the_transaction_and_rolls_back_with_it(member
     """Receivers write in the action's transaction; a rollback takes their rows with it."""
     group = other_typology_group(member)
     seen: list[bool] = []
-    with access_signals() as calls:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            actions.join_group(member=member, group=group)
-            seen.append(Membership.objects.filter(member=member, group=group).exists())
-            raise RuntimeError("rolled back")
+    with access_signals() as calls, pytest.raises(RuntimeError), transaction.atomic():
+        actions.join_group(member=member, group=group)
+        seen.append(Membership.objects.filter(member=member, group=group).exists())
+        raise RuntimeError("rolled back")
     assert calls == [("member", member.pk)] and seen == [True]
     assert not Membership.objects.filter(member=member, group=group).exists()
 

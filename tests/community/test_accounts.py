@@ -34,7 +34,9 @@ def test_logging_out_needs_a_post(client, login, member):
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 30, "per_ip": 100, "window_seconds": 600, "warn_after": 10})
+@override_settings(
+    LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 30, "per_ip": 100, "window_seconds": 600, "warn_after": 10}
+)
 def test_failed_logins_are_limited_per_address_from_one_client_even_with_the_right_password_afterwards(client, member):
     for _attempt in range(3):
         client.post(reverse("login"), {"username": member.email, "password": "fout"})
@@ -46,7 +48,15 @@ def test_failed_logins_are_limited_per_address_from_one_client_even_with_the_rig
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 100, "per_address": 100, "per_ip": 4, "window_seconds": 600, "warn_after": 101})
+@override_settings(
+    LOGIN_THROTTLE={
+        "per_address_and_ip": 100,
+        "per_address": 100,
+        "per_ip": 4,
+        "window_seconds": 600,
+        "warn_after": 101,
+    }
+)
 def test_failed_logins_are_limited_per_ip_address_across_addresses(client, member):
     for number in range(4):
         client.post(reverse("login"), {"username": f"iemand{number}@gemeente.example", "password": "fout"})
@@ -83,11 +93,22 @@ def test_a_member_edits_their_profile_and_handle(client, login, member):
     login(member)
     response = client.post(
         reverse("edit_profile"),
-        {"name": "Fatima El Amrani", "handle": "F_Amrani", "position": "wethouder", "bio": "Wethouder integratie.", "language": "en"},
+        {
+            "name": "Fatima El Amrani",
+            "handle": "F_Amrani",
+            "position": "wethouder",
+            "bio": "Wethouder integratie.",
+            "language": "en",
+        },
     )
     assert response.status_code == 302
     member.refresh_from_db()
-    assert (member.name, member.handle, member.bio, member.language) == ("Fatima El Amrani", "f_amrani", "Wethouder integratie.", "en")
+    assert (member.name, member.handle, member.bio, member.language) == (
+        "Fatima El Amrani",
+        "f_amrani",
+        "Wethouder integratie.",
+        "en",
+    )
     assert client.get(reverse("member", args=["f_amrani"])).status_code == 200
 
 
@@ -95,7 +116,13 @@ def test_a_handle_that_is_taken_is_refused_and_the_input_kept(client, login, mem
     login(member)
     response = client.post(
         reverse("edit_profile"),
-        {"name": "Nieuwe Naam", "handle": ambassador.handle.upper(), "position": "wethouder", "bio": "", "language": "nl"},
+        {
+            "name": "Nieuwe Naam",
+            "handle": ambassador.handle.upper(),
+            "position": "wethouder",
+            "bio": "",
+            "language": "nl",
+        },
     )
     assert response.status_code == 200
     assert "handle" in response.context["form"].errors
@@ -108,7 +135,14 @@ def test_the_profile_cannot_change_the_municipality(client, login, member, almer
     login(member)
     client.post(
         reverse("edit_profile"),
-        {"name": member.name, "handle": member.handle, "position": "wethouder", "bio": "", "language": "nl", "municipality": almere.pk},
+        {
+            "name": member.name,
+            "handle": member.handle,
+            "position": "wethouder",
+            "bio": "",
+            "language": "nl",
+            "municipality": almere.pk,
+        },
     )
     member.refresh_from_db()
     assert member.municipality.code == "GM0518"
@@ -148,7 +182,9 @@ def test_a_visitor_can_switch_to_english(client):
 def test_a_pending_member_can_change_their_password(client, login, pending_member):
     login(pending_member)
     new = "nog-een-lang-wachtwoord"
-    response = client.post(reverse("change_password"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    response = client.post(
+        reverse("change_password"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
     assert response.status_code == 302
     assert Member.objects.get(pk=pending_member.pk).check_password(new)
     assert "_auth_user_id" in client.session

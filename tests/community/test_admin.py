@@ -22,7 +22,11 @@ def test_the_unused_auth_group_is_not_in_the_admin():
     assert AuthGroup not in admin.site._registry
 
 
-@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label in {"community", "threads", "notifications"}], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model",
+    [m for m in admin.site._registry if m._meta.app_label in {"community", "threads", "notifications"}],
+    ids=lambda m: m.__name__,
+)
 def test_staff_open_every_changelist_with_search_and_filters(client, login, staff, member, model):
     login(staff)
     opts = model._meta
@@ -120,9 +124,20 @@ def test_status_rights_and_roles_posted_in_the_member_form_change_nothing(client
     data = change_form_data(response)
     data["bio"] = "Wethouder sinds 2022."
     data.update(
-        status="suspended", status_reason="Zomaar.", suspended_until_0="2030-01-01", suspended_until_1="00:00:00",
-        email_verified_at_0="", email_verified_at_1="", approved_at_0="", approved_at_1="", deleted_at_0="2030-01-01", deleted_at_1="00:00:00",
-        is_active="", is_staff="on", is_superuser="on", user_permissions=[Permission.objects.first().pk],
+        status="suspended",
+        status_reason="Zomaar.",
+        suspended_until_0="2030-01-01",
+        suspended_until_1="00:00:00",
+        email_verified_at_0="",
+        email_verified_at_1="",
+        approved_at_0="",
+        approved_at_1="",
+        deleted_at_0="2030-01-01",
+        deleted_at_1="00:00:00",
+        is_active="",
+        is_staff="on",
+        is_superuser="on",
+        user_permissions=[Permission.objects.first().pk],
     )
     membership_rows = [key[: -len("-role")] for key in data if key.startswith("memberships-") and key.endswith("-role")]
     assert membership_rows, "the form shows the memberships"
@@ -131,10 +146,14 @@ def test_status_rights_and_roles_posted_in_the_member_form_change_nothing(client
         data[f"{row}-DELETE"] = "on"
     data["memberships-TOTAL_FORMS"] = str(len(membership_rows) + 1)
     new_row = f"memberships-{len(membership_rows)}"
-    data.update({
-        f"{new_row}-group": Group.objects.get(slug="flevoland").pk, f"{new_row}-role": "moderator",
-        f"{new_row}-created_0": "2026-01-01", f"{new_row}-created_1": "10:00:00",
-    })
+    data.update(
+        {
+            f"{new_row}-group": Group.objects.get(slug="flevoland").pk,
+            f"{new_row}-role": "moderator",
+            f"{new_row}-created_0": "2026-01-01",
+            f"{new_row}-created_1": "10:00:00",
+        }
+    )
     with access_signals() as calls:
         response = client.post(url, data)
     assert response.status_code == 302
@@ -152,7 +171,13 @@ def test_the_member_form_shows_status_rights_and_roles_without_inputs(client, lo
     body = response.content.decode()
     assert 'name="is_staff"' not in body and 'name="status"' not in body and 'name="memberships-0-role"' not in body
     # The steps offered for an approved ambassador, as links at the top of the page.
-    for step in ("suspend_selected", "make_moderator_selected", "remove_moderator_selected", "grant_staff_selected", "delete_account_selected"):
+    for step in (
+        "suspend_selected",
+        "make_moderator_selected",
+        "remove_moderator_selected",
+        "grant_staff_selected",
+        "delete_account_selected",
+    ):
         assert step_url(ambassador, step) in body
     for step in ("approve_selected", "reject_selected", "lift_suspension_selected", "revoke_staff_selected"):
         assert step_url(ambassador, step) not in body
@@ -172,10 +197,15 @@ def test_members_are_never_hard_deleted_in_the_admin(client, login, staff, membe
 def test_approval_from_the_admin_logs_mails_and_changes_access(client, login, staff, pending_member):
     login(staff)
     with access_signals() as calls:
-        response = client.post(reverse("admin:community_member_changelist"), {"action": "approve_selected", "_selected_action": [pending_member.pk]})
+        response = client.post(
+            reverse("admin:community_member_changelist"),
+            {"action": "approve_selected", "_selected_action": [pending_member.pk]},
+        )
     assert response.status_code == 302
     assert calls == [("member", pending_member.pk)]
-    entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.APPROVE_MEMBER, target_member=pending_member)
+    entry = ModerationLogEntry.objects.get(
+        action=ModerationLogEntry.Action.APPROVE_MEMBER, target_member=pending_member
+    )
     assert entry.actor == staff
     assert outbox_kinds(pending_member) == ["signup_approved"]
 
@@ -196,7 +226,11 @@ def test_a_rejection_asks_for_a_reason_then_logs_and_mails_it(client, login, sta
     assert response.status_code == 302
     assert calls == [("member", pending_member.pk)]
     rejected = Member.objects.get(pk=pending_member.pk)
-    assert (rejected.status, rejected.status_reason, rejected.is_active) == (Member.Status.REJECTED, "Geen gemeentelijke functie.", False)
+    assert (rejected.status, rejected.status_reason, rejected.is_active) == (
+        Member.Status.REJECTED,
+        "Geen gemeentelijke functie.",
+        False,
+    )
     entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.REJECT_MEMBER)
     assert (entry.actor, entry.target_member, entry.reason) == (staff, pending_member, "Geen gemeentelijke functie.")
     assert outbox_kinds(pending_member) == ["signup_rejected"]
@@ -206,7 +240,12 @@ def test_a_step_for_several_members_reports_each_one_it_could_not_change(client,
     login(staff)
     response = client.post(
         reverse("admin:community_member_changelist"),
-        {"action": "reject_selected", "_selected_action": [pending_member.pk, member.pk], "apply": "yes", "reason": "Dubbel account."},
+        {
+            "action": "reject_selected",
+            "_selected_action": [pending_member.pk, member.pk],
+            "apply": "yes",
+            "reason": "Dubbel account.",
+        },
         follow=True,
     )
     texts = [str(message) for message in response.context["messages"]]
@@ -230,7 +269,9 @@ def test_a_member_is_suspended_from_their_own_page_in_the_admin(client, login, s
     assert response.status_code == 200 and response.context["form"].errors["until"]
     day = timezone.localdate() + timedelta(days=7)
     with access_signals() as calls:
-        response = client.post(url, {"apply": "yes", "until": day.isoformat(), "reason": "Herhaaldelijk reclame geplaatst."})
+        response = client.post(
+            url, {"apply": "yes", "until": day.isoformat(), "reason": "Herhaaldelijk reclame geplaatst."}
+        )
     assert response.status_code == 302 and response.url == reverse("admin:community_member_change", args=[member.pk])
     assert calls == [("member", member.pk)]
     suspended = Member.objects.get(pk=member.pk)
@@ -245,12 +286,16 @@ def test_a_suspension_is_lifted_from_the_changelist(client, login, staff, member
 
     from django.utils import timezone
 
-    actions.suspend_member(actor=staff, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen.")
+    actions.suspend_member(
+        actor=staff, member=member, until=timezone.now() + timedelta(days=3), reason="Even afkoelen."
+    )
     login(staff)
     chosen = {"action": "lift_suspension_selected", "_selected_action": [member.pk]}
     assert client.post(reverse("admin:community_member_changelist"), chosen).status_code == 200
     with access_signals() as calls:
-        response = client.post(reverse("admin:community_member_changelist"), {**chosen, "apply": "yes", "reason": "Excuses aangeboden."})
+        response = client.post(
+            reverse("admin:community_member_changelist"), {**chosen, "apply": "yes", "reason": "Excuses aangeboden."}
+        )
     assert response.status_code == 302
     assert calls == [("member", member.pk)]
     assert Member.objects.get(pk=member.pk).status == Member.Status.ACTIVE
@@ -264,20 +309,47 @@ def test_moderator_roles_and_memberships_change_through_steps_with_a_group(clien
     region = Group.objects.get(slug="zuid-holland")
     response = client.get(step_url(member, "make_moderator_selected"))
     assert response.status_code == 200 and 'name="group"' in response.content.decode()
-    assert client.post(step_url(member, "make_moderator_selected"), {"apply": "yes", "group": ""}).context["form"].errors["group"]
+    assert (
+        client.post(step_url(member, "make_moderator_selected"), {"apply": "yes", "group": ""})
+        .context["form"]
+        .errors["group"]
+    )
     with access_signals() as calls:
-        assert client.post(step_url(member, "make_moderator_selected"), {"apply": "yes", "group": region.pk}).status_code == 302
+        assert (
+            client.post(step_url(member, "make_moderator_selected"), {"apply": "yes", "group": region.pk}).status_code
+            == 302
+        )
         assert Membership.objects.get(member=member, group=region).role == Membership.Role.MODERATOR
-        assert client.post(step_url(member, "remove_moderator_selected"), {"apply": "yes", "group": region.pk}).status_code == 302
+        assert (
+            client.post(step_url(member, "remove_moderator_selected"), {"apply": "yes", "group": region.pk}).status_code
+            == 302
+        )
         assert Membership.objects.get(member=member, group=region).role == Membership.Role.MEMBER
-        assert client.post(step_url(member, "remove_from_group_selected"), {"apply": "yes", "group": region.pk}).status_code == 302
+        assert (
+            client.post(
+                step_url(member, "remove_from_group_selected"), {"apply": "yes", "group": region.pk}
+            ).status_code
+            == 302
+        )
         assert not Membership.objects.filter(member=member, group=region).exists()
     assert calls == [("member", member.pk)] * 3
-    entries = ModerationLogEntry.objects.filter(target_member=member, actor=staff).exclude(action="approve_member").order_by("pk")
-    assert [(e.action, e.group) for e in entries] == [("make_moderator", region), ("remove_moderator", region), ("remove_from_group", region)]
+    entries = (
+        ModerationLogEntry.objects.filter(target_member=member, actor=staff)
+        .exclude(action="approve_member")
+        .order_by("pk")
+    )
+    assert [(e.action, e.group) for e in entries] == [
+        ("make_moderator", region),
+        ("remove_moderator", region),
+        ("remove_from_group", region),
+    ]
     assert outbox_kinds(member) == ["signup_approved"]  # no e-mail, as on the site
-    response = client.post(step_url(member, "remove_from_group_selected"), {"apply": "yes", "group": region.pk}, follow=True)
-    assert "Fatima el Amrani (@fatima): Dit lid zit niet in deze groep." in [str(m) for m in response.context["messages"]]
+    response = client.post(
+        step_url(member, "remove_from_group_selected"), {"apply": "yes", "group": region.pk}, follow=True
+    )
+    assert "Fatima el Amrani (@fatima): Dit lid zit niet in deze groep." in [
+        str(m) for m in response.context["messages"]
+    ]
 
 
 def test_programme_team_rights_are_granted_and_revoked_after_a_confirmation(client, login, staff, member):
@@ -295,7 +367,12 @@ def test_programme_team_rights_are_granted_and_revoked_after_a_confirmation(clie
         assert client.post(step_url(member, "revoke_staff_selected"), {"apply": "yes"}).status_code == 302
     assert not Member.objects.get(pk=member.pk).is_staff
     assert calls == [("member", member.pk)] * 2
-    assert list(ModerationLogEntry.objects.filter(actor=staff, target_member=member).exclude(action="approve_member").order_by("pk").values_list("action", flat=True)) == [
+    assert list(
+        ModerationLogEntry.objects.filter(actor=staff, target_member=member)
+        .exclude(action="approve_member")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == [
         "grant_staff",
         "revoke_staff",
     ]
@@ -316,7 +393,10 @@ def test_an_account_is_deleted_with_the_gdpr_action_after_a_confirmation(client,
     entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.DELETE_MEMBER)
     assert (entry.actor, entry.target_member) == (staff, former)
     texts = [str(message) for message in response.context["messages"]]
-    assert "Programmateam (@team): Verwijder je eigen account op je privacypagina." in texts and "1 account verwijderd." in texts
+    assert (
+        "Programmateam (@team): Verwijder je eigen account op je privacypagina." in texts
+        and "1 account verwijderd." in texts
+    )
     # The deleted account stays anonymous: nothing of it can be edited back.
     response = client.get(reverse("admin:community_member_change", args=[member.pk]))
     assert set(response.context["adminform"].form.fields) <= {"password"}
@@ -333,7 +413,9 @@ def test_steps_need_a_post_with_the_csrf_token(staff, member):
 
 def test_members_who_are_not_staff_cannot_take_a_step(client, login, member, ambassador):
     login(ambassador)
-    response = client.post(step_url(member, "suspend_selected"), {"apply": "yes", "until": "2099-01-01", "reason": "Nee."})
+    response = client.post(
+        step_url(member, "suspend_selected"), {"apply": "yes", "until": "2099-01-01", "reason": "Nee."}
+    )
     assert response.status_code == 302 and "/admin/login/" in response.url
     assert Member.objects.get(pk=member.pk).status == Member.Status.ACTIVE
 
@@ -377,7 +459,9 @@ def test_who_may_read_a_group_changes_through_a_step_that_logs_and_tells(client,
     chosen = {"action": "set_read_access_selected", "_selected_action": [region.pk]}
     response = client.post(changelist, chosen)
     assert response.status_code == 200 and 'name="read_access"' in response.content.decode()
-    assert client.post(changelist, {**chosen, "apply": "yes", "read_access": "all"}).context["form"].errors["read_access"]
+    assert (
+        client.post(changelist, {**chosen, "apply": "yes", "read_access": "all"}).context["form"].errors["read_access"]
+    )
     with access_signals() as calls:
         assert client.post(changelist, {**chosen, "apply": "yes", "read_access": "everyone"}).status_code == 302
     assert calls == [("group", region.pk)]
@@ -397,13 +481,23 @@ def test_a_group_with_threads_cannot_be_deleted(client, login, staff, member):
 
     login(staff)
     region = Group.objects.get(slug="zuid-holland")
-    thread_actions.create_thread(author=member, group=region, title="Alleen voor Zuid-Holland", kind="question", body="Vraag.", themes=[Theme.objects.first()])
+    thread_actions.create_thread(
+        author=member,
+        group=region,
+        title="Alleen voor Zuid-Holland",
+        kind="question",
+        body="Vraag.",
+        themes=[Theme.objects.first()],
+    )
     url = reverse("admin:community_group_delete", args=[region.pk])
     response = client.get(url)
     assert response.status_code == 200 and response.context["protected"]
     assert 'type="submit"' not in response.content.decode().split('id="content"')[1]
     client.post(url, {"post": "yes"})
-    client.post(reverse("admin:community_group_changelist"), {"action": "delete_selected", "_selected_action": [region.pk], "post": "yes"})
+    client.post(
+        reverse("admin:community_group_changelist"),
+        {"action": "delete_selected", "_selected_action": [region.pk], "post": "yes"},
+    )
     assert Group.objects.filter(pk=region.pk).exists()
     with translation.override("en"), pytest.raises(DomainError, match="still has threads"):
         actions.delete_group(actor=staff, group=region)
@@ -430,10 +524,16 @@ def test_memberships_cannot_be_added_changed_or_deleted_in_the_admin(client, log
     login(staff)
     membership = Membership.objects.filter(member=member).first()
     assert client.get(reverse("admin:community_membership_change", args=[membership.pk])).status_code == 200
-    response = client.post(reverse("admin:community_membership_change", args=[membership.pk]), {"role": "moderator", "member": member.pk, "group": membership.group_id})
+    response = client.post(
+        reverse("admin:community_membership_change", args=[membership.pk]),
+        {"role": "moderator", "member": member.pk, "group": membership.group_id},
+    )
     assert response.status_code == 403
     assert client.get(reverse("admin:community_membership_add")).status_code == 403
-    assert client.post(reverse("admin:community_membership_delete", args=[membership.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:community_membership_delete", args=[membership.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert Membership.objects.get(pk=membership.pk).role == Membership.Role.MEMBER
 
 
@@ -441,14 +541,22 @@ def test_a_new_account_is_still_added_with_the_add_form_and_waits_for_approval(c
     login(staff)
     response = client.post(
         reverse("admin:community_member_add"),
-        {"email": "nieuw@denhaag.nl", "name": "Nieuw Lid", "handle": "nieuw_lid", "password1": "een-lang-wachtwoord-9", "password2": "een-lang-wachtwoord-9"},
+        {
+            "email": "nieuw@denhaag.nl",
+            "name": "Nieuw Lid",
+            "handle": "nieuw_lid",
+            "password1": "een-lang-wachtwoord-9",
+            "password2": "een-lang-wachtwoord-9",
+        },
     )
     assert response.status_code == 302
     added = Member.objects.get(email="nieuw@denhaag.nl")
     assert (added.status, added.is_staff) == (Member.Status.PENDING, False)
 
 
-def test_a_password_set_by_staff_ends_the_members_sessions_and_closes_their_sockets(client, login, staff, member, published, django_capture_on_commit_callbacks):
+def test_a_password_set_by_staff_ends_the_members_sessions_and_closes_their_sockets(
+    client, login, staff, member, published, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     elsewhere = Client()
@@ -457,7 +565,10 @@ def test_a_password_set_by_staff_ends_the_members_sessions_and_closes_their_sock
     login(staff)
     url = reverse("admin:auth_user_password_change", args=[member.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"password1": "een-nieuw-wachtwoord-42", "password2": "een-nieuw-wachtwoord-42", "usable_password": "true"})
+        response = client.post(
+            url,
+            {"password1": "een-nieuw-wachtwoord-42", "password2": "een-nieuw-wachtwoord-42", "usable_password": "true"},
+        )
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.check_password("een-nieuw-wachtwoord-42")

@@ -11,7 +11,9 @@ from community.models import Member, Membership, ModerationLogEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_zuid_holland_ambassador_approves_a_member_from_s_gravenhage(login, ambassador, pending_member, django_capture_on_commit_callbacks):
+def test_zuid_holland_ambassador_approves_a_member_from_s_gravenhage(
+    login, ambassador, pending_member, django_capture_on_commit_callbacks
+):
     client = login(ambassador)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("approve_signup", args=[pending_member.pk]))
@@ -22,10 +24,14 @@ def test_zuid_holland_ambassador_approves_a_member_from_s_gravenhage(login, amba
     groups = set(Membership.objects.filter(member=pending_member).values_list("group__slug", flat=True))
     assert {"het-plein", "zuid-holland", "expatgemeenten", "g4"} <= groups
     assert [m.to for m in mail.outbox] == [[f"{pending_member.name} <{pending_member.email}>"]]
-    assert ModerationLogEntry.objects.filter(actor=ambassador, target_member=pending_member, action="approve_member").exists()
+    assert ModerationLogEntry.objects.filter(
+        actor=ambassador, target_member=pending_member, action="approve_member"
+    ).exists()
 
 
-def test_zuid_holland_ambassador_cannot_approve_a_member_from_almere(login, ambassador, pending_from_almere, django_capture_on_commit_callbacks):
+def test_zuid_holland_ambassador_cannot_approve_a_member_from_almere(
+    login, ambassador, pending_from_almere, django_capture_on_commit_callbacks
+):
     client = login(ambassador)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("approve_signup", args=[pending_from_almere.pk]))

@@ -29,7 +29,9 @@ def test_roles_are_looked_up_once_per_version(member, django_assert_num_queries)
 
 
 def test_joining_leaving_and_moderating_show_at_once(member, dutch_data):
-    typology_group = Group.objects.filter(kind=Group.Kind.TYPOLOGY).exclude(pk__in=fresh(member).roles.group_ids).first()
+    typology_group = (
+        Group.objects.filter(kind=Group.Kind.TYPOLOGY).exclude(pk__in=fresh(member).roles.group_ids).first()
+    )
     actions.join_group(member=member, group=typology_group)
     assert typology_group.pk in fresh(member).roles.group_ids
     actions.make_moderator(member=member, group=typology_group)
@@ -51,12 +53,20 @@ def test_a_write_that_bypasses_the_actions_leaves_the_version_alone(member, dutc
 def test_a_group_saved_in_the_admin_moves_everybodys_version(client, login, staff, ambassador, dutch_data):
     """A group's name and kind are part of its members' roles, and whether it is open is
     part of everybody's."""
-    regional = Group.objects.get(kind=Group.Kind.REGION, memberships__member=ambassador, memberships__role=Membership.Role.MODERATOR)
+    regional = Group.objects.get(
+        kind=Group.Kind.REGION, memberships__member=ambassador, memberships__role=Membership.Role.MODERATOR
+    )
     version = fresh(ambassador).cache_version
     login(staff)
     response = client.post(
         f"/admin/community/group/{regional.pk}/change/",
-        {"name": regional.name + " (nieuw)", "slug": regional.slug, "description": "", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+        {
+            "name": regional.name + " (nieuw)",
+            "slug": regional.slug,
+            "description": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert fresh(ambassador).cache_version > version
@@ -86,7 +96,9 @@ def test_approval_puts_the_new_groups_in_the_roles(dutch_data, municipality, sta
     applicant = MemberFactory(municipality=municipality, status=Member.Status.PENDING, approved_at=None)
     assert fresh(applicant).roles.group_ids == frozenset()
     actions.approve_member(actor=staff, member=fresh(applicant))
-    assert fresh(applicant).roles.group_ids == frozenset(Membership.objects.filter(member=applicant).values_list("group_id", flat=True))
+    assert fresh(applicant).roles.group_ids == frozenset(
+        Membership.objects.filter(member=applicant).values_list("group_id", flat=True)
+    )
     assert fresh(applicant).roles.group_ids
 
 
@@ -106,11 +118,20 @@ def test_a_group_opened_or_closed_shows_at_once_for_every_member(client, login, 
     from threads import actions as thread_actions
     from threads.models import Theme
 
-    outsider = approved_member(Municipality.objects.get(code="GM0984"), name="Iris Kok", handle="iris")  # Venray, Limburg
+    outsider = approved_member(
+        Municipality.objects.get(code="GM0984"), name="Iris Kok", handle="iris"
+    )  # Venray, Limburg
 
     region = Group.objects.get(slug="zuid-holland")
     assert region.read_access == Group.ReadAccess.MEMBERS and not region.memberships.filter(member=outsider).exists()
-    thread = thread_actions.create_thread(author=member, group=region, title="Alleen voor Zuid-Holland", kind="question", body="Vraag.", themes=[Theme.objects.first()])
+    thread = thread_actions.create_thread(
+        author=member,
+        group=region,
+        title="Alleen voor Zuid-Holland",
+        kind="question",
+        body="Vraag.",
+        themes=[Theme.objects.first()],
+    )
     login(outsider)
     assert "Alleen voor Zuid-Holland" not in client.get("/latest/").content.decode()
     assert client.get(thread.get_absolute_url() + "?page=1").status_code == 404

@@ -109,7 +109,10 @@ def test_behind_a_proxy_clients_are_told_apart_by_the_address_the_proxy_saw(clie
             HTTP_X_FORWARDED_FOR=f"198.51.100.{number}, 203.0.113.7",
         )
     response = client.post(
-        reverse("login"), {"username": member.email, "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8"
+        reverse("login"),
+        {"username": member.email, "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
     )
     assert login_error(response) == ""
 
@@ -126,7 +129,11 @@ def documented_forwarded_for_line() -> str:
 
 def documented_daphne_options() -> list[str]:
     """The options of README.md's daphne command, without the address and port."""
-    line = next(line for line in README.read_text().splitlines() if "bin/daphne" in line and "community.asgi:application" in line)
+    line = next(
+        line
+        for line in README.read_text().splitlines()
+        if "bin/daphne" in line and "community.asgi:application" in line
+    )
     words = shlex.split(line)
     start = next(index for index, word in enumerate(words) if word.endswith("bin/daphne")) + 1
     options, rest = [], words[start : words.index("community.asgi:application")]
@@ -226,7 +233,9 @@ def deployment(transactional_db, tmp_path):
         wait_for(f"http://127.0.0.1:{upstream}/accounts/login/", daphne, daphne_log)
         site = tmp_path / f"nginx-{port}"
         site.mkdir()
-        (site / "nginx.conf").write_text(NGINX_SITE.format(tmp=site, port=port, upstream=upstream, forwarded_for=forwarded_for))
+        (site / "nginx.conf").write_text(
+            NGINX_SITE.format(tmp=site, port=port, upstream=upstream, forwarded_for=forwarded_for)
+        )
         proxy = subprocess.Popen(
             [nginx, "-c", str(site / "nginx.conf"), "-p", str(site), "-e", str(site / "nginx.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,

@@ -42,6 +42,9 @@ def test_a_plain_name_is_not_quoted_and_a_special_one_is():
 
 
 def test_line_breaks_and_control_characters_in_a_name_never_reach_the_header():
-    assert format_address("Jan\r\nBcc: iedereen@example.nl", "jan@example.nl") == '"Jan Bcc: iedereen@example.nl" <jan@example.nl>'
+    assert (
+        format_address("Jan\r\nBcc: iedereen@example.nl", "jan@example.nl")
+        == '"Jan Bcc: iedereen@example.nl" <jan@example.nl>'
+    )
     assert format_address("Jan\x00\x1b de  Vries\t", "jan@example.nl") == "Jan de Vries <jan@example.nl>"
     assert format_address(" \n", "jan@example.nl") == "jan@example.nl"

@@ -22,12 +22,18 @@ def templates(settings, tmp_path):
 
 
 def test_a_block_is_rendered_once_per_value_it_shows(templates, rf):
-    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value=value %}{{ value }}{% endfragment %}]')
+    (templates / "_block.html").write_text(
+        '{% load site %}[{% fragment "demo" value=value %}{{ value }}{% endfragment %}]'
+    )
     render = fragments.cached_fragments
     rendered = []
 
     def counting(request, template_name, entries, *, fill):
-        rendered.extend(shown for shown, _render in entries if fragments.fragment_key(template_name, shown) not in fragments.recent_fragments._items)
+        rendered.extend(
+            shown
+            for shown, _render in entries
+            if fragments.fragment_key(template_name, shown) not in fragments.recent_fragments._items
+        )
         return render(request, template_name, entries, fill=fill)
 
     from community.templatetags import site
@@ -46,7 +52,9 @@ def test_a_block_sees_only_the_values_it_declares(templates, rf, settings):
     """The key is made of the declared values; a block reading anything else would show a
     value the key does not cover, so in strict mode (the tests, development) it fails, and
     otherwise the undeclared name is simply empty: never another request's value."""
-    (templates / "_block.html").write_text('{% load site %}[{% fragment "demo" value=value %}{{ value }}/{{ other }}{% endfragment %}]')
+    (templates / "_block.html").write_text(
+        '{% load site %}[{% fragment "demo" value=value %}{{ value }}/{{ other }}{% endfragment %}]'
+    )
     with pytest.raises(fragments.FragmentLookupError, match="looks up 'other'"):
         render_to_string("_block.html", {"value": 1, "other": "a"}, request=rf.get("/"))
     settings.FRAGMENTS_STRICT = False
@@ -56,27 +64,37 @@ def test_a_block_sees_only_the_values_it_declares(templates, rf, settings):
 
 def test_a_block_takes_plain_values_only(templates, rf, member):
     """A model object's attributes reach past the key: only plain values may be declared."""
-    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" who=who %}{{ who.name }}{% endfragment %}')
+    (templates / "_block.html").write_text(
+        '{% load site %}{% fragment "demo" who=who %}{{ who.name }}{% endfragment %}'
+    )
     with pytest.raises(fragments.FragmentLookupError, match="not a plain value"):
         render_to_string("_block.html", {"who": member}, request=rf.get("/"))
 
 
 def test_without_a_request_or_a_template_name_the_block_is_rendered_each_time(templates, rf):
-    (templates / "_block.html").write_text('{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}')
+    (templates / "_block.html").write_text(
+        '{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}'
+    )
     assert render_to_string("_block.html", {"other": "a"}) == "a"
     assert render_to_string("_block.html", {"other": "b"}) == "b"
-    unnamed = engines["django"].from_string('{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}')
+    unnamed = engines["django"].from_string(
+        '{% load site %}{% fragment "demo" other=other %}{{ other }}{% endfragment %}'
+    )
     assert unnamed.render({"other": "a"}, rf.get("/")) == "a"
     assert unnamed.render({"other": "b"}, rf.get("/")) == "b"
 
 
 def test_two_blocks_of_one_template_are_two_fragments(templates, rf):
-    (templates / "_two.html").write_text('{% load site %}{% fragment "a" x=x %}A{{ x }}{% endfragment %}|{% fragment "b" x=x %}B{{ x }}{% endfragment %}')
+    (templates / "_two.html").write_text(
+        '{% load site %}{% fragment "a" x=x %}A{{ x }}{% endfragment %}|{% fragment "b" x=x %}B{{ x }}{% endfragment %}'
+    )
     assert render_to_string("_two.html", {"x": 1}, request=rf.get("/")) == "A1|B1"
 
 
 def test_a_form_in_a_block_carries_each_requests_own_token(templates, rf):
-    (templates / "_form.html").write_text('{% load site %}{% fragment "form" %}<form>{% csrf_token %}</form>{% endfragment %}')
+    (templates / "_form.html").write_text(
+        '{% load site %}{% fragment "form" %}<form>{% csrf_token %}</form>{% endfragment %}'
+    )
     first, second = rf.get("/"), rf.get("/")
     tokens = []
     for request in (first, second):
@@ -123,7 +141,10 @@ def test_the_static_files_manifest_is_part_of_every_key(settings, tmp_path):
     """Blocks hold {% static %} addresses, whose hashed names change with the files: a
     deploy with a new stylesheet must not serve a head with the old address."""
     settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
     manifest = tmp_path / "staticfiles.json"
     manifest.write_text(json.dumps({"paths": {"css/site.css": "css/site.aaaa.css"}, "version": "1.1"}))
     assert manifest in fragments._site_files()

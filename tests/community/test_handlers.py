@@ -99,7 +99,7 @@ def test_what_the_site_loads_at_start_is_kept_out_of_full_garbage_collections():
     100 ms under load; what is loaded at start is frozen (``gc.freeze``)."""
     import gc
 
-    import community.asgi  # noqa: F401
+    import community.asgi
 
     assert gc.get_freeze_count() > 10_000
 
@@ -116,7 +116,13 @@ def test_what_the_first_requests_made_is_frozen_after_the_warm_up(monkeypatch):
     handler.warm_up = 3
     freezes = []
     monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
-    scope = {"type": "http", "method": "GET", "path": "/healthz", "query_string": b"", "headers": [(b"host", b"testserver")]}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/healthz",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+    }
     for served in range(1, 6):
         handler._respond(scope, io.BytesIO())
         assert len(freezes) == (1 if served >= 3 else 0)

@@ -78,7 +78,12 @@ def test_a_changed_population_is_updated(tmp_path: Path):
     run_import()
     data = copy_data(tmp_path)
     path = data / "gemeenten.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("GM0518,'s-Gravenhage,Zuid-Holland,566221", "GM0518,'s-Gravenhage,Zuid-Holland,570000"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "GM0518,'s-Gravenhage,Zuid-Holland,566221", "GM0518,'s-Gravenhage,Zuid-Holland,570000"
+        ),
+        encoding="utf-8",
+    )
     output = run_import("--data-dir", str(data))
     assert "municipalities: 0 created, 1 updated, 341 unchanged" in output
     assert Municipality.objects.get(code="GM0518").population == 570000

@@ -170,7 +170,9 @@ def test_mistakes_from_one_place_do_not_mail_the_owner(client, limits, member, d
 
 
 @pytest.mark.django_db
-def test_guessing_at_an_address_without_an_account_mails_nobody(client, limits, dutch_data, django_capture_on_commit_callbacks):
+def test_guessing_at_an_address_without_an_account_mails_nobody(
+    client, limits, dutch_data, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for number in range(20):
             log_in(client, "niemand@gemeente.example", "fout", f"198.51.100.{number // 5}")

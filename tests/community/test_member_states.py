@@ -30,12 +30,22 @@ def test_the_python_and_sql_forms_of_approved_and_participating_agree(municipali
         if status == Member.Status.SUSPENDED and until is None:
             continue  # a suspension always has an end (a database constraint)
         members.append(
-            MemberFactory(handle=f"staat{number}", municipality=municipality, status=status, suspended_until=until, is_active=active)
+            MemberFactory(
+                handle=f"staat{number}",
+                municipality=municipality,
+                status=status,
+                suspended_until=until,
+                is_active=active,
+            )
         )
     ids = [member.pk for member in members]
     approved = set(Member.objects.filter(pk__in=ids).approved().values_list("pk", flat=True))
     participating = set(Member.objects.filter(pk__in=ids).participating().values_list("pk", flat=True))
     for member in Member.objects.filter(pk__in=ids):
         assert member.is_approved == (member.pk in approved), (member.status, member.suspended_until, member.is_active)
-        assert member.is_participant == (member.pk in participating), (member.status, member.suspended_until, member.is_active)
+        assert member.is_participant == (member.pk in participating), (
+            member.status,
+            member.suspended_until,
+            member.is_active,
+        )
     assert participating < approved and participating  # a suspension running now: approved, not participating

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def test_members_by_name_paged_and_counted(member, ambassador, municipality):
     group = Group.objects.get(slug="zuid-holland")
-    others = [approved_member(municipality, name=name, handle=f"lid{i}") for i, name in enumerate(["Zoë de Wit", "Anna Bakker", "Mark de Vries"])]
+    others = [
+        approved_member(municipality, name=name, handle=f"lid{i}")
+        for i, name in enumerate(["Zoë de Wit", "Anna Bakker", "Mark de Vries"])
+    ]
     names = sorted([member.name, *(m.name for m in others)])
     members = GroupMembers(group.pk, Membership.Role.MEMBER, count=Group.objects.get(pk=group.pk).member_count - 1)
     assert members.count() == 4  # the kept count, less the ambassador who moderates
@@ -131,7 +134,11 @@ def test_a_group_by_its_slug_in_one_plain_query(dutch_data, client, login, membe
     expected = Group.objects.get(slug="zuid-holland")
     assert found == expected
     assert (found.name, found.kind, found.region_id, found.read_access, found.member_count) == (
-        expected.name, expected.kind, expected.region_id, expected.read_access, expected.member_count
+        expected.name,
+        expected.kind,
+        expected.region_id,
+        expected.read_access,
+        expected.member_count,
     )
     assert group_by_slug("bestaat-niet") is None
     login(member)

@@ -19,7 +19,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from tests.community.test_access import all_routes, fill, world  # noqa: F401  (world is a fixture)
+from tests.community.test_access import all_routes, fill, world
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,21 @@ POST_NAMES = read_parameters("POST") | DJANGO_POST
 
 
 def test_the_parameters_found_in_the_source_are_the_ones_the_views_read():
-    assert {"q", "page", "members", "quote", "queue", "municipality", "region", "typology", "position", "group", "theme", "kind", "period"} <= GET_NAMES
+    assert {
+        "q",
+        "page",
+        "members",
+        "quote",
+        "queue",
+        "municipality",
+        "region",
+        "typology",
+        "position",
+        "group",
+        "theme",
+        "kind",
+        "period",
+    } <= GET_NAMES
     assert {"language", "next", "level", "everything", "body", "title", "reason", "name", "email"} <= POST_NAMES
 
 
@@ -87,7 +101,7 @@ def nul_requests(client: Client, values: dict[str, str], login=None):
             nul_path = fill(route, with_nul(values))
             yield "GET", nul_path, client.get(nul_path)
             yield "POST", nul_path, client.post(nul_path)
-        yield "POST", path, client.post(path, {name: NUL for name in POST_NAMES})
+        yield "POST", path, client.post(path, dict.fromkeys(POST_NAMES, NUL))
         yield "POST", path + "?next=%00", client.post(path + "?next=%00", {"next": "/"})
 
 
@@ -98,7 +112,7 @@ def nul_client(client):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "staff"])
-def test_a_nul_in_any_parameter_of_any_page_is_a_bad_request_and_never_a_server_error(nul_client, world, who, request):  # noqa: F811
+def test_a_nul_in_any_parameter_of_any_page_is_a_bad_request_and_never_a_server_error(nul_client, world, who, request):
     person = None if who == "anonymous" else request.getfixturevalue(who)
 
     def login():

@@ -82,7 +82,12 @@ async def test_the_default_development_address_refuses_another_port_of_the_same_
 
 async def test_with_debug_on_the_development_hosts_may_open_it_on_any_port(site):
     site.DEBUG = True
-    for origin in ("http://127.0.0.1:8000", "http://localhost:5173", "http://[::1]:8000", "https://samenleven.example.nl"):
+    for origin in (
+        "http://127.0.0.1:8000",
+        "http://localhost:5173",
+        "http://[::1]:8000",
+        "https://samenleven.example.nl",
+    ):
         assert await opens(origin), origin
     for origin in ("https://evil.example", "http://192.168.1.5:8000", "null"):
         assert not await opens(origin), origin

@@ -30,8 +30,6 @@ def add_members(count: int, municipalities: list[Municipality]) -> None:
     )
 
 
-
-
 @pytest.mark.parametrize(
     ("url", "budget"),
     [
@@ -95,14 +93,19 @@ def test_a_bad_filter_value_gives_a_clear_error_not_a_crash(client, login, membe
 
 
 def test_the_profile_shows_position_municipality_bio_and_groups(client, login, member, ambassador):
-    actions.update_profile(member=ambassador, name=ambassador.name, handle=ambassador.handle, position="wethouder", bio="Ambassadeur sinds 2024.", language="nl")
+    actions.update_profile(
+        member=ambassador,
+        name=ambassador.name,
+        handle=ambassador.handle,
+        position="wethouder",
+        bio="Ambassadeur sinds 2024.",
+        language="nl",
+    )
     login(member)
     body = client.get(reverse("member", args=[ambassador.handle])).content.decode()
     assert "Ambassadeur sinds 2024." in body
     assert "Delft" in body
     assert "Het Plein" in body
-
-
 
 
 def test_the_profile_tells_recent_posts_in_one_thread_apart(client, login, member, ambassador):
@@ -115,7 +118,11 @@ def test_the_profile_tells_recent_posts_in_one_thread_apart(client, login, membe
         body="Wie organiseert er een taalcafé?", themes=thread_actions.ensure_themes(["taal"]),
     )  # fmt: skip
     opening = thread.posts.get(number=1)
-    thread_actions.reply_to_thread(author=ambassador, thread=thread, body=f"[quote=post:{opening.pk}]\nWie organiseert er een taalcafé?\n[/quote]\n\nWij, in de bibliotheek & het buurthuis.")
+    thread_actions.reply_to_thread(
+        author=ambassador,
+        thread=thread,
+        body=f"[quote=post:{opening.pk}]\nWie organiseert er een taalcafé?\n[/quote]\n\nWij, in de bibliotheek & het buurthuis.",
+    )
     thread_actions.reply_to_thread(author=ambassador, thread=thread, body="Elke dinsdag om tien uur.")
     login(member)
     body = client.get(reverse("member", args=[ambassador.handle])).content.decode()
@@ -187,7 +194,9 @@ def test_an_unknown_municipality_is_a_404(client, login, member):
     assert client.get("/municipalities/GM0000/").status_code == 404
 
 
-def test_the_moderation_queue_shows_only_sign_ups_in_scope(client, login, ambassador, pending_member, pending_from_almere, staff):
+def test_the_moderation_queue_shows_only_sign_ups_in_scope(
+    client, login, ambassador, pending_member, pending_from_almere, staff
+):
     login(ambassador)
     assert list(client.get(reverse("moderation")).context["applicants"]) == [pending_member]
     login(staff)

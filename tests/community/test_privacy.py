@@ -24,7 +24,7 @@ from community.models import Member, Membership, ModerationLogEntry, Session
 from notifications import actions as notification_actions
 from notifications.models import Notification, Watch
 from tests.factories import PASSWORD
-from tests.threads.conftest import colleague, plein, themes  # noqa: F401  (shared fixtures)
+from tests.threads.conftest import colleague, plein, themes
 from threads import actions
 from threads.models import Flag, Mark, Mention, Post, PostRevision, ReadState
 
@@ -38,15 +38,33 @@ def history(member, colleague, staff, ambassador, plein, themes, django_capture_
     a reason that names her, and colleagues who mention and quote her."""
     with django_capture_on_commit_callbacks(execute=True):
         thread = actions.create_thread(
-            author=member, group=plein, title="Taalcafés voor nieuwkomers", kind="question", body="Wie heeft ervaring met taalcafés?", themes=[themes[2]]
+            author=member,
+            group=plein,
+            title="Taalcafés voor nieuwkomers",
+            kind="question",
+            body="Wie heeft ervaring met taalcafés?",
+            themes=[themes[2]],
         )
         reply = actions.reply_to_thread(author=member, thread=thread, body="Aanvulling: ook voor statushouders.")
         actions.edit_post(editor=member, post=reply, body="Aanvulling: ook voor statushouders en expats.")
-        other = actions.create_thread(author=colleague, group=plein, title="Werk voor arbeidsmigranten", kind="experience", body="Onze aanpak.", themes=[themes[1]])
+        other = actions.create_thread(
+            author=colleague,
+            group=plein,
+            title="Werk voor arbeidsmigranten",
+            kind="experience",
+            body="Onze aanpak.",
+            themes=[themes[1]],
+        )
         their_post = other.posts.get()
         actions.mark_useful(member=member, post=their_post)
-        answer = actions.reply_to_thread(author=colleague, thread=thread, body="Bij ons elke dinsdag. @fatima, kom eens kijken!")
-        actions.reply_to_thread(author=colleague, thread=thread, body=f"[quote=post:{reply.pk}]\nook voor statushouders\n[/quote]\n\nGoed punt.")
+        answer = actions.reply_to_thread(
+            author=colleague, thread=thread, body="Bij ons elke dinsdag. @fatima, kom eens kijken!"
+        )
+        actions.reply_to_thread(
+            author=colleague,
+            thread=thread,
+            body=f"[quote=post:{reply.pk}]\nook voor statushouders\n[/quote]\n\nGoed punt.",
+        )
         actions.mark_useful(member=colleague, post=reply)
         flagged = actions.reply_to_thread(author=colleague, thread=other, body="Bezoek mijn adviesbureau!")
         actions.flag_post(member=member, post=flagged, reason="other", text="Dit is reclame.")
@@ -58,12 +76,19 @@ def history(member, colleague, staff, ambassador, plein, themes, django_capture_
         except ImportError:  # the e-mail part is not there yet
             pass
         community_actions.suspend_member(
-            actor=ambassador, member=member, until=timezone.now() + timedelta(days=1), reason=f"{member.name} (@fatima) plaatste reclame."
+            actor=ambassador,
+            member=member,
+            until=timezone.now() + timedelta(days=1),
+            reason=f"{member.name} (@fatima) plaatste reclame.",
         )
         community_actions.lift_suspension(actor=ambassador, member=member, reason="Excuses van Fatima el Amrani.")
     LogEntry.objects.create(
-        user=staff, content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk),
-        object_repr=str(member), action_flag=CHANGE, change_message=f"Bio van {member.name} aangepast",
+        user=staff,
+        content_type=ContentType.objects.get_for_model(Member),
+        object_id=str(member.pk),
+        object_repr=str(member),
+        action_flag=CHANGE,
+        change_message=f"Bio van {member.name} aangepast",
     )
     member.refresh_from_db()
     return {"thread": thread, "reply": reply, "answer": answer, "their_post": their_post, "flagged": flagged}
@@ -92,14 +117,18 @@ def test_the_download_holds_all_of_the_members_data(client, login, member, histo
     assert reply["text_markdown"] == "Aanvulling: ook voor statushouders en expats."
     assert [r["text_markdown"] for r in reply["revisions"]] == ["Aanvulling: ook voor statushouders."]
     assert [m["post"] for m in data["useful_marks"]] == [history["their_post"].pk]
-    assert [(f["post"], f["reason"], f["explanation"]) for f in data["flags"]] == [(history["flagged"].pk, "other", "Dit is reclame.")]
+    assert [(f["post"], f["reason"], f["explanation"]) for f in data["flags"]] == [
+        (history["flagged"].pk, "other", "Dit is reclame.")
+    ]
     kinds = [n["kind"] for n in data["notifications"]]
     assert {"mentioned", "quoted", "suspended", "useful"} <= set(kinds)
     assert any("Thijs Willems" in n["text"] for n in data["notifications"])
     assert "wonen" in [w["theme"] for w in data["watch_levels"]]
     assert history["thread"].pk in [w["thread"] for w in data["watch_levels"]]  # watching the thread she started
     assert [d["action"] for d in data["moderation_decisions_about_you"]][-2:] == ["suspend_member", "lift_suspension"]
-    if apps.is_installed("notifications") and "EmailPreference" in {m.__name__ for m in apps.get_app_config("notifications").get_models()}:
+    if apps.is_installed("notifications") and "EmailPreference" in {
+        m.__name__ for m in apps.get_app_config("notifications").get_models()
+    }:
         assert data["preferences"][0]["digest"] == "daily"
 
 
@@ -169,7 +198,9 @@ def test_deleting_the_account_needs_the_password_and_changes_nothing_without_it(
     assert member.name == "Fatima el Amrani" and member.is_active and member.deleted_at is None
 
 
-def test_deleting_the_account_removes_every_piece_of_personal_data_and_keeps_the_posts(client, login, member, colleague, history, django_capture_on_commit_callbacks):
+def test_deleting_the_account_removes_every_piece_of_personal_data_and_keeps_the_posts(
+    client, login, member, colleague, history, django_capture_on_commit_callbacks
+):
     values = personal_values(member)
     assert rows_naming(values)  # the scan finds her before
     other_client = Client()

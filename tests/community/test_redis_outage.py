@@ -21,8 +21,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from community import throttle
-from community.performance.cache import SharedPoolRedisCache
 from community.models import Group, Session
+from community.performance.cache import SharedPoolRedisCache
 from tests.factories import PASSWORD
 from tests.needs import missing
 from threads import actions
@@ -36,7 +36,10 @@ def redis_settings(url: str) -> dict:
     """The cache and channel layer settings of production (community/settings.py), at ``url``."""
     from community.settings import redis_caches, redis_channel_layers
 
-    return {"CACHES": redis_caches(url, key_prefix="outage-test"), "CHANNEL_LAYERS": redis_channel_layers(url, prefix="outage-test")}
+    return {
+        "CACHES": redis_caches(url, key_prefix="outage-test"),
+        "CHANNEL_LAYERS": redis_channel_layers(url, prefix="outage-test"),
+    }
 
 
 @pytest.fixture
@@ -90,7 +93,9 @@ def test_with_redis_down_the_health_check_says_the_channel_layer_is_down(client,
     assert response.json() == {"status": "error", "database": "ok", "channel_layer": "error"}
 
 
-@override_settings(LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 50, "per_ip": 100, "warn_after": 10, "window_seconds": 600})
+@override_settings(
+    LOGIN_THROTTLE={"per_address_and_ip": 3, "per_address": 50, "per_ip": 100, "warn_after": 10, "window_seconds": 600}
+)
 def test_with_redis_down_failed_logins_are_still_limited(client, member, redis_down):
     for _attempt in range(3):
         assert log_in_with(client, member.email, "fout").status_code == 200
@@ -105,9 +110,15 @@ def log_in_with(client, email: str, password: str):
 
 
 def test_with_redis_down_the_rate_limit_on_replies_still_holds(client, login, member, thread, redis_down, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "post": {"new": {"count": 2, "window_seconds": 600}, "established": {"count": 2, "window_seconds": 600}}}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "post": {"new": {"count": 2, "window_seconds": 600}, "established": {"count": 2, "window_seconds": 600}},
+    }
     login(member)
-    statuses = [client.post(reverse("reply", args=[thread.pk]), {"body": f"Reactie {number}"}).status_code for number in range(3)]
+    statuses = [
+        client.post(reverse("reply", args=[thread.pk]), {"body": f"Reactie {number}"}).status_code
+        for number in range(3)
+    ]
     assert statuses == [302, 302, 429]
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from community import actions, sessions
 from community.models import Session
 from tests.factories import PASSWORD
-from tests.threads.conftest import colleague  # noqa: F401  (shared fixture)
+from tests.threads.conftest import colleague
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,19 @@ def _raising(name: str):
     return method
 
 
-for _name in ("add", "get", "set", "touch", "delete", "has_key", "incr", "get_many", "set_many", "delete_many", "clear"):
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "has_key",
+    "incr",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "clear",
+):
     setattr(FlakyCache, _name, _raising(_name))
 
 
@@ -127,7 +139,9 @@ def test_end_sessions_ends_every_session_of_the_member_but_the_one_kept(
     assert actions.end_sessions(member.pk) == []
 
 
-def test_end_sessions_reads_the_member_column_and_decodes_nothing(member, colleague, django_assert_num_queries, monkeypatch):
+def test_end_sessions_reads_the_member_column_and_decodes_nothing(
+    member, colleague, django_assert_num_queries, monkeypatch
+):
     for _number in range(3):
         logged_in_client(member)
     for _number in range(10):
@@ -187,7 +201,9 @@ def test_the_upgrade_copies_the_old_sessions_with_their_member(member):
     anonymous = OldStore()
     anonymous["language"] = "en"
     anonymous.create()
-    OldSession.objects.create(session_key="expired" + "x" * 25, session_data=old.encode({}), expire_date=timezone.now() - timedelta(days=1))
+    OldSession.objects.create(
+        session_key="expired" + "x" * 25, session_data=old.encode({}), expire_date=timezone.now() - timedelta(days=1)
+    )
 
     migration = importlib.import_module("community.migrations.0009_session")
     migration.copy_sessions(apps, None)

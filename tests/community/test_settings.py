@@ -21,9 +21,15 @@ PRODUCTION = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
+    }
     environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
@@ -51,7 +57,10 @@ def test_a_bad_boolean_is_refused():
     ("env", "message"),
     [
         ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be 0 or more"),
-        ({"LOGIN_THROTTLE_PER_ADDRESS_AND_IP": "5", "LOGIN_THROTTLE_WARN_AFTER": "5"}, "LOGIN_THROTTLE_WARN_AFTER must be above"),
+        (
+            {"LOGIN_THROTTLE_PER_ADDRESS_AND_IP": "5", "LOGIN_THROTTLE_WARN_AFTER": "5"},
+            "LOGIN_THROTTLE_WARN_AFTER must be above",
+        ),
     ],
     ids=["negative-proxy-count", "warning-within-one-clients-reach"],
 )
@@ -68,7 +77,14 @@ def test_limits_that_cannot_work_are_refused(env, message):
         ("file:///var/mail/samenleven", {"EMAIL_FILE_PATH": "/var/mail/samenleven"}),
         (
             "smtp://user%40gemeente.nl:geheim%21@smtp.gemeente.nl:587?tls=1",
-            {"EMAIL_HOST": "smtp.gemeente.nl", "EMAIL_PORT": 587, "EMAIL_HOST_USER": "user@gemeente.nl", "EMAIL_HOST_PASSWORD": "geheim!", "EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False},
+            {
+                "EMAIL_HOST": "smtp.gemeente.nl",
+                "EMAIL_PORT": 587,
+                "EMAIL_HOST_USER": "user@gemeente.nl",
+                "EMAIL_HOST_PASSWORD": "geheim!",
+                "EMAIL_USE_TLS": True,
+                "EMAIL_USE_SSL": False,
+            },
         ),
         ("smtps://smtp.gemeente.nl", {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True}),
     ],
@@ -90,7 +106,9 @@ def test_the_example_environment_file_documents_every_variable_the_settings_read
     import re
 
     source = (ROOT / "community" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:_bool|_list)?\(\s*"([A-Z_]+)"', source)) | set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
+    read = set(re.findall(r'env(?:_bool|_list)?\(\s*"([A-Z_]+)"', source)) | set(
+        re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source)
+    )
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read - documented == set()
 
@@ -122,4 +140,7 @@ def test_a_query_run_again_and_again_is_prepared_once_on_the_server(member):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
-    assert any('FROM "community_member" m LEFT JOIN' in statement and "WHERE m.id = $1" in statement for statement in statements), statements
+    assert any(
+        'FROM "community_member" m LEFT JOIN' in statement and "WHERE m.id = $1" in statement
+        for statement in statements
+    ), statements

@@ -37,7 +37,9 @@ def link_in(message) -> str:
     return re.search(r"http://\S+/accounts/verify/\S+/", message.body).group(0)
 
 
-def test_signing_up_creates_a_pending_member_and_sends_a_verification_link(client, municipality, django_capture_on_commit_callbacks):
+def test_signing_up_creates_a_pending_member_and_sends_a_verification_link(
+    client, municipality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("signup"), signup_data(municipality=municipality.pk))
     assert response.status_code == 302
@@ -54,7 +56,9 @@ def test_signing_up_creates_a_pending_member_and_sends_a_verification_link(clien
     assert link_in(message) in message.alternatives[0][0]
 
 
-def test_the_verification_link_verifies_and_puts_the_member_in_the_queue(client, municipality, django_capture_on_commit_callbacks):
+def test_the_verification_link_verifies_and_puts_the_member_in_the_queue(
+    client, municipality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("signup"), signup_data(municipality=municipality.pk))
     path = link_in(mail.outbox[0]).split("8000", 1)[1]
@@ -101,7 +105,9 @@ def test_a_link_for_an_old_address_stops_working_when_the_address_changes(client
     assert signing.loads(token, salt=VERIFY_SALT)["e"] != "nieuw@gemeente.example"
 
 
-def test_an_address_at_the_municipality_domain_is_approved_at_once(client, municipality, django_capture_on_commit_callbacks):
+def test_an_address_at_the_municipality_domain_is_approved_at_once(
+    client, municipality, django_capture_on_commit_callbacks
+):
     municipality.email_domains = ["denhaag.nl"]
     municipality.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +131,11 @@ def test_an_address_at_another_domain_is_not_approved_automatically(municipality
     municipality.email_domains = ["denhaag.nl"]
     municipality.save()
     member = actions.register_member(
-        name="Piet", email="piet@denhaag.nl.evil.example", password="x" * 12, municipality=municipality, position="other"
+        name="Piet",
+        email="piet@denhaag.nl.evil.example",
+        password="x" * 12,
+        municipality=municipality,
+        position="other",
     )
     assert actions.verify_email(member=member).status == Member.Status.PENDING
 
@@ -145,12 +155,18 @@ def sign_up_as_a_stranger(data):
     return response, page, client
 
 
-def test_an_existing_address_is_answered_exactly_like_a_new_one(member, municipality, django_capture_on_commit_callbacks):
+def test_an_existing_address_is_answered_exactly_like_a_new_one(
+    member, municipality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         new = sign_up_as_a_stranger(signup_data(municipality=municipality.pk, email="nieuw@gemeente.example"))
         taken = sign_up_as_a_stranger(signup_data(municipality=municipality.pk, email=member.email.upper(), handle=""))
     (new_response, new_page, new_client), (taken_response, taken_page, taken_client) = new, taken
-    assert (taken_response.status_code, taken_response.url) == (new_response.status_code, new_response.url) == (302, reverse("signup_sent"))
+    assert (
+        (taken_response.status_code, taken_response.url)
+        == (new_response.status_code, new_response.url)
+        == (302, reverse("signup_sent"))
+    )
     assert sorted(taken_response.cookies) == sorted(new_response.cookies)
     assert taken_page.status_code == new_page.status_code == 200
     assert without_tokens(taken_page.content.decode()) == without_tokens(new_page.content.decode())
@@ -164,15 +180,28 @@ def test_an_existing_address_is_answered_exactly_like_a_new_one(member, municipa
     ]
 
 
-def test_the_owner_of_an_existing_address_is_mailed_links_to_log_in_and_to_reset(client, member, municipality, settings, django_capture_on_commit_callbacks):
+def test_the_owner_of_an_existing_address_is_mailed_links_to_log_in_and_to_reset(
+    client, member, municipality, settings, django_capture_on_commit_callbacks
+):
     settings.SITE_URL = "https://samenleven.example.nl"
     name, password = member.name, member.password
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email, name="Iemand Anders", password="een-ander-wachtwoord-7"))
+        client.post(
+            reverse("signup"),
+            signup_data(
+                municipality=municipality.pk,
+                email=member.email,
+                name="Iemand Anders",
+                password="een-ander-wachtwoord-7",
+            ),
+        )
     (message,) = mail.outbox
     with translation.override("nl"):
         assert message.subject == "Iemand probeerde zich aan te melden met je e-mailadres"
-    for link in ("https://samenleven.example.nl/accounts/login/", "https://samenleven.example.nl/accounts/password-reset/"):
+    for link in (
+        "https://samenleven.example.nl/accounts/login/",
+        "https://samenleven.example.nl/accounts/password-reset/",
+    ):
         assert link in message.body and f'href="{link}"' in message.alternatives[0][0]
     assert "/accounts/verify/" not in message.body
     member.refresh_from_db()
@@ -187,17 +216,25 @@ def test_the_owner_is_mailed_in_their_own_language(client, member, municipality,
     assert mail.outbox[0].subject == "Someone tried to sign up with your e-mail address"
 
 
-def test_the_owner_gets_one_notice_per_hour_however_often_their_address_is_tried(client, member, municipality, django_capture_on_commit_callbacks):
+def test_the_owner_gets_one_notice_per_hour_however_often_their_address_is_tried(
+    client, member, municipality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for number in range(5):
-            client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=member.email), REMOTE_ADDR=f"198.51.100.{number}")
+            client.post(
+                reverse("signup"),
+                signup_data(municipality=municipality.pk, email=member.email),
+                REMOTE_ADDR=f"198.51.100.{number}",
+            )
     assert len(mail.outbox) == 1
 
 
 def test_form_errors_do_not_differ_for_an_existing_address(client, member, municipality):
     errors = []
     for email in (member.email, "nieuw@gemeente.example"):
-        response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email, password="12345"))
+        response = client.post(
+            reverse("signup"), signup_data(municipality=municipality.pk, email=email, password="12345")
+        )
         assert response.status_code == 200
         errors.append(response.context["form"].errors.get_json_data())
     assert errors[0] == errors[1]
@@ -207,7 +244,9 @@ def test_form_errors_do_not_differ_for_an_existing_address(client, member, munic
 def test_a_reserved_handle_is_refused_alike_for_an_existing_address(client, member, municipality):
     errors = []
     for email in (member.email, "nieuw@gemeente.example"):
-        response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email, handle="admin"))
+        response = client.post(
+            reverse("signup"), signup_data(municipality=municipality.pk, email=email, handle="admin")
+        )
         assert response.status_code == 200
         errors.append(response.context["form"].errors.get_json_data())
     assert errors[0] == errors[1] != {}
@@ -219,13 +258,17 @@ def test_an_existing_address_costs_the_same_password_hashing_as_a_new_one(client
 
     calls = []
     for email in ("nieuw@gemeente.example", member.email):
-        with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode) as encode:
+        with mock.patch.object(
+            MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode
+        ) as encode:
             client.post(reverse("signup"), signup_data(municipality=municipality.pk, email=email))
         calls.append(encode.call_count)
     assert calls == [1, 1]
 
 
-def test_a_sign_up_that_loses_the_race_for_its_address_is_treated_as_one_for_an_existing_account(member, municipality, django_capture_on_commit_callbacks):
+def test_a_sign_up_that_loses_the_race_for_its_address_is_treated_as_one_for_an_existing_account(
+    member, municipality, django_capture_on_commit_callbacks
+):
     """Two sign-ups with one address at once: the second finds no account at first, then
     the database refuses its insert; it mails the owner like any other."""
     with mock.patch.object(actions, "account_for_address", side_effect=[None, member]):
@@ -239,7 +282,13 @@ def test_a_sign_up_that_loses_the_race_for_its_address_is_treated_as_one_for_an_
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("password", "12345"), ("password", "password123"), ("municipality", "999999"), ("handle", "Ab!"), ("email", "geen-adres")],
+    [
+        ("password", "12345"),
+        ("password", "password123"),
+        ("municipality", "999999"),
+        ("handle", "Ab!"),
+        ("email", "geen-adres"),
+    ],
 )
 def test_bad_sign_up_input_is_refused_field_by_field(client, municipality, field, value):
     data = signup_data(municipality=municipality.pk)
@@ -271,7 +320,11 @@ def test_sign_ups_are_limited_per_ip_address(client, municipality):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert not Member.objects.filter(email="derde@gemeente.example").exists()
-    other_ip = client.post(reverse("signup"), signup_data(municipality=municipality.pk, email="derde@gemeente.example"), REMOTE_ADDR="10.1.2.3")
+    other_ip = client.post(
+        reverse("signup"),
+        signup_data(municipality=municipality.pk, email="derde@gemeente.example"),
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert other_ip.status_code == 302
 
 

@@ -22,7 +22,9 @@ def suspend_through_the_page(client, handle: str, days: int = 7, reason: str = "
     return client.post(reverse("suspend_member", args=[handle]), {"until": until.isoformat(), "reason": reason}), until
 
 
-def test_an_ambassador_suspends_a_member_of_their_province_who_is_told_why_and_until_when(client, login, member, ambassador, django_capture_on_commit_callbacks):
+def test_an_ambassador_suspends_a_member_of_their_province_who_is_told_why_and_until_when(
+    client, login, member, ambassador, django_capture_on_commit_callbacks
+):
     login(ambassador)
     with django_capture_on_commit_callbacks(execute=True):
         response, day = suspend_through_the_page(client, member.handle)
@@ -35,7 +37,12 @@ def test_an_ambassador_suspends_a_member_of_their_province_who_is_told_why_and_u
     assert "Herhaaldelijk reclame geplaatst." in message.body and str(day.day) in message.body
     assert Notification.objects.get(recipient=member, kind="suspended").detail == "Herhaaldelijk reclame geplaatst."
     entry = ModerationLogEntry.objects.get(action="suspend_member")
-    assert (entry.actor, entry.target_member, entry.group.slug, entry.reason) == (ambassador, member, "zuid-holland", member.status_reason)
+    assert (entry.actor, entry.target_member, entry.group.slug, entry.reason) == (
+        ambassador,
+        member,
+        "zuid-holland",
+        member.status_reason,
+    )
     # She can log in, but sees only her account pages, with the reason and the end.
     login(member)
     assert client.get(reverse("groups")).url == reverse("account_status")
@@ -45,7 +52,9 @@ def test_an_ambassador_suspends_a_member_of_their_province_who_is_told_why_and_u
 
 
 def test_a_suspension_runs_out_by_itself(client, login, member, ambassador, monkeypatch):
-    actions.suspend_member(actor=ambassador, member=member, until=timezone.now() + timedelta(days=2), reason="Even afkoelen.")
+    actions.suspend_member(
+        actor=ambassador, member=member, until=timezone.now() + timedelta(days=2), reason="Even afkoelen."
+    )
     login(Member.objects.get(pk=member.pk))
     assert client.get(reverse("groups")).status_code == 302
     later = timezone.now() + timedelta(days=2, minutes=1)
@@ -57,7 +66,9 @@ def test_a_suspension_runs_out_by_itself(client, login, member, ambassador, monk
 
 
 def test_lifting_a_suspension_lets_the_member_in_again(client, login, member, ambassador):
-    actions.suspend_member(actor=ambassador, member=member, until=timezone.now() + timedelta(days=2), reason="Even afkoelen.")
+    actions.suspend_member(
+        actor=ambassador, member=member, until=timezone.now() + timedelta(days=2), reason="Even afkoelen."
+    )
     login(ambassador)
     assert member.name in client.get(reverse("moderation") + "?queue=suspended").content.decode()
     response = client.post(reverse("lift_suspension", args=[member.handle]), {"reason": "Excuses aangeboden."})
@@ -77,7 +88,9 @@ def test_a_suspension_needs_a_reason_and_a_day_after_today(client, login, member
     assert response.status_code == 200 and response.context["form"].errors["reason"]
     assert Member.objects.get(pk=member.pk).status == "active"
     with pytest.raises(DomainError):
-        actions.suspend_member(actor=ambassador, member=member, until=timezone.now() - timedelta(hours=1), reason="Te laat")
+        actions.suspend_member(
+            actor=ambassador, member=member, until=timezone.now() - timedelta(hours=1), reason="Te laat"
+        )
 
 
 def test_nobody_suspends_the_programme_team_themselves_or_a_sign_up(client, login, ambassador, staff, pending_member):
@@ -92,6 +105,12 @@ def test_nobody_suspends_the_programme_team_themselves_or_a_sign_up(client, logi
 
 def test_the_profile_offers_suspension_to_those_who_may(client, login, member, ambassador, flevoland_ambassador):
     login(ambassador)
-    assert reverse("suspend_member", args=[member.handle]) in client.get(reverse("member", args=[member.handle])).content.decode()
+    assert (
+        reverse("suspend_member", args=[member.handle])
+        in client.get(reverse("member", args=[member.handle])).content.decode()
+    )
     login(flevoland_ambassador)
-    assert reverse("suspend_member", args=[member.handle]) not in client.get(reverse("member", args=[member.handle])).content.decode()
+    assert (
+        reverse("suspend_member", args=[member.handle])
+        not in client.get(reverse("member", args=[member.handle])).content.decode()
+    )

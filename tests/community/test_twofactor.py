@@ -23,19 +23,41 @@ from community.demo import DEMO_TOTP_SECRET, demo_email
 from community.models import Group, Member, ModerationLogEntry, Session
 from community.twofactor.devices import base32_secret, key_from_base32, totp_device
 from notifications.models import OutboxMessage
-from tests.community.test_access import all_routes, fill, world  # noqa: F401  (the world fixture)
+from tests.community.test_access import all_routes, fill, world
 from tests.factories import PASSWORD
-from tests.notifications.test_consumer import layer  # noqa: F401  (the layer fixture: memory and Redis)
+from tests.notifications.test_consumer import layer
 from tests.second_factor import code_at, enrol, log_in_verified, next_code
 
 pytestmark = pytest.mark.django_db
 
 #: What a session lacking its second factor may still use.
-BEFORE_SECOND_FACTOR = {"logout", "log_out_everywhere", "set_language", "two_factor_setup", "two_factor_verify", "two_factor_recovery"}
+BEFORE_SECOND_FACTOR = {
+    "logout",
+    "log_out_everywhere",
+    "set_language",
+    "two_factor_setup",
+    "two_factor_verify",
+    "two_factor_recovery",
+}
 MODERATION_URLS = {
-    "moderation", "moderation_log", "review_flags", "approve_signup", "reject_signup", "suspend_member", "lift_suspension",
-    "reset_second_factor", "pin_thread", "unpin_thread", "lock_thread", "unlock_thread", "hide_thread", "unhide_thread",
-    "move_thread", "hide_post", "unhide_post", "edit_post",
+    "moderation",
+    "moderation_log",
+    "review_flags",
+    "approve_signup",
+    "reject_signup",
+    "suspend_member",
+    "lift_suspension",
+    "reset_second_factor",
+    "pin_thread",
+    "unpin_thread",
+    "lock_thread",
+    "unlock_thread",
+    "hide_thread",
+    "unhide_thread",
+    "move_thread",
+    "hide_post",
+    "unhide_post",
+    "edit_post",
 }
 
 
@@ -71,7 +93,9 @@ def test_a_member_turns_on_two_step_verification_with_their_password_and_a_code(
     assert client.get(reverse("two_factor_setup")).content.decode().count(secret[:4]) >= 1  # the same secret on reload
     assert secret_on_page(client.get(reverse("two_factor_setup")).content.decode()) == secret
 
-    response = client.post(reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key, _now_step()), "next": "/groups/"})
+    response = client.post(
+        reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key, _now_step()), "next": "/groups/"}
+    )
     assert response.status_code == 302
     assert redirect_target(response) == (reverse("two_factor_codes"), "/groups/")
     device = TOTPDevice.objects.get(user=member)
@@ -101,7 +125,9 @@ def test_enrolment_needs_the_current_password_and_a_matching_code(client, login,
     login(member)
     secret = secret_on_page(client.get(reverse("two_factor_setup")).content.decode())
     key = key_from_base32(secret)
-    wrong_password = client.post(reverse("two_factor_setup"), {"password": "not-my-password", "code": code_at(key, _now_step())})
+    wrong_password = client.post(
+        reverse("two_factor_setup"), {"password": "not-my-password", "code": code_at(key, _now_step())}
+    )
     assert wrong_password.status_code == 200 and wrong_password.context["form"].has_error("password", "wrong_password")
     wrong_code = client.post(reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key, _now_step() + 5)})
     assert wrong_code.status_code == 200 and wrong_code.context["form"].has_error("code", "mismatch")
@@ -116,7 +142,9 @@ def test_turning_it_on_ends_the_members_other_sessions(client, login, member, dj
     login(member)
     secret = secret_on_page(client.get(reverse("two_factor_setup")).content.decode())
     with django_capture_on_commit_callbacks(execute=True):  # the cached copies of ended sessions go on commit
-        client.post(reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key_from_base32(secret), _now_step())})
+        client.post(
+            reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key_from_base32(secret), _now_step())}
+        )
     assert elsewhere.get(reverse("groups")).url.startswith(reverse("login"))
     assert client.get(reverse("groups")).status_code == 200
 
@@ -166,7 +194,9 @@ def test_a_code_works_once_and_a_new_session_asks_again(client, member):
 def test_a_recovery_code_works_once(client, member):
     _device, codes = enrol(member)
     password_login(client, member)
-    response = client.post(reverse("two_factor_recovery"), {"code": f"{codes[0][:4]}-{codes[0][4:].upper()}", "next": "/groups/"})
+    response = client.post(
+        reverse("two_factor_recovery"), {"code": f"{codes[0][:4]}-{codes[0][4:].upper()}", "next": "/groups/"}
+    )
     assert response.status_code == 302 and response.url == "/groups/"
     assert client.get("/groups/").status_code == 200
     assert StaticToken.objects.filter(device__user=member).count() == 9
@@ -203,7 +233,10 @@ def test_a_wrong_code_is_limited_like_a_wrong_password(client, member, settings)
         wrong = client.post(reverse("two_factor_verify"), {"code": wrong_code(device)})
         assert wrong.context["form"].has_error("code")
     right = client.post(reverse("two_factor_verify"), {"code": next_code(device)})
-    assert right.status_code == 200 and "Te veel verkeerde codes. Probeer het over 15 minuten opnieuw." in right.content.decode()
+    assert (
+        right.status_code == 200
+        and "Te veel verkeerde codes. Probeer het over 15 minuten opnieuw." in right.content.decode()
+    )
     assert redirect_target(client.get("/groups/"))[0] == reverse("two_factor_verify")
     # A recovery code counts against the same limit, and is not used up.
     assert client.post(reverse("two_factor_recovery"), {"code": codes[0]}).status_code == 200
@@ -227,7 +260,13 @@ def wrong_code(device: TOTPDevice) -> str:
 
 
 def test_wrong_codes_from_one_address_are_limited_across_members(client, member, colleague_of, settings):
-    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_address_and_ip": 100, "per_address": 100, "per_ip": 4, "warn_after": 101}
+    settings.LOGIN_THROTTLE = {
+        **settings.LOGIN_THROTTLE,
+        "per_address_and_ip": 100,
+        "per_address": 100,
+        "per_ip": 4,
+        "warn_after": 101,
+    }
     people = [member, colleague_of(member, "pieter")]
     devices = [enrol(person)[0] for person in people]
     browsers = []
@@ -235,7 +274,7 @@ def test_wrong_codes_from_one_address_are_limited_across_members(client, member,
         browser = Client(REMOTE_ADDR="198.51.100.9")
         password_login(browser, person)
         browsers.append(browser)
-    for browser, device in zip(browsers, devices):
+    for browser, device in zip(browsers, devices, strict=False):
         for _ in range(2):
             browser.post(reverse("two_factor_verify"), {"code": wrong_code(device)})
     # Four failures from this address: the right code of either member is refused now.
@@ -284,8 +323,12 @@ def fingerprint() -> tuple:
     )
 
 
-@pytest.mark.parametrize(("who", "enrolled"), [("staff", True), ("staff", False), ("ambassador", True), ("ambassador", False)])
-def test_every_page_but_the_second_step_is_refused_to_a_moderator_without_a_verified_second_factor(client, world, staff, ambassador, who, enrolled):
+@pytest.mark.parametrize(
+    ("who", "enrolled"), [("staff", True), ("staff", False), ("ambassador", True), ("ambassador", False)]
+)
+def test_every_page_but_the_second_step_is_refused_to_a_moderator_without_a_verified_second_factor(
+    client, world, staff, ambassador, who, enrolled
+):
     """Walks every URL pattern of the site and the admin, GET and POST, each time right after
     a login with the password alone: every moderation URL, /admin/ and the forum answer
     with a redirect to the second step, and nothing changes."""
@@ -320,7 +363,8 @@ def test_a_moderator_without_a_second_factor_is_sent_to_enrolment_with_an_explan
     assert "Je modereert op Samenleven" in page
     secret = secret_on_page(page)
     response = client.post(
-        reverse("two_factor_setup"), {"password": PASSWORD, "code": code_at(key_from_base32(secret), _now_step()), "next": "/moderation/"}
+        reverse("two_factor_setup"),
+        {"password": PASSWORD, "code": code_at(key_from_base32(secret), _now_step()), "next": "/moderation/"},
     )
     assert 'href="/moderation/"' in client.get(response.url).content.decode()
     assert client.get("/moderation/").status_code == 200
@@ -353,11 +397,15 @@ def test_the_header_offers_no_forum_before_the_second_step(client, ambassador):
 def test_the_next_address_must_be_on_this_site(client, member):
     device, _codes = enrol(member)
     password_login(client, member)
-    response = client.post(reverse("two_factor_verify"), {"code": next_code(device), "next": "https://elders.example/inloggen/"})
+    response = client.post(
+        reverse("two_factor_verify"), {"code": next_code(device), "next": "https://elders.example/inloggen/"}
+    )
     assert response.url == reverse("home")
 
 
-def test_a_moderator_cannot_turn_it_off_and_a_member_can(client, login, member, ambassador, django_capture_on_commit_callbacks):
+def test_a_moderator_cannot_turn_it_off_and_a_member_can(
+    client, login, member, ambassador, django_capture_on_commit_callbacks
+):
     login(ambassador)
     assert client.get(reverse("two_factor_turn_off")).status_code == 403
     assert client.post(reverse("two_factor_turn_off"), {"password": PASSWORD}).status_code == 403
@@ -398,14 +446,21 @@ def test_log_out_everywhere_ends_verified_sessions(client, login, ambassador, dj
     assert client.get(reverse("moderation")).url.startswith(reverse("login"))
 
 
-def test_a_password_change_ends_the_other_verified_sessions_and_keeps_this_one(client, login, ambassador, django_capture_on_commit_callbacks):
+def test_a_password_change_ends_the_other_verified_sessions_and_keeps_this_one(
+    client, login, ambassador, django_capture_on_commit_callbacks
+):
     """The session the password was changed in showed both factors just now; it stays
     verified. Every other session ends."""
     other = log_in_verified(Client(), ambassador)
     login(ambassador)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("change_password"), {"old_password": PASSWORD, "new_password1": "een-nieuw-wachtwoord-42", "new_password2": "een-nieuw-wachtwoord-42"}
+            reverse("change_password"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "een-nieuw-wachtwoord-42",
+                "new_password2": "een-nieuw-wachtwoord-42",
+            },
         )
     assert response.status_code == 302
     assert other.get(reverse("moderation")).url.startswith(reverse("login"))
@@ -417,7 +472,9 @@ def test_a_password_change_ends_the_other_verified_sessions_and_keeps_this_one(c
 # --- The programme team resets a lost second factor ----------------------------------------
 
 
-def test_staff_reset_a_members_second_factor_and_the_log_says_so(client, login, staff, ambassador, django_capture_on_commit_callbacks):
+def test_staff_reset_a_members_second_factor_and_the_log_says_so(
+    client, login, staff, ambassador, django_capture_on_commit_callbacks
+):
     enrol(ambassador)
     ambassadors_browser = log_in_verified(Client(), ambassador)
     login(staff)
@@ -428,11 +485,21 @@ def test_staff_reset_a_members_second_factor_and_the_log_says_so(client, login, 
     without_reason = client.post(reverse("reset_second_factor", args=[ambassador.handle]), {"reason": " "})
     assert without_reason.status_code == 200 and TOTPDevice.objects.filter(user=ambassador).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reset_second_factor", args=[ambassador.handle]), {"reason": "Telefoon kwijt; teruggebeld op haar bekende nummer."})
+        response = client.post(
+            reverse("reset_second_factor", args=[ambassador.handle]),
+            {"reason": "Telefoon kwijt; teruggebeld op haar bekende nummer."},
+        )
     assert response.url == ambassador.get_absolute_url()
-    assert not TOTPDevice.objects.filter(user=ambassador).exists() and not StaticDevice.objects.filter(user=ambassador).exists()
+    assert (
+        not TOTPDevice.objects.filter(user=ambassador).exists()
+        and not StaticDevice.objects.filter(user=ambassador).exists()
+    )
     entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.RESET_SECOND_FACTOR)
-    assert (entry.actor_id, entry.target_member_id, entry.reason) == (staff.pk, ambassador.pk, "Telefoon kwijt; teruggebeld op haar bekende nummer.")
+    assert (entry.actor_id, entry.target_member_id, entry.reason) == (
+        staff.pk,
+        ambassador.pk,
+        "Telefoon kwijt; teruggebeld op haar bekende nummer.",
+    )
     log = client.get(reverse("moderation_log")).content.decode()
     assert "tweestapsverificatie" in log and "Telefoon kwijt" in log
     assert OutboxMessage.objects.filter(kind="second_factor_reset", recipient_id=ambassador.pk).exists()
@@ -446,8 +513,13 @@ def test_only_staff_reset_and_not_their_own(client, login, staff, ambassador, me
     enrol(member)
     login(ambassador)
     assert client.get(reverse("reset_second_factor", args=[member.handle])).status_code == 404
-    assert client.post(reverse("reset_second_factor", args=[member.handle]), {"reason": "Waarom niet"}).status_code == 404
-    assert reverse("reset_second_factor", args=[member.handle]) not in client.get(reverse("member", args=[member.handle])).content.decode()
+    assert (
+        client.post(reverse("reset_second_factor", args=[member.handle]), {"reason": "Waarom niet"}).status_code == 404
+    )
+    assert (
+        reverse("reset_second_factor", args=[member.handle])
+        not in client.get(reverse("member", args=[member.handle])).content.decode()
+    )
     login(staff)
     assert client.get(reverse("reset_second_factor", args=[staff.handle])).status_code == 404
     assert TOTPDevice.objects.filter(user=member).exists()
@@ -467,7 +539,9 @@ def _session_cookie(member: Member, *, verified: bool) -> bytes:
         log_in_verified(browser, member)
     else:
         browser.force_login(member, backend="community.auth.EmailBackend")
-    return f"{django_settings.SESSION_COOKIE_NAME}={browser.cookies[django_settings.SESSION_COOKIE_NAME].value}".encode()
+    return (
+        f"{django_settings.SESSION_COOKIE_NAME}={browser.cookies[django_settings.SESSION_COOKIE_NAME].value}".encode()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -529,7 +603,9 @@ def test_the_demo_secret_works_only_when_the_demo_data_was_seeded(client, dutch_
     assert TOTPDevice.objects.filter(key=demo_key).count() == 5  # the programme team and four ambassadors
     assert totp_device(staff).key != demo_key
     ambassador = Member.objects.get(email=demo_email("esther_bakker"))
-    response = client.post(reverse("login"), {"username": ambassador.email, "password": "samenleven-demo", "next": "/moderation/"})
+    response = client.post(
+        reverse("login"), {"username": ambassador.email, "password": "samenleven-demo", "next": "/moderation/"}
+    )
     assert response.status_code == 302
     assert redirect_target(client.get("/moderation/"))[0] == reverse("two_factor_verify")
     code = code_at(demo_key, _now_step())
@@ -542,10 +618,20 @@ def test_the_demo_secret_works_only_when_the_demo_data_was_seeded(client, dutch_
 
 def test_the_last_staff_member_is_reset_from_the_command_line(staff):
     enrol(staff)
-    call_command("reset_second_factor", staff.email, "--reason", "Enige beheerder, telefoon kwijt.", stdout=open("/dev/null", "w"))
+    call_command(
+        "reset_second_factor",
+        staff.email,
+        "--reason",
+        "Enige beheerder, telefoon kwijt.",
+        stdout=open("/dev/null", "w"),
+    )
     assert not TOTPDevice.objects.filter(user=staff).exists()
     entry = ModerationLogEntry.objects.get(action=ModerationLogEntry.Action.RESET_SECOND_FACTOR)
-    assert entry.actor is None and entry.target_member_id == staff.pk and entry.reason == "Enige beheerder, telefoon kwijt."
+    assert (
+        entry.actor is None
+        and entry.target_member_id == staff.pk
+        and entry.reason == "Enige beheerder, telefoon kwijt."
+    )
     with pytest.raises(CommandError):
         call_command("reset_second_factor", staff.email, "--reason", "Nog eens.", stdout=open("/dev/null", "w"))
 

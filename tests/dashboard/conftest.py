@@ -21,7 +21,9 @@ SMALL_SEED = ["--members", "60", "--threads", "40", "--posts", "500", "--big-thr
 
 
 def start_thread(author: Member, group: Group, title: str, kind: str = Thread.Kind.EXPERIENCE) -> Thread:
-    return actions.create_thread(author=author, group=group, title=title, kind=kind, body="Tekst.", themes=list(Theme.objects.all()[:1]))
+    return actions.create_thread(
+        author=author, group=group, title=title, kind=kind, body="Tekst.", themes=list(Theme.objects.all()[:1])
+    )
 
 
 def seed_large(*args: str) -> None:
@@ -37,14 +39,18 @@ def seeded(dutch_data, staff):
     plein = Group.objects.get(slug="het-plein")
     zwolle = Municipality.objects.get(code="GM0193")
     suspended = approved_member(zwolle, name="Sanne Geschorst", handle="sanne", position="raadslid")
-    community_actions.suspend_member(actor=staff, member=suspended, until=timezone.now() + timedelta(days=3), reason="Even pauze.")
+    community_actions.suspend_member(
+        actor=staff, member=suspended, until=timezone.now() + timedelta(days=3), reason="Even pauze."
+    )
     MemberFactory(municipality=zwolle, status=Member.Status.PENDING, approved_at=None, handle="wachtend")
     MemberFactory(municipality=zwolle, status=Member.Status.DEACTIVATED, handle="weg")
     writer = approved_member(zwolle, name="Wim Schrijver", handle="wim", position="burgemeester")
     hidden = start_thread(writer, plein, "Verborgen onderwerp", Thread.Kind.QUESTION)
     actions.hide_thread(actor=staff, thread=hidden, reason="Dubbel geplaatst.")
     start_thread(writer, plein, "Een open vraag uit Zwolle", Thread.Kind.QUESTION)
-    quiet = approved_member(Municipality.objects.get(code="GM0088"), name="Stille Schrijver", handle="stil", position="wethouder")
+    quiet = approved_member(
+        Municipality.objects.get(code="GM0088"), name="Stille Schrijver", handle="stil", position="wethouder"
+    )
     old = start_thread(quiet, plein, "Een oud onderwerp")
     Thread.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=200))
     old.posts.update(created=timezone.now() - timedelta(days=200))

@@ -15,7 +15,9 @@ from threads.dashboard import pageblocks
 
 pytestmark = pytest.mark.django_db
 
-SIMILAR = re.compile(r'<a href="/municipalities/(GM\d{4})/" class="scale-similar"><title>([^<]*)</title><path d="[^"]+"/></a>')
+SIMILAR = re.compile(
+    r'<a href="/municipalities/(GM\d{4})/" class="scale-similar"><title>([^<]*)</title><path d="[^"]+"/></a>'
+)
 
 
 def small_map(html: str, map_id: str) -> str:
@@ -45,7 +47,7 @@ def test_the_similar_map_makes_no_query_of_its_own(member, django_assert_num_que
     similar = similar_municipalities(municipality)
     request = RequestFactory().get("/municipalities/GM0518/")
     request.user = Member.objects.get(pk=member.pk)
-    request.user.roles  # noqa: B018 - loaded once per request, as the page does
+    request.user.roles
     with django_assert_num_queries(0):
         html = pageblocks.similar_map(request, municipality=municipality, similar=similar)
     assert html and "similar-map-title" in html
@@ -66,7 +68,10 @@ def test_a_typology_group_shows_where_its_members_come_from(client, login, membe
     assert "<title>Leiden: nog geen lid</title>" in svg and 'fill="url(#origins-map-none)"' in svg
     section = html[html.index('aria-labelledby="origins-heading"') :]
     assert "2 van de 13 gemeenten met deze typologie doen mee." in section
-    listed = re.findall(r'<li><a href="/municipalities/(GM\d{4})/">[^<]+</a> <span class="muted">(\d+) (?:lid|leden)</span></li>', section)
+    listed = re.findall(
+        r'<li><a href="/municipalities/(GM\d{4})/">[^<]+</a> <span class="muted">(\d+) (?:lid|leden)</span></li>',
+        section,
+    )
     assert listed == [("GM0518", "2"), ("GM0503", "1")]
     assert extra.municipality.code == "GM0518"
 
@@ -75,11 +80,13 @@ def test_the_origins_take_two_queries_however_many_members(member, ambassador, d
     group = Group.objects.get(slug="studentensteden")
     request = RequestFactory().get("/groups/studentensteden/")
     request.user = Member.objects.get(pk=member.pk)
-    request.user.roles  # noqa: B018
+    request.user.roles
     with django_assert_num_queries(2):
         few = pageblocks.group_origins(request, group=group)
     for number in range(20):
-        approved_member(Municipality.objects.get(code=["GM0599", "GM0546", "GM0363"][number % 3]), handle=f"student{number}")
+        approved_member(
+            Municipality.objects.get(code=["GM0599", "GM0546", "GM0363"][number % 3]), handle=f"student{number}"
+        )
     with django_assert_num_queries(2):
         many = pageblocks.group_origins(request, group=group)
     assert "<title>Rotterdam: nog geen lid</title>" in few

@@ -55,7 +55,9 @@ def test_the_cases_that_do_not_count(seeded):
     overview = programme_overview(region_ids=None)
     zwolle = overview.row("GM0193").counts
     assert Member.objects.filter(municipality__code="GM0193", status__in=["pending", "deactivated"]).count() == 2
-    assert zwolle.members == Member.objects.filter(municipality__code="GM0193", status__in=["active", "suspended"]).count()
+    assert (
+        zwolle.members == Member.objects.filter(municipality__code="GM0193", status__in=["active", "suspended"]).count()
+    )
     assert Member.objects.filter(handle="sanne", status="suspended").exists()
     wim_threads = Thread.objects.filter(author__handle="wim")
     assert wim_threads.count() == 2 and wim_threads.filter(hidden=True).count() == 1
@@ -64,7 +66,10 @@ def test_the_cases_that_do_not_count(seeded):
     seeded_there = Member.objects.filter(municipality__code="GM0088").exclude(pk=quiet.pk)
     assert schiermonnikoog.members == 1 + seeded_there.count()
     assert schiermonnikoog.active == seeded_there.filter(posts__created__gte=overview.active_since).distinct().count()
-    assert overview.total.counts.members == Member.objects.filter(status__in=["active", "suspended"], municipality__isnull=False).count()
+    assert (
+        overview.total.counts.members
+        == Member.objects.filter(status__in=["active", "suspended"], municipality__isnull=False).count()
+    )
 
 
 def test_typology_province_and_position_figures_equal_a_direct_count(seeded):
@@ -74,7 +79,10 @@ def test_typology_province_and_position_figures_equal_a_direct_count(seeded):
         typology = Typology.objects.get(slug=group.key)
         assert group.counts == direct(Q(municipality__typologies=typology), since), group.label
         assert group.municipalities == typology.municipalities.count()
-        assert group.taking_part == typology.municipalities.filter(members__status__in=["active", "suspended"]).distinct().count()
+        assert (
+            group.taking_part
+            == typology.municipalities.filter(members__status__in=["active", "suspended"]).distinct().count()
+        )
     g40 = next(group for group in overview.by_typology if group.key == "g40")
     assert g40.municipalities == 41
     for group in overview.by_province:
@@ -89,13 +97,17 @@ def test_typology_province_and_position_figures_equal_a_direct_count(seeded):
 
 def test_not_on_board_lists_the_municipalities_without_a_member_largest_first(seeded):
     overview = programme_overview(region_ids=None)
-    without = set(Municipality.objects.exclude(members__status__in=["active", "suspended"]).values_list("code", flat=True))
+    without = set(
+        Municipality.objects.exclude(members__status__in=["active", "suspended"]).values_list("code", flat=True)
+    )
     assert without, "the small seed leaves municipalities without members"
     listed = [row.code for group in overview.by_province for row in group.not_on_board]
     assert sorted(listed) == sorted(without)
     for group in overview.by_typology:
         rows = group.not_on_board
-        assert {row.code for row in rows} == without & set(Municipality.objects.filter(typologies__slug=group.key).values_list("code", flat=True))
+        assert {row.code for row in rows} == without & set(
+            Municipality.objects.filter(typologies__slug=group.key).values_list("code", flat=True)
+        )
         assert [row.population for row in rows] == sorted((row.population for row in rows), reverse=True)
         assert group.population_not_on_board == sum(row.population for row in rows)
 
@@ -121,7 +133,9 @@ def test_the_months_count_new_members_municipalities_taking_part_and_threads(dut
     march = approved_member(amsterdam, handle="maart")
     may = approved_member(delft, handle="mei")
     Member.objects.filter(pk=early.pk).update(approved_at=timezone.make_aware(datetime(2025, 1, 10)))
-    Member.objects.filter(pk=march.pk).update(approved_at=timezone.make_aware(datetime(2026, 3, 1, 0, 30)))  # Amsterdam time
+    Member.objects.filter(pk=march.pk).update(
+        approved_at=timezone.make_aware(datetime(2026, 3, 1, 0, 30))
+    )  # Amsterdam time
     Member.objects.filter(pk=may.pk).update(approved_at=timezone.make_aware(datetime(2026, 5, 31, 23, 30)))
     plein = Group.objects.get(slug="het-plein")
     thread = start_thread(march, plein, "In april")
@@ -145,7 +159,18 @@ def test_the_figures_take_eight_queries_however_many_members_and_threads(dutch_d
     municipality and position; new members and threads per month, and each municipality's
     first approval. No query per municipality, typology, member or month (the N+1 this
     guards); the same eight with ten times more members and threads."""
-    seed_large("--members", str(60 * scale), "--threads", str(40 * scale), "--posts", str(500 * scale), "--big-thread-posts", "60", "--bodies", "60")
+    seed_large(
+        "--members",
+        str(60 * scale),
+        "--threads",
+        str(40 * scale),
+        "--posts",
+        str(500 * scale),
+        "--big-thread-posts",
+        "60",
+        "--bodies",
+        "60",
+    )
     with django_assert_num_queries(8):
         overview = programme_overview(region_ids=None)
     assert overview.total.counts.members == 60 * scale

@@ -68,7 +68,11 @@ def test_every_shape_lies_inside_the_view_box():
 def test_neighbours_still_share_their_border_after_simplification():
     """A border is one arc, simplified once: both neighbours draw the same points along it."""
     shapes = geometry(MAP).shapes
-    for a, b in [("GM0518", "GM0603"), ("GM0363", "GM0362"), ("GM0034", "GM0995")]:  # Den Haag/Rijswijk, Amsterdam/Amstelveen, Almere/Lelystad
+    for a, b in [
+        ("GM0518", "GM0603"),
+        ("GM0363", "GM0362"),
+        ("GM0034", "GM0995"),
+    ]:  # Den Haag/Rijswijk, Amsterdam/Amstelveen, Almere/Lelystad
         shared = set(absolute_points(shapes[a].d)) & set(absolute_points(shapes[b].d))
         assert len(shared) >= 3, (a, b)
 

@@ -21,7 +21,9 @@ from threads.dashboard.tables import TABLE_NAMES
 
 pytestmark = pytest.mark.django_db
 
-AREA = re.compile(r'<a href="/municipalities/(GM\d{4})/" class="scale-(\d)"(?: fill="url\(#map-none\)")?><title>([^<]*)</title><path d="([^"]+)"/></a>')
+AREA = re.compile(
+    r'<a href="/municipalities/(GM\d{4})/" class="scale-(\d)"(?: fill="url\(#map-none\)")?><title>([^<]*)</title><path d="([^"]+)"/></a>'
+)
 
 
 class Tables(HTMLParser):
@@ -34,7 +36,7 @@ class Tables(HTMLParser):
         self._cell: list[str] | None = None
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         if tag == "table":
             self._table = self.tables.setdefault(dict(attrs).get("id", ""), [])
         elif tag == "tr" and self._table is not None:
@@ -44,14 +46,14 @@ class Tables(HTMLParser):
         elif tag == "span" and self._cell is not None and "sort-mark" in (dict(attrs).get("class") or ""):
             self._cell.append("\0")  # the sort arrow is decoration, cut below
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None and self._table is not None:
             self._table[-1].append("".join(self._cell).split("\0")[0].strip())
             self._cell = None
         elif tag == "table":
             self._table = None
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
 
@@ -104,7 +106,11 @@ def test_an_ambassador_sees_only_their_provinces_detail(client, login, ambassado
     assert {row[0] for row in table_rows(html, "municipalities")[1:]} == zuid_holland
     assert [row[0] for row in table_rows(html, "provinces")[1:]] == ["Zuid-Holland"]
     assert "Almere" not in html
-    for path in ("/dashboard/?province=flevoland", "/dashboard/export.csv?province=flevoland", "/dashboard/?province=atlantis"):
+    for path in (
+        "/dashboard/?province=flevoland",
+        "/dashboard/export.csv?province=flevoland",
+        "/dashboard/?province=atlantis",
+    ):
         assert client.get(path).status_code == 404, path
     rows = csv_rows(client.get("/dashboard/export.csv"))
     assert {row[0] for row in rows[1:]} == zuid_holland
@@ -181,7 +187,12 @@ def test_the_table_sorts_by_a_column_through_the_address(client, login, staff, s
     assert members == sorted(members, reverse=True)
     assert 'aria-sort="descending"><a href="?sort=members#municipalities">Leden' in html
     assert '<a href="?sort=-threads#municipalities">Onderwerpen' in html  # figures sort high to low first
-    names = [row[1] for row in table_rows(client.get("/dashboard/?sort=name&province=utrecht").content.decode(), "municipalities")[1:]]
+    names = [
+        row[1]
+        for row in table_rows(client.get("/dashboard/?sort=name&province=utrecht").content.decode(), "municipalities")[
+            1:
+        ]
+    ]
     assert names == sorted(names, key=str.lower) and len(names) == 26
     html = client.get("/dashboard/?measure=threads&province=utrecht").content.decode()
     assert '<a href="?province=utrecht&amp;measure=threads&amp;sort=-members#municipalities">' in html
@@ -212,7 +223,9 @@ def test_every_export_equals_its_table(client, login, staff, seeded, name):
         group_kind = name.removeprefix("not-on-board-")
         overview = programme_overview(region_ids=None)
         groups = overview.by_typology if group_kind == "typologies" else overview.by_province
-        assert exported[1:] == [[group.label, row.code, row.name, str(row.population)] for group in groups for row in group.not_on_board]
+        assert exported[1:] == [
+            [group.label, row.code, row.name, str(row.population)] for group in groups for row in group.not_on_board
+        ]
         for row in exported[1:]:
             assert f'<a href="/municipalities/{row[1]}/">{row[2].replace(chr(39), "&#x27;")}</a>' in html
         assert len(exported) > 1
@@ -225,7 +238,16 @@ def test_every_export_equals_its_table(client, login, staff, seeded, name):
 def test_the_municipality_export_has_one_row_per_municipality_with_the_promised_columns(client, login, staff, seeded):
     login(staff)
     rows = csv_rows(client.get("/dashboard/export.csv"))
-    assert rows[0] == ["code", "name", "province", "typologies", "members", "active_members", "threads", "unanswered_questions"]
+    assert rows[0] == [
+        "code",
+        "name",
+        "province",
+        "typologies",
+        "members",
+        "active_members",
+        "threads",
+        "unanswered_questions",
+    ]
     assert len(rows) == 343 and sorted(row[0] for row in rows[1:]) == sorted(CODES)
     the_hague = next(row for row in rows if row[0] == "GM0518")
     assert the_hague[1:3] == ["'s-Gravenhage", "Zuid-Holland"]
@@ -237,10 +259,10 @@ def test_the_municipality_export_has_one_row_per_municipality_with_the_promised_
 def test_an_export_never_lets_a_spreadsheet_run_a_formula(client, login, staff):
     from community.models import Typology
 
-    Typology.objects.filter(slug="g4").update(name_nl="=HYPERLINK(\"http://example.com\")")
+    Typology.objects.filter(slug="g4").update(name_nl='=HYPERLINK("http://example.com")')
     login(staff)
     rows = csv_rows(client.get("/dashboard/export.csv?table=typologies"))
-    assert ["'=HYPERLINK(\"http://example.com\")"] == [row[0] for row in rows if "HYPERLINK" in row[0]]
+    assert [row[0] for row in rows if "HYPERLINK" in row[0]] == ['\'=HYPERLINK("http://example.com")']
 
 
 # --- Weight and queries -----------------------------------------------------------------------
@@ -259,12 +281,25 @@ def page_queries(client, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_the_page_takes_the_same_queries_with_ten_times_more_members_and_threads(client, login, staff, ambassador, dutch_data, scale, django_assert_num_queries):
+def test_the_page_takes_the_same_queries_with_ten_times_more_members_and_threads(
+    client, login, staff, ambassador, dutch_data, scale, django_assert_num_queries
+):
     """The member (the session is in the cache), the provinces the viewer may see, then the
     figures' eight grouped queries: nothing per municipality, member, thread or month (the
     N+1 this guards). The same for an ambassador, whose figures are those of one province,
     and for the CSV export."""
-    seed_large("--members", str(60 * scale), "--threads", str(40 * scale), "--posts", str(400 * scale), "--big-thread-posts", "60", "--bodies", "60")
+    seed_large(
+        "--members",
+        str(60 * scale),
+        "--threads",
+        str(40 * scale),
+        "--posts",
+        str(400 * scale),
+        "--big-thread-posts",
+        "60",
+        "--bodies",
+        "60",
+    )
     for person in (staff, ambassador):
         login(person)
         client.get("/dashboard/")

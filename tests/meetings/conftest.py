@@ -10,7 +10,7 @@ from django.utils import timezone
 from community.meetings import actions
 from community.models import Municipality, Typology
 from tests.conftest import approved_member
-from tests.threads.conftest import colleague, outsider, themes  # noqa: F401  (shared fixtures)
+from tests.threads.conftest import colleague, outsider, themes
 
 JOIN_URL = "https://webinar.example.nl/j/123-geheim"
 

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_agenda_lists_coming_and_past_meetings_and_the_personal_feed(client, login, member, webinar, staff, themes):
     past_start = timezone.now() - timedelta(days=10)
-    make_meeting(staff, title="Bijeenkomst van vorige maand", starts_at=past_start, ends_at=past_start + timedelta(hours=2))
+    make_meeting(
+        staff, title="Bijeenkomst van vorige maand", starts_at=past_start, ends_at=past_start + timedelta(hours=2)
+    )
     login(member)
     body = client.get("/meetings/").content.decode()
     assert "Webinar arbeidsmigratie" in body and "Bijeenkomst van vorige maand" in body
@@ -55,14 +57,24 @@ def test_the_ics_file_parses_with_the_amsterdam_time_zone_and_a_stable_uid(clien
     assert start.dt == webinar.starts_at.replace(microsecond=0) and start.dt.tzinfo.key == "Europe/Amsterdam"
     assert event["DTSTAMP"].dt.tzinfo is not None and event["SEQUENCE"] == 0
     uid = str(event["UID"])
-    actions.update_meeting(actor=staff, meeting=webinar, starts_at=webinar.starts_at + timedelta(hours=1), ends_at=webinar.ends_at + timedelta(hours=1))
+    actions.update_meeting(
+        actor=staff,
+        meeting=webinar,
+        starts_at=webinar.starts_at + timedelta(hours=1),
+        ends_at=webinar.ends_at + timedelta(hours=1),
+    )
     [again] = Calendar.from_ical(client.get(f"/meetings/{webinar.pk}/ics").content).walk("VEVENT")
     assert str(again["UID"]) == uid and again["SEQUENCE"] == 1
-    assert again["DTSTART"].dt.astimezone(ZoneInfo("Europe/Amsterdam")).hour == timezone.localtime(webinar.starts_at + timedelta(hours=1)).hour
+    assert (
+        again["DTSTART"].dt.astimezone(ZoneInfo("Europe/Amsterdam")).hour
+        == timezone.localtime(webinar.starts_at + timedelta(hours=1)).hour
+    )
 
 
 @pytest.mark.parametrize("month", [1, 7])
-def test_the_calendars_time_zone_gives_amsterdams_offset_in_winter_and_summer(client, login, member, staff, themes, month):
+def test_the_calendars_time_zone_gives_amsterdams_offset_in_winter_and_summer(
+    client, login, member, staff, themes, month
+):
     """The VTIMEZONE (yearly rules, as Outlook writes them) read back by icalendar puts the
     meeting at the same moment as the database, in winter and in summer time."""
     from datetime import datetime
@@ -72,7 +84,7 @@ def test_the_calendars_time_zone_gives_amsterdams_offset_in_winter_and_summer(cl
     login(member)
     calendar = Calendar.from_ical(client.get(f"/meetings/{meeting.pk}/ics").content)
     [zone] = calendar.walk("VTIMEZONE")
-    [rules_daylight] = [c for c in zone.walk("DAYLIGHT")]
+    [rules_daylight] = list(zone.walk("DAYLIGHT"))
     assert dict(rules_daylight["RRULE"]) == {"FREQ": ["YEARLY"], "BYMONTH": [3], "BYDAY": ["-1SU"]}
     tz = zone.to_tz()
     [event] = calendar.walk("VEVENT")
@@ -81,7 +93,9 @@ def test_the_calendars_time_zone_gives_amsterdams_offset_in_winter_and_summer(cl
     assert tz.utcoffset(local) == start.utcoffset() == timedelta(hours=1 if month == 1 else 2)
 
 
-def test_the_personal_feed_needs_no_login_and_has_the_join_link_only_where_registered(client, member, webinar, staff, themes):
+def test_the_personal_feed_needs_no_login_and_has_the_join_link_only_where_registered(
+    client, member, webinar, staff, themes
+):
     other = make_meeting(staff, title="Tweede webinar", join_url="https://webinar.example.nl/j/tweede")
     actions.register(member=member, meeting=webinar)
     actions.invite_groups(actor=staff, meeting=other, groups=[Group.objects.get(slug="zuid-holland")])
@@ -93,7 +107,9 @@ def test_the_personal_feed_needs_no_login_and_has_the_join_link_only_where_regis
     assert set(events) == {"Webinar arbeidsmigratie", "Tweede webinar"}
     text = response.content.decode().replace("\r\n ", "")
     assert JOIN_URL in text and "https://webinar.example.nl/j/tweede" not in text
-    assert events["Webinar arbeidsmigratie"]["STATUS"] == "CONFIRMED" and events["Tweede webinar"]["STATUS"] == "TENTATIVE"
+    assert (
+        events["Webinar arbeidsmigratie"]["STATUS"] == "CONFIRMED" and events["Tweede webinar"]["STATUS"] == "TENTATIVE"
+    )
 
 
 def test_a_renewed_feed_token_answers_404_for_the_old_link(client, login, member):
@@ -118,7 +134,9 @@ def test_register_and_cancel_in_one_click(client, login, member, small_meeting):
     assert small_meeting.registrations.get(member=member).status == "cancelled"
 
 
-def test_anonymous_questions_hide_the_name_from_members_but_not_from_organisers(client, login, member, pieter, webinar, staff):
+def test_anonymous_questions_hide_the_name_from_members_but_not_from_organisers(
+    client, login, member, pieter, webinar, staff
+):
     for who in (member, pieter):
         actions.register(member=who, meeting=webinar)
     login(member)
@@ -140,7 +158,9 @@ def actions_export(member):
     return export_personal_data(member)
 
 
-def test_votes_order_the_questions_and_a_member_votes_once_not_for_their_own(client, login, member, pieter, colleague, webinar):
+def test_votes_order_the_questions_and_a_member_votes_once_not_for_their_own(
+    client, login, member, pieter, colleague, webinar
+):
     for who in (member, pieter, colleague):
         actions.register(member=who, meeting=webinar)
     first = actions.ask_question(author=member, meeting=webinar, text="Eerste vraag")
@@ -210,7 +230,9 @@ def test_an_ambassador_creates_a_meeting_through_the_form(client, login, ambassa
     assert timezone.localtime(meeting.starts_at).hour == 14 and ambassador.pk in meeting.organiser_ids
 
 
-def test_the_meeting_page_costs_the_same_number_of_queries_with_ten_times_more_questions(client, login, member, pieter, webinar):
+def test_the_meeting_page_costs_the_same_number_of_queries_with_ten_times_more_questions(
+    client, login, member, pieter, webinar
+):
     """Guards the question list: one query for the questions with their askers, one for the viewer's votes."""
     from tests.conftest import assert_queries, steady_queries
 
@@ -236,7 +258,12 @@ def test_the_agenda_costs_the_same_number_of_queries_with_ten_times_more_meeting
 
     def add(count: int) -> None:
         for number in range(count):
-            meeting = make_meeting(staff, title=f"Webinar nummer {number}", typologies=[Typology.objects.get(slug="g4")], regions=[Region.objects.get(slug="utrecht")])
+            meeting = make_meeting(
+                staff,
+                title=f"Webinar nummer {number}",
+                typologies=[Typology.objects.get(slug="g4")],
+                regions=[Region.objects.get(slug="utrecht")],
+            )
             actions.register(member=member, meeting=meeting)
 
     add(2)

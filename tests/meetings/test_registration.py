@@ -32,12 +32,19 @@ def test_members_take_the_seats_and_the_next_one_goes_on_the_waiting_list(small_
         actions.register(member=member, meeting=small_meeting)
 
 
-def test_cancelling_gives_the_seat_to_the_first_on_the_waiting_list_who_is_told(small_meeting, member, pieter, colleague, outsider, published):
+def test_cancelling_gives_the_seat_to_the_first_on_the_waiting_list_who_is_told(
+    small_meeting, member, pieter, colleague, outsider, published
+):
     for who in (member, pieter, colleague, outsider):
         actions.register(member=who, meeting=small_meeting)
     actions.cancel_registration(member=member, meeting=small_meeting)
     statuses = dict(Registration.objects.filter(meeting=small_meeting).values_list("member_id", "status"))
-    assert statuses == {member.pk: "cancelled", pieter.pk: "registered", colleague.pk: "registered", outsider.pk: "waiting"}
+    assert statuses == {
+        member.pk: "cancelled",
+        pieter.pk: "registered",
+        colleague.pk: "registered",
+        outsider.pk: "waiting",
+    }
     small_meeting.refresh_from_db()
     assert (small_meeting.registered_count, small_meeting.waiting_count) == (2, 1)
     told = Notification.objects.get(recipient=colleague, kind="meeting_seat")
@@ -68,7 +75,12 @@ def test_a_change_of_time_moves_the_calendar_sequence_and_nothing_else_does(webi
     actions.update_meeting(actor=staff, meeting=webinar, capacity=10)
     webinar.refresh_from_db()
     assert webinar.sequence == 0
-    actions.update_meeting(actor=staff, meeting=webinar, starts_at=webinar.starts_at + timedelta(hours=1), ends_at=webinar.ends_at + timedelta(hours=1))
+    actions.update_meeting(
+        actor=staff,
+        meeting=webinar,
+        starts_at=webinar.starts_at + timedelta(hours=1),
+        ends_at=webinar.ends_at + timedelta(hours=1),
+    )
     webinar.refresh_from_db()
     assert webinar.sequence == 1
 
@@ -99,7 +111,12 @@ def test_inviting_a_group_tells_each_member_once_without_the_join_link(webinar, 
 def test_the_day_before_reminder_reaches_each_registered_member_once_with_the_join_link(staff, member, pieter, themes):
     tomorrow = timezone.now() + timedelta(hours=20)
     meeting = make_meeting(staff, starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=1))
-    later = make_meeting(staff, title="Later webinar", starts_at=tomorrow + timedelta(days=5), ends_at=tomorrow + timedelta(days=5, hours=1))
+    later = make_meeting(
+        staff,
+        title="Later webinar",
+        starts_at=tomorrow + timedelta(days=5),
+        ends_at=tomorrow + timedelta(days=5, hours=1),
+    )
     actions.register(member=member, meeting=meeting)
     actions.register(member=pieter, meeting=meeting)
     actions.cancel_registration(member=pieter, meeting=meeting)
@@ -127,7 +144,9 @@ def test_the_reminder_command_reports_what_it_sent(staff, member, themes):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_members_asking_for_the_last_seat_at_once_get_one_seat_and_one_waiting_place(small_meeting, member, pieter, colleague):
+def test_two_members_asking_for_the_last_seat_at_once_get_one_seat_and_one_waiting_place(
+    small_meeting, member, pieter, colleague
+):
     """On PostgreSQL: both transactions run at the same moment; the lock on the meeting's row
     (select_for_update) makes the second wait and then find the meeting full."""
     need_postgres()
@@ -136,11 +155,11 @@ def test_two_members_asking_for_the_last_seat_at_once_get_one_seat_and_one_waiti
     results: dict[int, str] = {}
     errors: list[BaseException] = []
 
-    def take_seat(who) -> None:  # type: ignore[no-untyped-def]
+    def take_seat(who) -> None:
         try:
             barrier.wait(timeout=10)
             results[who.pk] = actions.register(member=who, meeting=Meeting.objects.get(pk=small_meeting.pk)).status
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
@@ -166,7 +185,7 @@ def test_without_the_row_lock_both_would_get_the_last_seat(small_meeting, member
     barrier = threading.Barrier(2)
     results: dict[int, str] = {}
 
-    def take_seat(who) -> None:  # type: ignore[no-untyped-def]
+    def take_seat(who) -> None:
         try:
             barrier.wait(timeout=10)
             results[who.pk] = actions.register(member=who, meeting=Meeting.objects.get(pk=small_meeting.pk)).status

@@ -54,7 +54,9 @@ def test_publishing_the_report_opens_the_follow_up_thread_with_safe_html(client,
 def test_the_report_tells_the_registered_members(staff, member, themes):
     meeting = make_meeting(staff)
     actions.register(member=member, meeting=meeting)
-    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1))
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
+    )
     meeting.refresh_from_db()
     actions.publish_report(actor=staff, meeting=meeting, report="Verslag", group=Group.objects.get(slug="het-plein"))
     assert Notification.objects.filter(recipient=member, kind="meeting_report", meeting=meeting).count() == 1
@@ -99,8 +101,16 @@ def test_the_home_block_costs_a_fixed_number_of_queries(client, login, staff, me
 def test_the_digest_lists_the_coming_meetings_for_the_member_without_join_links(staff, member, outsider, themes):
     today = timezone.localdate()
     start = timezone.now() + timedelta(days=3)
-    make_meeting(staff, title="Webinar voor de G4", typologies=[Typology.objects.get(slug="g4")], starts_at=start, ends_at=start + timedelta(hours=1))
-    registered = make_meeting(staff, title="Webinar waarvoor Fatima zich aanmeldde", starts_at=start, ends_at=start + timedelta(hours=1))
+    make_meeting(
+        staff,
+        title="Webinar voor de G4",
+        typologies=[Typology.objects.get(slug="g4")],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    registered = make_meeting(
+        staff, title="Webinar waarvoor Fatima zich aanmeldde", starts_at=start, ends_at=start + timedelta(hours=1)
+    )
     actions.register(member=member, meeting=registered)
     from notifications.models import EmailPreference
 
@@ -111,4 +121,6 @@ def test_the_digest_lists_the_coming_meetings_for_the_member_without_join_links(
     assert "Webinar voor de G4" in fatima.text and "Webinar waarvoor Fatima zich aanmeldde" in fatima.text
     assert JOIN_URL not in fatima.text and JOIN_URL not in fatima.html
     iris = OutboxMessage.objects.get(recipient=outsider, kind="digest_daily")
-    assert "Webinar voor de G4" not in iris.text and "Webinar waarvoor Fatima" in iris.text  # for everybody: no typology, no province
+    assert (
+        "Webinar voor de G4" not in iris.text and "Webinar waarvoor Fatima" in iris.text
+    )  # for everybody: no typology, no province

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.threads.conftest import answer, colleague, outsider, plein, question, themes  # noqa: F401  (shared fixtures)
+from tests.threads.conftest import answer, colleague, outsider, plein, question, themes

@@ -37,7 +37,13 @@ def layer(request, settings):
 
         url = need_redis()
         settings.CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [url], "prefix": f"{os.environ.get('CHANNEL_PREFIX', 'samenleven')}-test-{os.getpid()}"}}
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [url],
+                    "prefix": f"{os.environ.get('CHANNEL_PREFIX', 'samenleven')}-test-{os.getpid()}",
+                },
+            }
         }
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -77,7 +83,9 @@ async def test_pending_and_suspended_members_are_closed_with_4403(layer, pending
         communicator, _connected = await connect(who)
         assert await communicator.receive_output() == {"type": "websocket.close", "code": 4403}
         await communicator.disconnect()
-    await sync_to_async(Member.objects.filter(pk=member.pk).update)(status="suspended", suspended_until=timezone.now() + timedelta(days=1))
+    await sync_to_async(Member.objects.filter(pk=member.pk).update)(
+        status="suspended", suspended_until=timezone.now() + timedelta(days=1)
+    )
     communicator, _connected = await connect(await sync_to_async(Member.objects.get)(pk=member.pk))
     assert await communicator.receive_output() == {"type": "websocket.close", "code": 4403}
     await communicator.disconnect()
@@ -89,7 +97,9 @@ async def test_a_foreign_origin_is_refused(layer, member):
     await communicator.disconnect()
 
 
-async def test_a_member_gets_their_own_notifications_and_not_someone_elses(layer, question, member, colleague, outsider):
+async def test_a_member_gets_their_own_notifications_and_not_someone_elses(
+    layer, question, member, colleague, outsider
+):
     fatima, _ = await connect(member)
     iris, _ = await connect(outsider)
     ready = await fatima.receive_json_from()
@@ -150,13 +160,18 @@ async def test_thread_events_for_edits_answers_and_hiding(layer, question, answe
     await sync_to_async(actions.hide_post)(actor=staff, post=answer, reason="Off-topic")
     events = [await fatima.receive_json_from(timeout=3)]
     assert {key: events[0][key] for key in ("type", "thread", "post", "number")} == {
-        "type": "thread.post_hidden", "thread": question.pk, "post": answer.pk, "number": 2
+        "type": "thread.post_hidden",
+        "thread": question.pk,
+        "post": answer.pk,
+        "number": 2,
     }
     assert "Nieuwe tekst" not in str(events)
     await fatima.disconnect()
 
 
-def test_the_consumers_database_work_is_constant_with_ten_times_more_notifications(question, member, colleague, django_assert_num_queries):
+def test_the_consumers_database_work_is_constant_with_ten_times_more_notifications(
+    question, member, colleague, django_assert_num_queries
+):
     """Guards the join: connecting reads the member and the newest notification id, whatever the history."""
     for number in range(3):
         actions.reply_to_thread(author=colleague, thread=question, body=f"Reactie {number}")

@@ -22,7 +22,7 @@ from notifications.email import digests
 from notifications.email.digests import period_ending, send_digests
 from notifications.models import DigestLedger, OutboxMessage, Watch
 from tests.conftest import approved_member
-from tests.notifications.test_email_outbox import SITE, deliver, smtp, text_and_html  # noqa: F401  (smtp is a fixture)
+from tests.notifications.test_email_outbox import SITE, deliver, smtp, text_and_html
 from tests.threads.conftest import make_thread
 from threads import actions
 from threads.models import Theme, Thread
@@ -82,12 +82,24 @@ def week(member, colleague, outsider, sanne, plein, themes):
     werk = Theme.objects.get(slug="werk")
     notification_actions.set_watch_level(member=member, theme=werk, level=Watch.Level.WATCHING)
     similar = make_thread(sanne, plein, title="Hoe vinden expats een huisarts?", kind="question")
-    regional = make_thread(sanne, Group.objects.get(slug="noord-holland"), title="Alleen voor Noord-Holland: vraag over opvang", kind="question")
+    regional = make_thread(
+        sanne,
+        Group.objects.get(slug="noord-holland"),
+        title="Alleen voor Noord-Holland: vraag over opvang",
+        kind="question",
+    )
     elsewhere = actions.create_thread(
-        author=outsider, group=Group.objects.get(slug="limburg"), title="Limburgse werkgevers en taalles", kind="experience", body="Tekst", themes=[werk]
+        author=outsider,
+        group=Group.objects.get(slug="limburg"),
+        title="Limburgse werkgevers en taalles",
+        kind="experience",
+        body="Tekst",
+        themes=[werk],
     )
     plein_thread = make_thread(outsider, plein, title="Ervaring met een buurtcoach")
-    useful = actions.reply_to_thread(author=colleague, thread=plein_thread, body="Bij ons werkt een **spreekuur** in de bibliotheek goed.")
+    useful = actions.reply_to_thread(
+        author=colleague, thread=plein_thread, body="Bij ons werkt een **spreekuur** in de bibliotheek goed."
+    )
     actions.mark_useful(member=sanne, post=useful)
     own = make_thread(member, plein, title="Mijn eigen onderwerp over taal")
     muted = make_thread(colleague, plein, title="Een onderwerp dat Fatima dempte")
@@ -95,12 +107,20 @@ def week(member, colleague, outsider, sanne, plein, themes):
     hidden = make_thread(colleague, plein, title="Een verborgen onderwerp")
     Thread.objects.filter(pk=hidden.pk).update(hidden=True)  # as a moderator would
     return {
-        "similar": similar, "regional": regional, "elsewhere": elsewhere, "plein": plein_thread,
-        "useful": useful, "own": own, "muted": muted, "hidden": hidden,
+        "similar": similar,
+        "regional": regional,
+        "elsewhere": elsewhere,
+        "plein": plein_thread,
+        "useful": useful,
+        "own": own,
+        "muted": muted,
+        "hidden": hidden,
     }
 
 
-def test_a_weekly_digest_has_new_threads_useful_replies_and_questions_from_similar_municipalities(week, member, settings):
+def test_a_weekly_digest_has_new_threads_useful_replies_and_questions_from_similar_municipalities(
+    week, member, settings
+):
     settings.SITE_URL = SITE
     weekly()
     row = digest_of(member)
@@ -203,7 +223,9 @@ def test_a_run_that_crashed_halfway_resumes_with_the_members_it_had_not_reached(
     assert calls[-1] in after
 
 
-def test_a_digest_batch_costs_the_same_queries_with_ten_times_more_members(member, colleague, outsider, plein, themes, municipality):
+def test_a_digest_batch_costs_the_same_queries_with_ten_times_more_members(
+    member, colleague, outsider, plein, themes, municipality
+):
     """Guards against an N+1 over members in a batch: roles (Membership), watch
     levels, preferences, notifications and the ledger are loaded in bulk."""
     make_thread(outsider, plein, title="Nieuw op Het Plein deze week", posts=1, repliers=[colleague])
@@ -232,7 +254,7 @@ def test_a_digest_batch_costs_the_same_queries_with_ten_times_more_members(membe
 # --- Delivered -----------------------------------------------------------------------------------
 
 
-def test_the_delivered_digest_has_the_unsubscribe_headers_and_both_parts(week, member, smtp):  # noqa: F811
+def test_the_delivered_digest_has_the_unsubscribe_headers_and_both_parts(week, member, smtp):
     weekly()
     row = digest_of(member)
     deliver()
@@ -250,7 +272,11 @@ def test_the_delivered_digest_has_the_unsubscribe_headers_and_both_parts(week, m
     from django.test import Client
 
     assert Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
-    assert not digests.recipients(period_ending("weekly", this_week_ends() + timedelta(days=7))).filter(pk=member.pk).exists()
+    assert (
+        not digests.recipients(period_ending("weekly", this_week_ends() + timedelta(days=7)))
+        .filter(pk=member.pk)
+        .exists()
+    )
 
 
 # --- Two runs at once -----------------------------------------------------------------------------
@@ -273,14 +299,33 @@ def test_two_send_digests_processes_at_once_give_exactly_one_digest_per_member(d
     today = this_week_ends().isoformat()
     env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "EMAIL_URL": "console://"}
     env.pop("REDIS_URL", None)
-    command = [sys.executable, "manage.py", "send_digests", "--frequency", "weekly", "--date", today, "--batch-size", "5"]
+    command = [
+        sys.executable,
+        "manage.py",
+        "send_digests",
+        "--frequency",
+        "weekly",
+        "--date",
+        today,
+        "--batch-size",
+        "5",
+    ]
 
     db = connection.settings_dict
-    lock = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None, dbname=db["NAME"])
+    lock = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+    )
     processes = []
     try:
         lock.execute("LOCK TABLE notifications_digestledger IN SHARE MODE")  # lets reads through, holds inserts
-        processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        processes = [
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
         deadline = time.monotonic() + 60
         while True:
             waiting = lock.execute(

@@ -20,7 +20,11 @@ pytestmark = pytest.mark.django_db
 def forum_mail(member) -> list[str]:
     """The kinds of the notification e-mails queued for a member (sign-up mail left out)."""
     return list(
-        OutboxMessage.objects.filter(recipient=member).exclude(kind__startswith="signup").exclude(kind="verify_email").order_by("id").values_list("kind", flat=True)
+        OutboxMessage.objects.filter(recipient=member)
+        .exclude(kind__startswith="signup")
+        .exclude(kind="verify_email")
+        .order_by("id")
+        .values_list("kind", flat=True)
     )
 
 
@@ -28,19 +32,27 @@ def test_the_defaults_are_mentions_quotes_and_replies_at_once_the_rest_in_a_week
     settings = bulk_settings([member.pk])[member.pk]
     assert settings.digest == Frequency.WEEKLY
     choices = settings.as_choices()
-    assert {"quoted", "mentioned", "replied"} <= {kind for kind, delivery in choices.items() if delivery == Delivery.IMMEDIATELY}
-    assert {"posted", "new_thread", "answer_accepted", "useful"} <= {kind for kind, delivery in choices.items() if delivery == Delivery.DIGEST}
+    assert {"quoted", "mentioned", "replied"} <= {
+        kind for kind, delivery in choices.items() if delivery == Delivery.IMMEDIATELY
+    }
+    assert {"posted", "new_thread", "answer_accepted", "useful"} <= {
+        kind for kind, delivery in choices.items() if delivery == Delivery.DIGEST
+    }
     assert "signup_approved" not in choices
 
 
-def test_a_reply_to_your_thread_is_e_mailed_at_once_a_post_in_a_watched_thread_is_not(question, member, colleague, outsider):
+def test_a_reply_to_your_thread_is_e_mailed_at_once_a_post_in_a_watched_thread_is_not(
+    question, member, colleague, outsider
+):
     notification_actions.set_watch_level(member=outsider, thread=question, level=Watch.Level.WATCHING)
     actions.reply_to_thread(author=colleague, thread=question, body="Een antwoord")
     assert forum_mail(member) == ["replied"]
     assert forum_mail(outsider) == []  # "posted" goes to the digest by default
 
 
-def test_a_member_who_chose_never_gets_no_e_mail_and_one_who_chose_immediately_does(question, member, colleague, outsider):
+def test_a_member_who_chose_never_gets_no_e_mail_and_one_who_chose_immediately_does(
+    question, member, colleague, outsider
+):
     email_actions.set_email_preferences(member=member, kinds={"replied": Delivery.NEVER}, digest=Frequency.WEEKLY)
     email_actions.set_email_preferences(member=outsider, kinds={"posted": Delivery.IMMEDIATELY}, digest=Frequency.OFF)
     notification_actions.set_watch_level(member=outsider, thread=question, level=Watch.Level.WATCHING)
@@ -56,27 +68,36 @@ def test_members_without_forum_access_or_a_verified_address_get_no_forum_e_mail(
 
 
 def test_nuttig_marks_give_at_most_one_e_mail_per_post_and_day(answer, member, colleague, outsider):
-    email_actions.set_email_preferences(member=colleague, kinds={"useful": Delivery.IMMEDIATELY}, digest=Frequency.WEEKLY)
+    email_actions.set_email_preferences(
+        member=colleague, kinds={"useful": Delivery.IMMEDIATELY}, digest=Frequency.WEEKLY
+    )
     actions.mark_useful(member=member, post=answer)
     actions.mark_useful(member=outsider, post=answer)
     assert forum_mail(colleague) == ["useful"]
 
 
-def test_queueing_e_mail_for_a_reply_costs_the_same_queries_for_ten_times_more_watchers(question, colleague, municipality):
+def test_queueing_e_mail_for_a_reply_costs_the_same_queries_for_ten_times_more_watchers(
+    question, colleague, municipality
+):
     """Guards against an N+1 over recipients in bulk_queue_notification_emails
     (preferences, posts, rendering, insert)."""
 
     def watchers(count: int) -> None:
         for n in range(count):
             watcher = approved_member(municipality, name=f"Kijker {n}", handle=f"kijker_{Member.objects.count()}_{n}")
-            email_actions.set_email_preferences(member=watcher, kinds={"posted": Delivery.IMMEDIATELY}, digest=Frequency.WEEKLY)
+            email_actions.set_email_preferences(
+                member=watcher, kinds={"posted": Delivery.IMMEDIATELY}, digest=Frequency.WEEKLY
+            )
             notification_actions.set_watch_level(member=watcher, thread=question, level=Watch.Level.WATCHING)
 
     def reply_queries() -> int:
         before = OutboxMessage.objects.filter(kind="posted").count()
         with CaptureQueriesContext(connection) as queries:
             actions.reply_to_thread(author=colleague, thread=question, body="Nieuws voor iedereen")
-        assert OutboxMessage.objects.filter(kind="posted").count() - before == Watch.objects.filter(thread=question, level=Watch.Level.WATCHING).exclude(member=question.author).count()
+        assert (
+            OutboxMessage.objects.filter(kind="posted").count() - before
+            == Watch.objects.filter(thread=question, level=Watch.Level.WATCHING).exclude(member=question.author).count()
+        )
         return len(queries)
 
     watchers(2)

@@ -58,13 +58,13 @@ class Inbox:
         self._count = 0
         self._lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802  (aiosmtpd's hook name)
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self._count += 1
             if self.drop_after and self._count > self.drop_after:
@@ -73,14 +73,16 @@ class Inbox:
             if self.fail_every and self._count % self.fail_every == 0:
                 return self.fail_code
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-            self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default))
+            self.messages.append(
+                email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+            )
         return "250 Message accepted"
 
     def message_ids(self) -> list[str]:
         return [message["Message-ID"].strip() for message in self.messages]
 
     def to(self, address: str) -> list[Message]:
-        return [m for m, (_from, rcpt) in zip(self.messages, self.envelopes) if address in rcpt]
+        return [m for m, (_from, rcpt) in zip(self.messages, self.envelopes, strict=False) if address in rcpt]
 
     def get(self, message_id: str) -> Message:
         [message] = [m for m in self.messages if m["Message-ID"].strip() == message_id]
@@ -165,14 +167,25 @@ def deliver() -> None:
 def queue(count: int, member, *, kind: str = "mentioned") -> list[OutboxMessage]:
     return outbox.bulk_queue(
         [
-            outbox.new_message(to=f"{member.name} <{member.email}>", kind=kind, subject=f"Bericht {n}", text=f"Tekst {n}", html=f"<p>Tekst {n}</p>", recipient_id=member.pk)
+            outbox.new_message(
+                to=f"{member.name} <{member.email}>",
+                kind=kind,
+                subject=f"Bericht {n}",
+                text=f"Tekst {n}",
+                html=f"<p>Tekst {n}</p>",
+                recipient_id=member.pk,
+            )
             for n in range(count)
         ]
     )
 
 
 def text_and_html(message: Message) -> tuple[str, str]:
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8") for part in message.walk() if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        for part in message.walk()
+        if not part.is_multipart()
+    }
     return parts["text/plain"], parts["text/html"]
 
 
@@ -266,7 +279,9 @@ def test_smtp_down_then_up_nothing_is_lost_and_every_message_arrives_exactly_onc
 
 
 @pytest.mark.django_db
-def test_after_the_last_attempt_the_message_fails_and_the_admin_shows_the_error(smtp_down, reader, staff, settings, clock, client, login):
+def test_after_the_last_attempt_the_message_fails_and_the_admin_shows_the_error(
+    smtp_down, reader, staff, settings, clock, client, login
+):
     settings.OUTBOX = {**settings.OUTBOX, "max_attempts": 2}
     [row] = queue(1, reader)
     deliver()
@@ -345,10 +360,16 @@ def test_a_worker_whose_claim_was_taken_over_does_not_mark_the_row(reader, clock
 
 
 @pytest.mark.django_db
-def test_sign_up_mail_is_a_row_first_and_is_sent_right_after_the_commit(municipality, django_capture_on_commit_callbacks):
+def test_sign_up_mail_is_a_row_first_and_is_sent_right_after_the_commit(
+    municipality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         sara = community_actions.register_member(
-            name="Sara Bouzid", email="sara@example.nl", password="een-lang-wachtwoord", municipality=municipality, position="other"
+            name="Sara Bouzid",
+            email="sara@example.nl",
+            password="een-lang-wachtwoord",
+            municipality=municipality,
+            position="other",
         )
     row = OutboxMessage.objects.get(recipient=sara)
     assert row.kind == "verify_email" and row.status == OutboxMessage.Status.SENT
@@ -356,10 +377,16 @@ def test_sign_up_mail_is_a_row_first_and_is_sent_right_after_the_commit(municipa
 
 
 @pytest.mark.django_db
-def test_sign_up_succeeds_while_smtp_is_down_and_the_worker_sends_the_link_later(smtp_down, municipality, django_capture_on_commit_callbacks, clock):
+def test_sign_up_succeeds_while_smtp_is_down_and_the_worker_sends_the_link_later(
+    smtp_down, municipality, django_capture_on_commit_callbacks, clock
+):
     with django_capture_on_commit_callbacks(execute=True):
         sara = community_actions.register_member(
-            name="Sara Bouzid", email="sara@example.nl", password="een-lang-wachtwoord", municipality=municipality, position="other"
+            name="Sara Bouzid",
+            email="sara@example.nl",
+            password="een-lang-wachtwoord",
+            municipality=municipality,
+            position="other",
         )
     row = OutboxMessage.objects.get(recipient=sara)
     assert row.status == OutboxMessage.Status.QUEUED and row.attempts == 1
@@ -371,11 +398,28 @@ def test_sign_up_succeeds_while_smtp_is_down_and_the_worker_sends_the_link_later
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["Vries, Jan de", "Jan de Vries; gemeente Delft", "Wethouder: Jan", "jan@delft", "Jan <de> Vries", 'Jan "JJ" de Vries', "Zoë, van der Berg"])
-def test_a_member_whose_name_holds_address_specials_gets_the_verification_mail_addressed_to_her_name(smtp, municipality, django_capture_on_commit_callbacks, name):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Vries, Jan de",
+        "Jan de Vries; gemeente Delft",
+        "Wethouder: Jan",
+        "jan@delft",
+        "Jan <de> Vries",
+        'Jan "JJ" de Vries',
+        "Zoë, van der Berg",
+    ],
+)
+def test_a_member_whose_name_holds_address_specials_gets_the_verification_mail_addressed_to_her_name(
+    smtp, municipality, django_capture_on_commit_callbacks, name
+):
     with django_capture_on_commit_callbacks(execute=True):
         jan = community_actions.register_member(
-            name=name, email="jan@example.nl", password="een-lang-wachtwoord", municipality=municipality, position="other"
+            name=name,
+            email="jan@example.nl",
+            password="een-lang-wachtwoord",
+            municipality=municipality,
+            position="other",
         )
     row = OutboxMessage.objects.get(recipient=jan)
     assert row.status == OutboxMessage.Status.SENT, row.last_error
@@ -387,7 +431,12 @@ def test_a_member_whose_name_holds_address_specials_gets_the_verification_mail_a
 
 def poisoned(member, *, name: str, to: str = "", headers: dict[str, str] | None = None) -> OutboxMessage:
     return outbox.new_message(
-        to=to or f"{member.name} <{member.email}>", kind="mentioned", subject=name, text="Tekst", recipient_id=member.pk, headers=headers
+        to=to or f"{member.name} <{member.email}>",
+        kind="mentioned",
+        subject=name,
+        text="Tekst",
+        recipient_id=member.pk,
+        headers=headers,
     )
 
 
@@ -402,11 +451,31 @@ def poisoned(member, *, name: str, to: str = "", headers: dict[str, str] | None 
     ],
     ids=["unquoted-name", "two-addresses", "domain-label-too-long", "header-with-a-line-break"],
 )
-def test_one_message_that_cannot_be_sent_fails_alone_and_the_nine_others_go_in_the_same_run(smtp, reader, poison, clock):
+def test_one_message_that_cannot_be_sent_fails_alone_and_the_nine_others_go_in_the_same_run(
+    smtp, reader, poison, clock
+):
     rows = outbox.bulk_queue(
-        [outbox.new_message(to=f"{reader.name} <{reader.email}>", kind="mentioned", subject=f"Bericht {n}", text="Tekst", recipient_id=reader.pk) for n in range(4)]
+        [
+            outbox.new_message(
+                to=f"{reader.name} <{reader.email}>",
+                kind="mentioned",
+                subject=f"Bericht {n}",
+                text="Tekst",
+                recipient_id=reader.pk,
+            )
+            for n in range(4)
+        ]
         + [poisoned(reader, name="Vergiftigd", **poison)]
-        + [outbox.new_message(to=f"{reader.name} <{reader.email}>", kind="mentioned", subject=f"Bericht {n}", text="Tekst", recipient_id=reader.pk) for n in range(4, 9)]
+        + [
+            outbox.new_message(
+                to=f"{reader.name} <{reader.email}>",
+                kind="mentioned",
+                subject=f"Bericht {n}",
+                text="Tekst",
+                recipient_id=reader.pk,
+            )
+            for n in range(4, 9)
+        ]
     )
     bad = rows[4]
     deliver()
@@ -414,7 +483,9 @@ def test_one_message_that_cannot_be_sent_fails_alone_and_the_nine_others_go_in_t
     assert bad.status == OutboxMessage.Status.FAILED and bad.attempts == 1 and bad.last_error
     good = [r for r in rows if r.pk != bad.pk]
     assert sorted(smtp.inbox.message_ids()) == sorted(r.message_id for r in good)
-    assert set(OutboxMessage.objects.filter(pk__in=[r.pk for r in good]).values_list("status", "attempts")) == {("sent", 1)}
+    assert set(OutboxMessage.objects.filter(pk__in=[r.pk for r in good]).values_list("status", "attempts")) == {
+        ("sent", 1)
+    }
     clock.advance(24 * 3600)
     deliver()
     bad.refresh_from_db()
@@ -476,7 +547,10 @@ def test_three_worker_processes_send_every_row_exactly_once_through_temporary_fa
             workers = [
                 subprocess.Popen(
                     [sys.executable, "manage.py", "deliver_mail", "--once", "--batch-size", "4"],
-                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
                 )
                 for _ in range(3)
             ]
@@ -497,10 +571,24 @@ def test_three_worker_processes_send_every_row_exactly_once_through_temporary_fa
 
 
 def test_the_worker_stops_cleanly_on_sigterm(tmp_path):
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "EMAIL_URL": "console://"}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "EMAIL_URL": "console://",
+    }
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    worker = subprocess.Popen([sys.executable, "manage.py", "deliver_mail", "--interval", "0.2"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "deliver_mail", "--interval", "0.2"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
     try:
         # Wait for the worker to say it started (its SIGTERM handler is in place by then),
         # however slow the machine is, rather than a fixed time.

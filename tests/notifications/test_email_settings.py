@@ -53,7 +53,10 @@ def test_the_page_shows_every_kind_with_the_defaults_chosen(client, login, membe
 
 def test_saving_stores_the_choices_and_the_language(client, login, member):
     login(member)
-    response = client.post(reverse("email_settings"), complete(form_data(kind_mentioned="never", kind_posted="immediately", digest="daily", language="en")))
+    response = client.post(
+        reverse("email_settings"),
+        complete(form_data(kind_mentioned="never", kind_posted="immediately", digest="daily", language="en")),
+    )
     assert response.status_code == 302 and response.url == reverse("email_settings")
     settings = bulk_settings([member.pk])[member.pk]
     assert settings.delivery("mentioned") == "never" and settings.delivery("posted") == "immediately"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from community import actions as community_actions
 from community.asgi import application
 from community.models import Group, Member
-from tests.notifications.test_consumer import ORIGIN, layer  # noqa: F401  (the layer fixture)
+from tests.notifications.test_consumer import ORIGIN, layer
 from tests.second_factor import log_in_verified, needs_second_factor
 from tests.threads.conftest import make_thread
 from threads import actions
@@ -116,14 +116,20 @@ def _reload(member: Member) -> Member:
 # --- The thread changes ---------------------------------------------------------------
 
 
-async def test_a_hidden_thread_sends_members_only_its_hint_while_moderators_keep_following(layer, question, member, colleague, staff):
+async def test_a_hidden_thread_sends_members_only_its_hint_while_moderators_keep_following(
+    layer, question, member, colleague, staff
+):
     fatima = await open_tab(member)
     team = await open_tab(staff)
     for socket in (fatima, team):
         await socket.watch(question.pk)
     await sync_to_async(actions.hide_thread)(actor=staff, thread=question, reason="Persoonsgegevens")
     assert await fatima.receive_until("thread.hidden") == {"type": "thread.hidden", "thread": question.pk}
-    assert await team.receive_until("thread.hidden") == {"type": "thread.hidden", "thread": question.pk, "following": True}
+    assert await team.receive_until("thread.hidden") == {
+        "type": "thread.hidden",
+        "thread": question.pk,
+        "following": True,
+    }
     await sync_to_async(actions.reply_to_thread)(author=staff, thread=await _thread(question.pk), body=SECRET)
     reply = await team.receive_until("thread.post_created")
     assert SECRET in reply["html"]
@@ -132,7 +138,9 @@ async def test_a_hidden_thread_sends_members_only_its_hint_while_moderators_keep
         await socket.close()
 
 
-async def test_a_hidden_post_reaches_with_its_text_only_those_who_may_see_it(layer, question, answer, member, colleague, staff):
+async def test_a_hidden_post_reaches_with_its_text_only_those_who_may_see_it(
+    layer, question, answer, member, colleague, staff
+):
     fatima = await open_tab(member)
     thijs = await open_tab(colleague)  # the author of the answer
     team = await open_tab(staff)
@@ -148,7 +156,9 @@ async def test_a_hidden_post_reaches_with_its_text_only_those_who_may_see_it(lay
         await socket.close()
 
 
-async def test_a_thread_moved_into_a_closed_group_leaves_those_outside_it(layer, question, member, outsider, staff, colleague):
+async def test_a_thread_moved_into_a_closed_group_leaves_those_outside_it(
+    layer, question, member, outsider, staff, colleague
+):
     fatima = await open_tab(member)  # in Zuid-Holland's regional group
     iris = await open_tab(outsider)  # from Limburg
     for socket in (fatima, iris):
@@ -174,7 +184,9 @@ async def test_a_closed_group_is_decided_again_by_every_socket_in_its_threads(la
     for socket in (fatima, iris):
         await socket.watch(thread.pk)
 
-    await sync_to_async(community_actions.set_group_read_access)(actor=staff, group=group, read_access=Group.ReadAccess.MEMBERS)
+    await sync_to_async(community_actions.set_group_read_access)(
+        actor=staff, group=group, read_access=Group.ReadAccess.MEMBERS
+    )
     assert await iris.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
     await still_open(fatima, thread.pk, member)
     await iris.hears_nothing_of(thread.pk, "Nog steeds live")
@@ -182,7 +194,9 @@ async def test_a_closed_group_is_decided_again_by_every_socket_in_its_threads(la
         await socket.close()
 
 
-async def test_every_thread_event_is_decided_on_the_facts_after_the_change_even_without_a_control_message(layer, member, outsider, themes):
+async def test_every_thread_event_is_decided_on_the_facts_after_the_change_even_without_a_control_message(
+    layer, member, outsider, themes
+):
     """A group closed by a bare update (no action, so no control message): the next post
     carries the group's new state, and the socket outside it gets only the hint."""
     group = await sync_to_async(Group.objects.create)(
@@ -221,7 +235,9 @@ async def test_a_member_removed_from_a_group_hears_nothing_more_of_its_threads(l
         await socket.close()
 
 
-async def test_a_demoted_moderator_stops_following_the_queue_counts_and_the_hidden_thread(layer, ambassador, staff, member, themes):
+async def test_a_demoted_moderator_stops_following_the_queue_counts_and_the_hidden_thread(
+    layer, ambassador, staff, member, themes
+):
     regional = await sync_to_async(Group.objects.get)(slug="zuid-holland")
     thread = await sync_to_async(make_thread)(member, regional)
     await sync_to_async(actions.hide_thread)(actor=staff, thread=thread, reason="Wacht op overleg")
@@ -232,7 +248,9 @@ async def test_a_demoted_moderator_stops_following_the_queue_counts_and_the_hidd
     await samira.communicator.send_json_to({"type": "moderation.watch"})
     assert regional.pk in (await samira.receive_until("moderation.watching"))["groups"]
 
-    await sync_to_async(community_actions.remove_moderator)(actor=staff, member=await _reload(ambassador), group=regional)
+    await sync_to_async(community_actions.remove_moderator)(
+        actor=staff, member=await _reload(ambassador), group=regional
+    )
     assert await samira.receive_until("thread.unavailable") == {"type": "thread.unavailable", "thread": thread.pk}
     assert await samira.receive_until("moderation.watching") == {"type": "moderation.watching", "groups": []}
     post = await sync_to_async(Post.objects.filter(thread=thread).first)()
@@ -263,7 +281,9 @@ async def test_a_member_who_leaves_a_group_hears_nothing_more_of_its_threads(lay
         await socket.close()
 
 
-async def test_a_member_who_lost_programme_team_rights_stops_following_what_only_staff_read(layer, member, staff, themes):
+async def test_a_member_who_lost_programme_team_rights_stops_following_what_only_staff_read(
+    layer, member, staff, themes
+):
     other_staff = await sync_to_async(Member.objects.get)(pk=staff.pk)
     regional = await sync_to_async(Group.objects.get)(slug="flevoland")
     thread = await sync_to_async(make_thread)(other_staff, regional)
@@ -280,7 +300,9 @@ async def test_a_member_who_lost_programme_team_rights_stops_following_what_only
         await socket.close()
 
 
-async def test_suspension_and_account_deletion_close_the_members_sockets(layer, question, member, colleague, ambassador):
+async def test_suspension_and_account_deletion_close_the_members_sockets(
+    layer, question, member, colleague, ambassador
+):
     thijs = await open_tab(colleague)
     fatima = await open_tab(member)
     await sync_to_async(community_actions.suspend_member)(
@@ -313,7 +335,11 @@ async def test_a_password_change_ends_every_other_session_and_closes_its_sockets
     await laptop.watch(question.pk)
     response = await sync_to_async(laptop.client.post)(
         "/accounts/password/",
-        {"old_password": "correct-horse-battery", "new_password1": "een-nieuw-wachtwoord-42", "new_password2": "een-nieuw-wachtwoord-42"},
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "een-nieuw-wachtwoord-42",
+            "new_password2": "een-nieuw-wachtwoord-42",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert await closed_with(phone) == 4401
@@ -355,7 +381,9 @@ async def test_a_password_reset_ends_every_session(layer, member):
 # --- Live posts are the viewer's own -----------------------------------------------------------
 
 
-async def test_live_posts_carry_each_viewers_own_buttons_in_their_language(layer, question, member, colleague, outsider, staff):
+async def test_live_posts_carry_each_viewers_own_buttons_in_their_language(
+    layer, question, member, colleague, outsider, staff
+):
     await sync_to_async(Member.objects.filter(pk=outsider.pk).update)(language="en")
     fatima = await open_tab(member)  # the asker
     thijs = await open_tab(colleague)  # the author of the reply
@@ -364,11 +392,15 @@ async def test_live_posts_carry_each_viewers_own_buttons_in_their_language(layer
     for socket in (fatima, thijs, iris, team):
         await socket.watch(question.pk)
     await sync_to_async(actions.reply_to_thread)(author=colleague, thread=question, body="Zo doen wij het")
-    html = {name: (await socket.receive_until("thread.post_created"))["html"] for name, socket in
-            (("fatima", fatima), ("thijs", thijs), ("iris", iris), ("team", team))}
+    html = {
+        name: (await socket.receive_until("thread.post_created"))["html"]
+        for name, socket in (("fatima", fatima), ("thijs", thijs), ("iris", iris), ("team", team))
+    }
     assert all("Zo doen wij het" in text for text in html.values())
     assert "Bewerken" in html["thijs"] and "Nuttig" not in html["thijs"] and "Melden" not in html["thijs"]
-    assert "Bewerken" not in html["fatima"] and "Nuttig" in html["fatima"] and "Accepteren als antwoord" in html["fatima"]
+    assert (
+        "Bewerken" not in html["fatima"] and "Nuttig" in html["fatima"] and "Accepteren als antwoord" in html["fatima"]
+    )
     assert "Useful" in html["iris"] and "Flag" in html["iris"] and "Accept as answer" not in html["iris"]
     assert "Verbergen" in html["team"] and "Bewerken" in html["team"]
     assert 'name="csrfmiddlewaretoken" value=""' in html["fatima"]  # the page puts in its own

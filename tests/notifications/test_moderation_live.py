@@ -17,7 +17,7 @@ from notifications.models import Notification
 from notifications.texts import describe, target_url
 from tests.conftest import approved_member
 from tests.factories import MemberFactory
-from tests.notifications.test_consumer import connect, layer  # noqa: F401  (the layer fixture: memory and Redis)
+from tests.notifications.test_consumer import connect, layer
 from tests.threads.conftest import make_thread
 from threads import actions
 
@@ -31,7 +31,9 @@ def _flaggers():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_ambassador_hears_the_queue_counts_of_their_group_and_nobody_else_does(layer, member, ambassador, flevoland_ambassador, themes):
+async def test_the_ambassador_hears_the_queue_counts_of_their_group_and_nobody_else_does(
+    layer, member, ambassador, flevoland_ambassador, themes
+):
     thread = await sync_to_async(_regional_thread)(member)
     reply = await sync_to_async(thread.posts.get)(number=2)
     flaggers = await sync_to_async(_flaggers)()
@@ -53,7 +55,13 @@ async def test_the_ambassador_hears_the_queue_counts_of_their_group_and_nobody_e
         await sync_to_async(actions.flag_post)(member=flagger, post=reply, reason="spam")
         events = [await samira.receive_json_from(timeout=3) for _ in range(2)]
         counts = next(e for e in events if e["type"] == "moderation.counts")
-        assert counts == {"type": "moderation.counts", "group": thread.group_id, "flags": number, "hidden": 1 if number == 3 else 0, "signups": 0}
+        assert counts == {
+            "type": "moderation.counts",
+            "group": thread.group_id,
+            "flags": number,
+            "hidden": 1 if number == 3 else 0,
+            "signups": 0,
+        }
         assert next(e for e in events if e["type"] == "notification.created")["kind"] == "new_flag"
     assert await esther.receive_nothing(timeout=0.3)
     # Fatima hears that her post was hidden, but no queue counts.
@@ -80,7 +88,9 @@ async def test_suspending_a_member_closes_their_open_sockets(layer, member, amba
     second, _ = await connect(member)
     for communicator in (first, second):
         await communicator.receive_json_from()
-    await sync_to_async(community_actions.suspend_member)(actor=ambassador, member=member, until=timezone.now() + timedelta(days=1), reason="Afkoelen")
+    await sync_to_async(community_actions.suspend_member)(
+        actor=ambassador, member=member, until=timezone.now() + timedelta(days=1), reason="Afkoelen"
+    )
     for communicator in (first, second):
         # The suspension notification may arrive first; then the socket closes with 4403.
         output = await communicator.receive_output(timeout=3)
@@ -110,8 +120,18 @@ async def test_deleting_an_account_closes_its_socket(layer, member, colleague):
 
 
 @pytest.mark.django_db
-def test_a_verified_sign_up_tells_the_ambassadors_of_its_province(ambassador, flevoland_ambassador, staff, municipality, published, django_capture_on_commit_callbacks):
-    applicant = MemberFactory(name="Sara Bouzid", handle="sara", municipality=municipality, status="pending", approved_at=None, email_verified_at=None, email="sara@voorbeeld.example")
+def test_a_verified_sign_up_tells_the_ambassadors_of_its_province(
+    ambassador, flevoland_ambassador, staff, municipality, published, django_capture_on_commit_callbacks
+):
+    applicant = MemberFactory(
+        name="Sara Bouzid",
+        handle="sara",
+        municipality=municipality,
+        status="pending",
+        approved_at=None,
+        email_verified_at=None,
+        email="sara@voorbeeld.example",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         community_actions.verify_email(member=applicant)
     [notification] = Notification.objects.filter(kind="pending_member")
@@ -130,15 +150,37 @@ def test_a_verified_sign_up_tells_the_ambassadors_of_its_province(ambassador, fl
 
 @pytest.mark.django_db
 def test_a_sign_up_from_a_province_without_ambassador_goes_to_the_programme_team(staff, almere):
-    applicant = MemberFactory(municipality=almere, status="pending", approved_at=None, email_verified_at=None, email="tom@voorbeeld.example")
+    applicant = MemberFactory(
+        municipality=almere, status="pending", approved_at=None, email_verified_at=None, email="tom@voorbeeld.example"
+    )
     community_actions.verify_email(member=applicant)
     assert list(Notification.objects.filter(kind="pending_member").values_list("recipient", flat=True)) == [staff.pk]
 
 
 @pytest.mark.django_db
 def test_every_moderation_kind_has_words_and_a_place_in_both_languages(member, ambassador, question, answer):
-    for kind in ("post_hidden", "post_removed", "thread_hidden", "thread_locked", "thread_moved", "suspended", "flag_upheld", "flag_dismissed", "new_flag", "pending_member"):
-        notification = Notification(recipient=member, kind=kind, actor=ambassador, actor_name=ambassador.name, thread=question, post=answer, title=question.title, detail="spam")
+    for kind in (
+        "post_hidden",
+        "post_removed",
+        "thread_hidden",
+        "thread_locked",
+        "thread_moved",
+        "suspended",
+        "flag_upheld",
+        "flag_dismissed",
+        "new_flag",
+        "pending_member",
+    ):
+        notification = Notification(
+            recipient=member,
+            kind=kind,
+            actor=ambassador,
+            actor_name=ambassador.name,
+            thread=question,
+            post=answer,
+            title=question.title,
+            detail="spam",
+        )
         for language in ("nl", "en"):
             with translation.override(language):
                 text = describe(notification)

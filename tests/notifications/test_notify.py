@@ -33,7 +33,9 @@ def unread(member):
     return Member.objects.get(pk=member.pk).unread_notifications - approvals
 
 
-def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(question, colleague, outsider, member, django_capture_on_commit_callbacks, published):
+def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(
+    question, colleague, outsider, member, django_capture_on_commit_callbacks, published
+):
     notification_actions.set_watch_level(member=outsider, thread=question, level=Watch.Level.WATCHING)
     with django_capture_on_commit_callbacks(execute=True):
         post = actions.reply_to_thread(author=colleague, thread=question, body="Een antwoord")
@@ -47,7 +49,9 @@ def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(question, co
         [([f"member.{member.pk}"], "notification.created"), ([f"member.{outsider.pk}"], "notification.created")]
     ) + [([f"thread.{question.pk}"], "thread.post_created")]
     to_member = next(event for groups, event in published if groups == [f"member.{member.pk}"])
-    assert to_member["unread"] == Member.objects.get(pk=member.pk).unread_notifications and to_member["url"] == reverse("post_permalink", args=[post.pk])
+    assert to_member["unread"] == Member.objects.get(pk=member.pk).unread_notifications and to_member["url"] == reverse(
+        "post_permalink", args=[post.pk]
+    )
     assert "Thijs Willems" in to_member["text"]
     message = next(message for groups, message in published.messages if message["type"] == "thread.event")
     assert message["event"] == {"type": "thread.post_created", "thread": question.pk}
@@ -62,9 +66,13 @@ def test_the_defaults_watch_started_threads_and_track_replied_ones(question, ans
     assert Watch.objects.get(member=colleague, thread=question).level == Watch.Level.TRACKING
 
 
-def test_one_event_gives_one_notification_of_the_most_specific_kind(question, answer, member, colleague, django_capture_on_commit_callbacks):
+def test_one_event_gives_one_notification_of_the_most_specific_kind(
+    question, answer, member, colleague, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        actions.reply_to_thread(author=member, thread=question, body=f"[quote=post:{answer.pk}]\nbalie\n[/quote]\n\nDank @thijs!")
+        actions.reply_to_thread(
+            author=member, thread=question, body=f"[quote=post:{answer.pk}]\nbalie\n[/quote]\n\nDank @thijs!"
+        )
     assert kinds_for(colleague) == ["quoted"]
 
 
@@ -102,7 +110,14 @@ def test_pending_members_are_not_notified(question, colleague, pending_member):
 def test_new_threads_in_watched_groups_and_themes(member, colleague, outsider, plein, themes):
     notification_actions.set_watch_level(member=colleague, group=plein, level=Watch.Level.WATCHING)
     notification_actions.set_watch_level(member=outsider, theme=themes[0], level=Watch.Level.WATCHING)
-    actions.create_thread(author=member, group=plein, title="Nieuw onderwerp over wonen", kind="question", body="Tekst", themes=[themes[0]])
+    actions.create_thread(
+        author=member,
+        group=plein,
+        title="Nieuw onderwerp over wonen",
+        kind="question",
+        body="Tekst",
+        themes=[themes[0]],
+    )
     assert kinds_for(colleague) == ["new_thread"]
     assert kinds_for(outsider) == ["new_thread"]
     assert kinds_for(member) == []
@@ -142,12 +157,12 @@ def test_sign_up_decisions_are_notifications_too(pending_member, ambassador, pen
     assert kinds_for(pending_from_almere, signup=True) == ["signup_rejected"]
 
 
-def test_a_rolled_back_reply_leaves_no_notification_and_publishes_nothing(question, colleague, member, django_capture_on_commit_callbacks, published):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                actions.reply_to_thread(author=colleague, thread=question, body="Teruggedraaid")
-                raise RuntimeError
+def test_a_rolled_back_reply_leaves_no_notification_and_publishes_nothing(
+    question, colleague, member, django_capture_on_commit_callbacks, published
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        actions.reply_to_thread(author=colleague, thread=question, body="Teruggedraaid")
+        raise RuntimeError
     assert published == []
     assert kinds_for(member) == []
     assert unread(member) == 0
@@ -182,7 +197,9 @@ def test_catch_up_returns_what_was_missed_after_an_id(client, login, question, c
     actions.reply_to_thread(author=colleague, thread=question, body="Drie")
     login(member)
     data = client.get(reverse("notifications_since", args=[seen])).json()
-    assert [n["id"] for n in data["notifications"]] == sorted(Notification.objects.filter(pk__gt=seen, recipient=member).values_list("pk", flat=True))
+    assert [n["id"] for n in data["notifications"]] == sorted(
+        Notification.objects.filter(pk__gt=seen, recipient=member).values_list("pk", flat=True)
+    )
     assert len(data["notifications"]) == 2 and data["unread"] == Member.objects.get(pk=member.pk).unread_notifications
     login(colleague)
     theirs = client.get(reverse("notifications_since", args=[0])).json()["notifications"]
@@ -200,7 +217,9 @@ def test_the_notification_list_shows_unread_first(client, login, question, colle
     assert [row.kind for row in rows][-1] == "signup_approved"
 
 
-def test_notification_list_queries_stay_constant_with_ten_times_more_notifications(client, login, question, colleague, member):
+def test_notification_list_queries_stay_constant_with_ten_times_more_notifications(
+    client, login, question, colleague, member
+):
     """Guards against a query per notification (actor, thread or post lookups for the text and link)."""
     login(member)
 
@@ -231,16 +250,23 @@ def test_watch_levels_are_set_from_the_pages(client, login, question, member, pl
 def test_a_member_cannot_watch_a_thread_they_may_not_read(client, login, member, outsider, themes):
     regional = make_thread(member, Group.objects.get(slug="zuid-holland"))
     login(outsider)
-    assert client.post(reverse("set_watch", args=["thread", regional.pk]), {"level": Watch.Level.WATCHING}).status_code == 404
+    assert (
+        client.post(reverse("set_watch", args=["thread", regional.pk]), {"level": Watch.Level.WATCHING}).status_code
+        == 404
+    )
     assert not Watch.objects.filter(member=outsider).exists()
 
 
-def test_a_reply_succeeds_while_the_channel_layer_is_down(client, login, question, colleague, member, settings, django_capture_on_commit_callbacks):
+def test_a_reply_succeeds_while_the_channel_layer_is_down(
+    client, login, question, colleague, member, settings, django_capture_on_commit_callbacks
+):
     """Rows first, pushes second: with nothing listening at the layer's port the
     reply is saved, the notification exists and the member gets a normal answer."""
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
     channel_layers.backends.clear()
     try:
         login(colleague)

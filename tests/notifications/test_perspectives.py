@@ -14,7 +14,7 @@ from notifications.texts import describe, target_url
 from tests.conftest import approved_member
 from tests.notifications.test_digests import digest_of, weekly
 from tests.notifications.test_email_outbox import SITE
-from tests.perspectives.conftest import draft_perspective, expat, perspective, publish, regional, solved  # noqa: F401  (fixtures)
+from tests.perspectives.conftest import draft_perspective, expat, perspective, publish, regional, solved
 from threads.perspectives import actions
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,16 @@ KIND = Notification.Kind.PERSPECTIVE_CITED
 
 
 def test_cited_members_are_notified_when_the_perspective_is_published(
-    perspective, ambassador, flevoland_ambassador, answer, regional, member, colleague, published, django_capture_on_commit_callbacks, settings  # noqa: F811
+    perspective,
+    ambassador,
+    flevoland_ambassador,
+    answer,
+    regional,
+    member,
+    colleague,
+    published,
+    django_capture_on_commit_callbacks,
+    settings,
 ):
     settings.SITE_URL = SITE
     actions.cite_post(actor=ambassador, perspective=perspective, post=answer)
@@ -46,20 +55,32 @@ def test_cited_members_are_notified_when_the_perspective_is_published(
     assert SITE + perspective.get_absolute_url() in mail.text
 
 
-def test_a_new_version_tells_only_the_members_cited_for_the_first_time(perspective, ambassador, flevoland_ambassador, staff, answer, solved, member, colleague):  # noqa: F811
+def test_a_new_version_tells_only_the_members_cited_for_the_first_time(
+    perspective, ambassador, flevoland_ambassador, staff, answer, solved, member, colleague
+):
     actions.cite_post(actor=ambassador, perspective=perspective, post=answer)
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     actions.cite_post(actor=staff, perspective=perspective, post=solved.posts.get(number=1))
     publish(perspective, writer=staff, reviewer=flevoland_ambassador)
-    assert list(Notification.objects.filter(kind=KIND).values_list("recipient_id", flat=True).order_by("id")) == [colleague.pk, member.pk]
+    assert list(Notification.objects.filter(kind=KIND).values_list("recipient_id", flat=True).order_by("id")) == [
+        colleague.pk,
+        member.pk,
+    ]
 
 
-def test_the_editor_who_publishes_is_not_told_about_their_own_post(perspective, ambassador, flevoland_ambassador, themes):  # noqa: F811
+def test_the_editor_who_publishes_is_not_told_about_their_own_post(
+    perspective, ambassador, flevoland_ambassador, themes
+):
     from community.models import Group
     from threads import actions as thread_actions
 
     thread = thread_actions.create_thread(
-        author=flevoland_ambassador, group=Group.objects.get(slug="het-plein"), title="Een ervaring van Esther", kind="experience", body="Zo deden wij het.", themes=themes[:1]
+        author=flevoland_ambassador,
+        group=Group.objects.get(slug="het-plein"),
+        title="Een ervaring van Esther",
+        kind="experience",
+        body="Zo deden wij het.",
+        themes=themes[:1],
     )
     actions.cite_post(actor=ambassador, perspective=perspective, post=thread.posts.get())
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
@@ -82,7 +103,7 @@ def amsterdam(dutch_data, staff):
 
 
 def test_the_weekly_digest_has_new_and_updated_perspectives_for_the_members_typologies(
-    perspective, ambassador, flevoland_ambassador, amsterdam, outsider, expat, settings  # noqa: F811
+    perspective, ambassador, flevoland_ambassador, amsterdam, outsider, expat, settings
 ):
     settings.SITE_URL = SITE
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
@@ -99,7 +120,7 @@ def test_the_weekly_digest_has_new_and_updated_perspectives_for_the_members_typo
 
 
 def test_an_updated_perspective_is_announced_as_a_new_version(
-    perspective, ambassador, flevoland_ambassador, amsterdam, expat, settings  # noqa: F811
+    perspective, ambassador, flevoland_ambassador, amsterdam, expat, settings
 ):
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     actions.add_source(actor=ambassador, perspective=perspective, title="Nieuw rapport over expats")
@@ -109,7 +130,7 @@ def test_an_updated_perspective_is_announced_as_a_new_version(
     assert "bijgewerkt: versie 2" in body and body.count("Expats wegwijs maken in de gemeente") == 1
 
 
-def test_a_superseded_perspective_is_not_in_the_digest(perspective, ambassador, flevoland_ambassador, amsterdam, expat):  # noqa: F811
+def test_a_superseded_perspective_is_not_in_the_digest(perspective, ambassador, flevoland_ambassador, amsterdam, expat):
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     successor = draft_perspective(flevoland_ambassador, title="Expats: de nieuwe aanpak", typologies=[expat])
     publish(successor, writer=flevoland_ambassador, reviewer=ambassador)

@@ -96,9 +96,13 @@ def log_in(port: int, email: str) -> urllib.request.OpenerDirector:
     page = opener.open(f"http://127.0.0.1:{port}/accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/accounts/login/", data=data, headers={"Referer": f"http://127.0.0.1:{port}/accounts/login/"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/accounts/login/",
+        data=data,
+        headers={"Referer": f"http://127.0.0.1:{port}/accounts/login/"},
+    )
     opener.open(request, timeout=10).read()
-    opener.cookies = {cookie.name: cookie.value for cookie in jar}  # type: ignore[attr-defined]
+    opener.cookies = {cookie.name: cookie.value for cookie in jar}
     return opener
 
 
@@ -108,7 +112,9 @@ def with_server_password(*members) -> None:
 
     hasher = PBKDF2PasswordHasher()
     for member in members:
-        type(member).objects.filter(pk=member.pk).update(password=hasher.encode(PASSWORD, hasher.salt(), iterations=1000))
+        type(member).objects.filter(pk=member.pk).update(
+            password=hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
+        )
 
 
 def test_a_reply_posted_through_one_process_reaches_a_socket_on_the_other(two_servers, question, member, colleague):
@@ -128,11 +134,15 @@ def test_a_reply_posted_through_one_process_reaches_a_socket_on_the_other(two_se
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "session.ready"
             await ws.send(json.dumps({"type": "thread.watch", "thread": question.pk}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "thread.watching"
-            page = await asyncio.to_thread(lambda: thijs.open(f"http://127.0.0.1:{second}/t/{question.pk}/?page=1", timeout=10).read().decode())
+            page = await asyncio.to_thread(
+                lambda: thijs.open(f"http://127.0.0.1:{second}/t/{question.pk}/?page=1", timeout=10).read().decode()
+            )
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
             body = urllib.parse.urlencode({"body": "Via het andere proces", "csrfmiddlewaretoken": token}).encode()
             request = urllib.request.Request(
-                f"http://127.0.0.1:{second}/t/{question.pk}/reply/", data=body, headers={"Referer": f"http://127.0.0.1:{second}/t/{question.pk}/"}
+                f"http://127.0.0.1:{second}/t/{question.pk}/reply/",
+                data=body,
+                headers={"Referer": f"http://127.0.0.1:{second}/t/{question.pk}/"},
             )
             response = await asyncio.to_thread(lambda: thijs.open(request, timeout=10))
             assert response.status == 200 and f"/t/{question.pk}/" in response.url

@@ -13,8 +13,8 @@ from django.utils import translation
 from django.utils.html import escape
 
 from community.actions import set_language
-from notifications.email.preferences import bulk_settings
 from community.models import Member
+from notifications.email.preferences import bulk_settings
 from notifications.email.unsubscribe import DIGEST, kind_scope, make_token, mask_email, read_token
 from notifications.models import EmailPreference
 
@@ -81,7 +81,11 @@ def test_an_address_is_masked_but_for_first_letters_and_the_top_level_domain(add
 
 
 def test_the_one_click_post_stops_the_digest_without_session_or_csrf_token(anonymous, member):
-    response = anonymous.post(url(make_token(member.pk, DIGEST)), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    response = anonymous.post(
+        url(make_token(member.pk, DIGEST)),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     settings = bulk_settings([member.pk])[member.pk]
     assert settings.digest == "off"
@@ -112,7 +116,9 @@ def test_unsubscribing_twice_is_harmless(anonymous, member):
 def test_a_forged_token_gets_a_clear_error_and_changes_nothing(anonymous, member, colleague, method):
     token = make_token(member.pk, DIGEST)
     payload, timestamp, signature = token.split(":")
-    other_payload = signing.b64_encode(json.dumps({"m": colleague.pk, "s": DIGEST}, separators=(",", ":")).encode()).decode()
+    other_payload = signing.b64_encode(
+        json.dumps({"m": colleague.pk, "s": DIGEST}, separators=(",", ":")).encode()
+    ).decode()
     forged = {
         "altered signature": f"{payload}:{timestamp}:{signature[:-2]}xx",
         "someone else's id": f"{other_payload}:{timestamp}:{signature}",

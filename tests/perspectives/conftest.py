@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import Group, Typology
-from tests.threads.conftest import answer, colleague, outsider, plein, question, themes  # noqa: F401  (shared fixtures)
+from tests.threads.conftest import answer, colleague, outsider, plein, question, themes
 from threads import actions as thread_actions
 from threads.models import Theme, Thread
 from threads.perspectives import actions
@@ -19,7 +19,7 @@ def expat(dutch_data) -> Typology:
 
 
 @pytest.fixture
-def solved(question, answer, member):  # noqa: F811
+def solved(question, answer, member):
     """Fatima's question on Het Plein (open to every member), answered by Thijs from Westland."""
     thread_actions.accept_answer(actor=member, thread=question, post=answer)
     question.refresh_from_db()
@@ -27,7 +27,7 @@ def solved(question, answer, member):  # noqa: F811
 
 
 @pytest.fixture
-def regional(member, colleague, themes):  # noqa: F811
+def regional(member, colleague, themes):
     """An experience in Zuid-Holland's regional group, readable by its members only."""
     thread = thread_actions.create_thread(
         author=member,
@@ -41,7 +41,9 @@ def regional(member, colleague, themes):  # noqa: F811
     return thread
 
 
-def draft_perspective(editor, *, title="Expats wegwijs maken in de gemeente", typologies=(), themes=(), **fields) -> Perspective:
+def draft_perspective(
+    editor, *, title="Expats wegwijs maken in de gemeente", typologies=(), themes=(), **fields
+) -> Perspective:
     return actions.create_perspective(
         actor=editor,
         title=title,
@@ -61,18 +63,27 @@ def publish(perspective: Perspective, *, writer, reviewer):
 
 
 @pytest.fixture
-def perspective(ambassador, expat, themes):  # noqa: F811
+def perspective(ambassador, expat, themes):
     """Samira's draft for expat municipalities."""
     return draft_perspective(ambassador, typologies=[expat], themes=[Theme.objects.get(slug="taal")])
 
 
 @pytest.fixture
-def published_perspective(perspective, ambassador, flevoland_ambassador, solved, regional, answer):  # noqa: F811
+def published_perspective(perspective, ambassador, flevoland_ambassador, solved, regional, answer):
     """Samira's perspective with two examples (Thijs's answer on Het Plein, Fatima's post in
     the regional group) and a source, reviewed and published by Esther."""
-    actions.cite_post(actor=ambassador, perspective=perspective, post=answer, name_consent=True, note="Werkt in de praktijk.")
+    actions.cite_post(
+        actor=ambassador, perspective=perspective, post=answer, name_consent=True, note="Werkt in de praktijk."
+    )
     actions.cite_post(actor=ambassador, perspective=perspective, post=regional.posts.get(number=1))
-    actions.add_source(actor=ambassador, perspective=perspective, title="Staat van de expat", publisher="Ministerie van BZK", year=2024, url="https://example.org/expat")
+    actions.add_source(
+        actor=ambassador,
+        perspective=perspective,
+        title="Staat van de expat",
+        publisher="Ministerie van BZK",
+        year=2024,
+        url="https://example.org/expat",
+    )
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     perspective.refresh_from_db()
     return perspective

@@ -60,7 +60,9 @@ def test_a_slug_never_takes_the_place_of_a_page_under_perspectives(ambassador):
 
 def test_markdown_is_made_safe_through_the_markup_seam(ambassador):
     perspective = actions.create_perspective(
-        actor=ambassador, title="Veilige tekst", situation='<script>alert(1)</script> [klik](javascript:alert(1)) [ok](https://example.org)'
+        actor=ambassador,
+        title="Veilige tekst",
+        situation="<script>alert(1)</script> [klik](javascript:alert(1)) [ok](https://example.org)",
     )
     assert "<script>" not in perspective.situation_html and 'href="javascript' not in perspective.situation_html
     assert 'href="https://example.org" rel="nofollow ugc noopener"' in perspective.situation_html
@@ -78,7 +80,9 @@ def test_every_edit_is_a_revision_and_an_edit_without_change_is_none(perspective
     }
     actions.edit_perspective(actor=ambassador, perspective=perspective, **fields)
     assert PerspectiveRevision.objects.filter(perspective=perspective).count() == 1
-    actions.edit_perspective(actor=ambassador, perspective=perspective, **{**fields, "dilemmas": "Alles vertalen, of niets?"})
+    actions.edit_perspective(
+        actor=ambassador, perspective=perspective, **{**fields, "dilemmas": "Alles vertalen, of niets?"}
+    )
     latest = PerspectiveRevision.objects.get(perspective=perspective, number=2)
     assert latest.content["dilemmas"] == "Alles vertalen, of niets?" and latest.editor == ambassador
     perspective.refresh_from_db()
@@ -126,13 +130,23 @@ def test_a_perspective_needs_a_summary_a_typology_and_content_before_review(amba
     with pytest.raises(DomainError, match="summary"):
         actions.submit_perspective(actor=ambassador, perspective=bare)
     actions.edit_perspective(
-        actor=ambassador, perspective=bare, title=bare.title, summary="Kort.", situation="", dilemmas="", options="", typologies=[], themes=[]
+        actor=ambassador,
+        perspective=bare,
+        title=bare.title,
+        summary="Kort.",
+        situation="",
+        dilemmas="",
+        options="",
+        typologies=[],
+        themes=[],
     )
     with pytest.raises(DomainError, match="typology"):
         actions.submit_perspective(actor=ambassador, perspective=bare)
 
 
-def test_publishing_freezes_a_version_that_later_edits_leave_alone(published_perspective, ambassador, flevoland_ambassador, staff, expat):
+def test_publishing_freezes_a_version_that_later_edits_leave_alone(
+    published_perspective, ambassador, flevoland_ambassador, staff, expat
+):
     perspective = published_perspective
     first = perspective.current_version
     assert perspective.status == Status.PUBLISHED and first.number == 1
@@ -140,8 +154,15 @@ def test_publishing_freezes_a_version_that_later_edits_leave_alone(published_per
     assert [s.title for s in first.sources.all()] == ["Staat van de expat"]
     # An edit starts a new round: the working copy is a draft again, members read version 1.
     actions.edit_perspective(
-        actor=flevoland_ambassador, perspective=perspective, title="Expats wegwijs: tweede druk", summary=perspective.summary,
-        situation="Nieuw.", dilemmas="", options="", typologies=[expat], themes=[],
+        actor=flevoland_ambassador,
+        perspective=perspective,
+        title="Expats wegwijs: tweede druk",
+        summary=perspective.summary,
+        situation="Nieuw.",
+        dilemmas="",
+        options="",
+        typologies=[expat],
+        themes=[],
     )
     example = perspective.citations.get(municipality_name="Westland")
     actions.remove_citation(actor=flevoland_ambassador, citation=example)
@@ -163,7 +184,9 @@ def test_nothing_to_review_without_a_change_since_the_published_version(publishe
         actions.submit_perspective(actor=ambassador, perspective=published_perspective)
 
 
-def test_publishing_tells_who_was_cited_for_the_first_time(perspective, ambassador, flevoland_ambassador, staff, answer, regional, member, colleague, sent):
+def test_publishing_tells_who_was_cited_for_the_first_time(
+    perspective, ambassador, flevoland_ambassador, staff, answer, regional, member, colleague, sent
+):
     actions.cite_post(actor=ambassador, perspective=perspective, post=answer)
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     assert [call["cited_member_ids"] for call in sent] == [[colleague.pk]]
@@ -174,7 +197,9 @@ def test_publishing_tells_who_was_cited_for_the_first_time(perspective, ambassad
     assert sent[1]["cited_member_ids"] == [member.pk]
 
 
-def test_a_publication_that_is_rolled_back_sends_nothing_and_keeps_no_version(perspective, ambassador, flevoland_ambassador, sent):
+def test_a_publication_that_is_rolled_back_sends_nothing_and_keeps_no_version(
+    perspective, ambassador, flevoland_ambassador, sent
+):
     actions.submit_perspective(actor=ambassador, perspective=perspective)
     with pytest.raises(RuntimeError), transaction.atomic():
         actions.publish_perspective(actor=flevoland_ambassador, perspective=perspective)
@@ -188,13 +213,17 @@ def test_a_publication_that_is_rolled_back_sends_nothing_and_keeps_no_version(pe
 # --- Superseded ----------------------------------------------------------------------------------------
 
 
-def test_a_superseded_perspective_points_to_its_successor_and_leaves_the_lists(published_perspective, ambassador, flevoland_ambassador, expat):
+def test_a_superseded_perspective_points_to_its_successor_and_leaves_the_lists(
+    published_perspective, ambassador, flevoland_ambassador, expat
+):
     successor = draft_perspective(flevoland_ambassador, title="Expats en taal: de nieuwe aanpak", typologies=[expat])
     with pytest.raises(DomainError, match="published"):
         actions.supersede_perspective(actor=ambassador, perspective=published_perspective, successor=successor)
     publish(successor, writer=flevoland_ambassador, reviewer=ambassador)
     with pytest.raises(DomainError, match="itself"):
-        actions.supersede_perspective(actor=ambassador, perspective=published_perspective, successor=published_perspective)
+        actions.supersede_perspective(
+            actor=ambassador, perspective=published_perspective, successor=published_perspective
+        )
     actions.supersede_perspective(actor=ambassador, perspective=published_perspective, successor=successor)
     published_perspective.refresh_from_db()
     assert published_perspective.status == Status.SUPERSEDED and published_perspective.superseded_by == successor
@@ -234,7 +263,9 @@ def test_hidden_and_deleted_posts_are_not_cited(perspective, ambassador, answer,
 
 def test_the_name_is_kept_out_of_public_versions_unless_the_author_agreed(perspective, ambassador, answer, question):
     assert actions.cite_post(actor=ambassador, perspective=perspective, post=answer).name_consent is False
-    assert actions.cite_post(actor=ambassador, perspective=perspective, post=question.posts.get(number=1), name_consent=True).name_consent
+    assert actions.cite_post(
+        actor=ambassador, perspective=perspective, post=question.posts.get(number=1), name_consent=True
+    ).name_consent
 
 
 def test_sources_are_checked(perspective, ambassador):
@@ -242,7 +273,9 @@ def test_sources_are_checked(perspective, ambassador):
         actions.add_source(actor=ambassador, perspective=perspective, title="Rapport", year=1500)
     with pytest.raises(DomainError, match="https://"):
         actions.add_source(actor=ambassador, perspective=perspective, title="Rapport", url="javascript:alert(1)")
-    source = actions.add_source(actor=ambassador, perspective=perspective, title="Rapport", publisher="CBS", year=2023, url="https://cbs.nl")
+    source = actions.add_source(
+        actor=ambassador, perspective=perspective, title="Rapport", publisher="CBS", year=2023, url="https://cbs.nl"
+    )
     assert source.as_line() == "Rapport · CBS · 2023 · https://cbs.nl"
     actions.remove_source(actor=ambassador, source=source)
     assert PerspectiveRevision.objects.filter(perspective=perspective).last().content["sources"] == []
@@ -250,14 +283,18 @@ def test_sources_are_checked(perspective, ambassador):
 
 def test_only_a_published_perspective_is_made_public(published_perspective, ambassador, expat):
     with pytest.raises(DomainError, match="published"):
-        actions.set_perspective_public(actor=ambassador, perspective=draft_perspective(ambassador, typologies=[expat]), public=True)
+        actions.set_perspective_public(
+            actor=ambassador, perspective=draft_perspective(ambassador, typologies=[expat]), public=True
+        )
     assert actions.set_perspective_public(actor=ambassador, perspective=published_perspective, public=True).is_public
 
 
 # --- Suggestions -----------------------------------------------------------------------------------------
 
 
-def test_a_member_suggests_a_thread_once_and_citing_it_settles_the_suggestion(solved, outsider, colleague, perspective, ambassador, answer):
+def test_a_member_suggests_a_thread_once_and_citing_it_settles_the_suggestion(
+    solved, outsider, colleague, perspective, ambassador, answer
+):
     suggestion = actions.suggest_thread(member=outsider, thread=solved, note="Goed voorbeeld voor Venray.")
     with pytest.raises(DomainError, match="already suggested"):
         actions.suggest_thread(member=outsider, thread=solved)

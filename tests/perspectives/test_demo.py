@@ -17,7 +17,10 @@ def test_seed_demo_adds_two_published_perspectives_and_one_in_review(dutch_data,
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "Demo handelingsperspectieven: 3 created." in out.getvalue()
-    perspectives = {p.current_version.typologies.get().slug if p.current_version else p.status: p for p in Perspective.objects.select_related("current_version")}
+    perspectives = {
+        p.current_version.typologies.get().slug if p.current_version else p.status: p
+        for p in Perspective.objects.select_related("current_version")
+    }
     assert set(perspectives) == {"expatgemeenten", "grensgemeenten", "review"}
     for slug in ("expatgemeenten", "grensgemeenten"):
         perspective = perspectives[slug]

@@ -35,19 +35,28 @@ def page(client, url: str) -> str:
 # --- Who reads what ------------------------------------------------------------------------------------------
 
 
-def test_members_read_published_perspectives_and_only_editors_see_drafts(client, login, published_perspective, perspective, outsider, ambassador, expat):
+def test_members_read_published_perspectives_and_only_editors_see_drafts(
+    client, login, published_perspective, perspective, outsider, ambassador, expat
+):
     draft = draft_perspective(ambassador, title="Nog in de maak voor expats", typologies=[expat])
     login(outsider)
     assert "Expats wegwijs maken" in page(client, published_perspective.get_absolute_url())
     assert "Nog in de maak" not in page(client, "/perspectives/")
-    for url in (draft.get_absolute_url(), reverse("perspective_draft", args=[draft.slug]), reverse("perspective_draft", args=[published_perspective.slug]), "/perspectives/editors/"):
+    for url in (
+        draft.get_absolute_url(),
+        reverse("perspective_draft", args=[draft.slug]),
+        reverse("perspective_draft", args=[published_perspective.slug]),
+        "/perspectives/editors/",
+    ):
         assert client.get(url).status_code == 404, url
     login(ambassador)
     assert client.get(draft.get_absolute_url()).url == reverse("perspective_draft", args=[draft.slug])
     assert "Nog in de maak" in page(client, reverse("perspective_draft", args=[draft.slug]))
 
 
-def test_visitors_read_only_public_perspectives_and_are_sent_to_log_in_for_the_rest(client, published_perspective, ambassador):
+def test_visitors_read_only_public_perspectives_and_are_sent_to_log_in_for_the_rest(
+    client, published_perspective, ambassador
+):
     url = published_perspective.get_absolute_url()
     for address in (url, url + "v/1/", "/perspectives/bestaat-niet/"):
         response = client.get(address)
@@ -69,7 +78,9 @@ def test_pending_members_read_as_visitors(client, login, pending_member, publish
 # --- Examples from closed groups: decided at every view -------------------------------------------------------
 
 
-def test_a_member_who_may_not_read_the_group_never_sees_the_examples_text(client, login, published_perspective, outsider, member, regional):
+def test_a_member_who_may_not_read_the_group_never_sees_the_examples_text(
+    client, login, published_perspective, outsider, member, regional
+):
     login(outsider)  # Iris from Venray (Limburg): not in Zuid-Holland's regional group
     body = page(client, published_perspective.get_absolute_url())
     assert THIJS_SAYS in body and "Thijs Willems" in body  # Het Plein: every member reads it
@@ -81,7 +92,9 @@ def test_a_member_who_may_not_read_the_group_never_sees_the_examples_text(client
     assert FATIMA_SAYS in body and CLOSED not in body and f"/t/{regional.pk}/" in body
 
 
-def test_leaving_a_closed_group_takes_the_text_away_at_once(client, login, published_perspective, member, regional, staff):
+def test_leaving_a_closed_group_takes_the_text_away_at_once(
+    client, login, published_perspective, member, regional, staff
+):
     login(member)
     assert FATIMA_SAYS in page(client, published_perspective.get_absolute_url())
     from community import actions as community_actions
@@ -92,7 +105,9 @@ def test_leaving_a_closed_group_takes_the_text_away_at_once(client, login, publi
     assert FATIMA_SAYS not in body and CLOSED in body
 
 
-def test_hidden_threads_and_hidden_or_deleted_posts_are_withheld_even_from_their_readers(client, login, published_perspective, member, colleague, answer, regional, staff):
+def test_hidden_threads_and_hidden_or_deleted_posts_are_withheld_even_from_their_readers(
+    client, login, published_perspective, member, colleague, answer, regional, staff
+):
     thread_actions.hide_post(actor=staff, post=answer, reason="Nakijken.")
     thread_actions.hide_thread(actor=staff, thread=regional, reason="Nakijken.")
     login(member)
@@ -104,7 +119,9 @@ def test_hidden_threads_and_hidden_or_deleted_posts_are_withheld_even_from_their
     assert THIJS_SAYS not in body and FATIMA_SAYS not in body
 
 
-def test_the_public_version_never_shows_text_from_a_closed_group_nor_a_name_without_consent(client, login, published_perspective, ambassador, member):
+def test_the_public_version_never_shows_text_from_a_closed_group_nor_a_name_without_consent(
+    client, login, published_perspective, ambassador, member
+):
     actions.set_perspective_public(actor=ambassador, perspective=published_perspective, public=True)
     for viewer in (None, member):
         if viewer is None:
@@ -119,7 +136,9 @@ def test_the_public_version_never_shows_text_from_a_closed_group_nor_a_name_with
         assert "Fatima" not in body  # no consent recorded for her post
 
 
-def test_the_public_version_names_nobody_who_did_not_agree(client, perspective, ambassador, flevoland_ambassador, answer):
+def test_the_public_version_names_nobody_who_did_not_agree(
+    client, perspective, ambassador, flevoland_ambassador, answer
+):
     actions.cite_post(actor=ambassador, perspective=perspective, post=answer, name_consent=False)
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     actions.set_perspective_public(actor=ambassador, perspective=perspective, public=True)
@@ -130,8 +149,14 @@ def test_the_public_version_names_nobody_who_did_not_agree(client, perspective, 
 # --- Index, versions, feed --------------------------------------------------------------------------------------
 
 
-def test_the_index_filters_by_typology_and_theme(client, login, published_perspective, ambassador, flevoland_ambassador, member, dutch_data):
-    grens = draft_perspective(flevoland_ambassador, title="Grensarbeiders goed informeren", typologies=[Municipality.objects.get(code="GM0983").typologies.get(slug="grensgemeenten")])
+def test_the_index_filters_by_typology_and_theme(
+    client, login, published_perspective, ambassador, flevoland_ambassador, member, dutch_data
+):
+    grens = draft_perspective(
+        flevoland_ambassador,
+        title="Grensarbeiders goed informeren",
+        typologies=[Municipality.objects.get(code="GM0983").typologies.get(slug="grensgemeenten")],
+    )
     publish(grens, writer=flevoland_ambassador, reviewer=ambassador)
     login(member)
     both = page(client, "/perspectives/")
@@ -142,10 +167,19 @@ def test_the_index_filters_by_typology_and_theme(client, login, published_perspe
     assert "Expats wegwijs" in by_theme and "Grensarbeiders" not in by_theme
 
 
-def test_a_frozen_version_reads_as_it_was_published(client, login, published_perspective, ambassador, flevoland_ambassador, expat, member):
+def test_a_frozen_version_reads_as_it_was_published(
+    client, login, published_perspective, ambassador, flevoland_ambassador, expat, member
+):
     actions.edit_perspective(
-        actor=ambassador, perspective=published_perspective, title="Expats wegwijs, herzien", summary="Nieuwe samenvatting.",
-        situation="Anders.", dilemmas="", options="", typologies=[expat], themes=[],
+        actor=ambassador,
+        perspective=published_perspective,
+        title="Expats wegwijs, herzien",
+        summary="Nieuwe samenvatting.",
+        situation="Anders.",
+        dilemmas="",
+        options="",
+        typologies=[expat],
+        themes=[],
     )
     publish(published_perspective, writer=ambassador, reviewer=flevoland_ambassador)
     login(member)
@@ -156,7 +190,9 @@ def test_a_frozen_version_reads_as_it_was_published(client, login, published_per
     assert "versie 1" in first.lower() or "version 1" in first.lower()
 
 
-def test_a_superseded_perspective_points_to_its_successor(client, login, published_perspective, ambassador, flevoland_ambassador, expat, member):
+def test_a_superseded_perspective_points_to_its_successor(
+    client, login, published_perspective, ambassador, flevoland_ambassador, expat, member
+):
     successor = draft_perspective(flevoland_ambassador, title="Expats: de nieuwe aanpak", typologies=[expat])
     publish(successor, writer=flevoland_ambassador, reviewer=ambassador)
     actions.supersede_perspective(actor=ambassador, perspective=published_perspective, successor=successor)
@@ -167,7 +203,9 @@ def test_a_superseded_perspective_points_to_its_successor(client, login, publish
     assert "Expats: de nieuwe aanpak" in index and "Expats wegwijs" not in index
 
 
-def test_the_feed_is_atom_with_the_public_perspectives_only(client, published_perspective, ambassador, flevoland_ambassador, expat):
+def test_the_feed_is_atom_with_the_public_perspectives_only(
+    client, published_perspective, ambassador, flevoland_ambassador, expat
+):
     other = draft_perspective(flevoland_ambassador, title="Alleen voor leden", typologies=[expat])
     publish(other, writer=flevoland_ambassador, reviewer=ambassador)
     actions.set_perspective_public(actor=ambassador, perspective=published_perspective, public=True)
@@ -184,7 +222,9 @@ def test_the_feed_is_atom_with_the_public_perspectives_only(client, published_pe
 # --- Threads and the editors ----------------------------------------------------------------------------------
 
 
-def test_the_thread_shows_which_perspectives_cite_it_as_soon_as_one_is_published(client, login, solved, answer, perspective, ambassador, flevoland_ambassador, outsider):
+def test_the_thread_shows_which_perspectives_cite_it_as_soon_as_one_is_published(
+    client, login, solved, answer, perspective, ambassador, flevoland_ambassador, outsider
+):
     login(outsider)
     url = solved.get_absolute_url() + "?page=1"
     assert "Used in" not in page(client, url) and "Gebruikt in" not in page(client, url)
@@ -198,12 +238,17 @@ def test_the_thread_shows_which_perspectives_cite_it_as_soon_as_one_is_published
     assert reverse("perspective_use_thread", args=[solved.pk]) not in body
     login(ambassador)
     body = page(client, url)
-    assert reverse("perspective_use_thread", args=[solved.pk]) in body and reverse("perspective_suggest", args=[solved.pk]) not in body
+    assert (
+        reverse("perspective_use_thread", args=[solved.pk]) in body
+        and reverse("perspective_suggest", args=[solved.pk]) not in body
+    )
 
 
 def test_an_unsolved_question_offers_no_use_button(client, login, question, ambassador):
     login(ambassador)
-    assert reverse("perspective_use_thread", args=[question.pk]) not in page(client, question.get_absolute_url() + "?page=1")
+    assert reverse("perspective_use_thread", args=[question.pk]) not in page(
+        client, question.get_absolute_url() + "?page=1"
+    )
     assert client.get(reverse("perspective_use_thread", args=[question.pk])).status_code == 403
 
 
@@ -212,29 +257,55 @@ def test_an_editor_starts_a_perspective_from_a_solved_thread(client, login, solv
     url = reverse("perspective_use_thread", args=[solved.pk])
     form = client.get(url)
     assert form.status_code == 200 and form.context["form"].initial["post"] == answer.pk
-    response = client.post(url, {"post": answer.pk, "perspective": "new", "new_title": "Arbeidsmigranten inschrijven", "quote": "", "note": "Sterk voorbeeld."})
+    response = client.post(
+        url,
+        {
+            "post": answer.pk,
+            "perspective": "new",
+            "new_title": "Arbeidsmigranten inschrijven",
+            "quote": "",
+            "note": "Sterk voorbeeld.",
+        },
+    )
     perspective = Perspective.objects.get(title="Arbeidsmigranten inschrijven")
-    assert response.status_code == 302 and response.url == reverse("perspective_draft", args=[perspective.slug]) + "#examples"
+    assert (
+        response.status_code == 302
+        and response.url == reverse("perspective_draft", args=[perspective.slug]) + "#examples"
+    )
     citation = perspective.citations.get()
-    assert (citation.post, citation.quote, citation.author, citation.name_consent) == (answer, THIJS_SAYS, colleague, False)
+    assert (citation.post, citation.quote, citation.author, citation.name_consent) == (
+        answer,
+        THIJS_SAYS,
+        colleague,
+        False,
+    )
     # A second post goes into the same draft, picked from the list.
     opening = solved.posts.get(number=1)
-    client.post(url, {"post": opening.pk, "perspective": perspective.slug, "quote": "Wie heeft een aanpak", "name_consent": "on"})
+    client.post(
+        url,
+        {"post": opening.pk, "perspective": perspective.slug, "quote": "Wie heeft een aanpak", "name_consent": "on"},
+    )
     assert perspective.citations.count() == 2 and perspective.citations.get(post=opening).name_consent
     # A quote that is not in the post is refused with the reason, and nothing is started.
-    response = client.post(url, {"post": answer.pk, "perspective": "new", "new_title": "Nog een perspectief", "quote": "Verzonnen tekst"})
+    response = client.post(
+        url, {"post": answer.pk, "perspective": "new", "new_title": "Nog een perspectief", "quote": "Verzonnen tekst"}
+    )
     assert response.status_code == 200 and "woord voor woord" in response.content.decode()
     assert not Perspective.objects.filter(title="Nog een perspectief").exists()
 
 
-def test_members_cannot_use_threads_and_editors_cannot_use_threads_they_may_not_read(client, login, solved, member, regional, flevoland_ambassador):
+def test_members_cannot_use_threads_and_editors_cannot_use_threads_they_may_not_read(
+    client, login, solved, member, regional, flevoland_ambassador
+):
     login(member)
     assert client.get(reverse("perspective_use_thread", args=[solved.pk])).status_code == 404
     login(flevoland_ambassador)
     assert client.get(reverse("perspective_use_thread", args=[regional.pk])).status_code == 404
 
 
-def test_a_suggestion_goes_to_the_queue_of_editors_who_may_read_the_thread(client, login, solved, regional, colleague, ambassador, flevoland_ambassador):
+def test_a_suggestion_goes_to_the_queue_of_editors_who_may_read_the_thread(
+    client, login, solved, regional, colleague, ambassador, flevoland_ambassador
+):
     login(colleague)
     response = client.post(reverse("perspective_suggest", args=[solved.pk]), {"note": "Mooi voorbeeld van een balie."})
     assert response.status_code == 302
@@ -267,9 +338,15 @@ def test_the_review_happens_on_the_working_copy_page(client, login, perspective,
 
 def test_a_revision_shows_what_changed_word_by_word(client, login, perspective, ambassador, expat):
     actions.edit_perspective(
-        actor=ambassador, perspective=perspective, title=perspective.title, summary=perspective.summary,
-        situation=perspective.situation, dilemmas="Alles vertalen of juist <Engels> stimuleren?", options=perspective.options,
-        typologies=[expat], themes=[],
+        actor=ambassador,
+        perspective=perspective,
+        title=perspective.title,
+        summary=perspective.summary,
+        situation=perspective.situation,
+        dilemmas="Alles vertalen of juist <Engels> stimuleren?",
+        options=perspective.options,
+        typologies=[expat],
+        themes=[],
     )
     login(ambassador)
     body = page(client, reverse("perspective_revision", args=[perspective.slug, 2]))
@@ -297,23 +374,37 @@ def add_examples_and_sources(perspective: Perspective, editor, posts: list[Post]
     Citation.objects.bulk_create(
         [
             Citation(
-                perspective=perspective, post=post, thread_id=post.thread_id, author_id=post.author_id, quote=post.text,
-                municipality_name="Westland", position="wethouder", posted_at=post.created, added_by=editor, created=now,
+                perspective=perspective,
+                post=post,
+                thread_id=post.thread_id,
+                author_id=post.author_id,
+                quote=post.text,
+                municipality_name="Westland",
+                position="wethouder",
+                posted_at=post.created,
+                added_by=editor,
+                created=now,
             )
             for post in posts
         ]
     )
-    Source.objects.bulk_create([Source(perspective=perspective, title=f"Rapport {n}", year=2020, added_by=editor) for n in range(sources)])
+    Source.objects.bulk_create(
+        [Source(perspective=perspective, title=f"Rapport {n}", year=2020, added_by=editor) for n in range(sources)]
+    )
 
 
 def many_posts(author, count: int) -> list[Post]:
     """``count`` posts by ``author`` in threads of an open group, a closed regional group and a typology group."""
     groups = [Group.objects.get(slug=slug) for slug in ("het-plein", "zuid-holland", "expatgemeenten")]
-    made = [make_thread(author, group, title=f"Voorbeelden in {group.name}", posts=max(1, count // 3)) for group in groups]
+    made = [
+        make_thread(author, group, title=f"Voorbeelden in {group.name}", posts=max(1, count // 3)) for group in groups
+    ]
     return list(Post.objects.filter(thread__in=made).order_by("pk")[:count])
 
 
-def test_a_perspective_page_costs_the_same_queries_with_ten_times_more_examples_and_sources(client, login, perspective, ambassador, flevoland_ambassador, member, colleague, django_assert_num_queries):
+def test_a_perspective_page_costs_the_same_queries_with_ten_times_more_examples_and_sources(
+    client, login, perspective, ambassador, flevoland_ambassador, member, colleague, django_assert_num_queries
+):
     """Guards the N+1s of the examples (post, thread, group and author for the reading rule)
     and of the sources, typologies and themes of a version: each is one query."""
     add_examples_and_sources(perspective, ambassador, many_posts(colleague, 3), sources=2)
@@ -326,8 +417,15 @@ def test_a_perspective_page_costs_the_same_queries_with_ten_times_more_examples_
     with django_assert_num_queries(7):
         client.get(url)
     actions.edit_perspective(
-        actor=ambassador, perspective=perspective, title=perspective.title, summary=perspective.summary, situation="Meer.",
-        dilemmas="", options="", typologies=list(perspective.typologies.all()), themes=[],
+        actor=ambassador,
+        perspective=perspective,
+        title=perspective.title,
+        summary=perspective.summary,
+        situation="Meer.",
+        dilemmas="",
+        options="",
+        typologies=list(perspective.typologies.all()),
+        themes=[],
     )
     Citation.objects.filter(perspective=perspective).update(removed_at=timezone.now())
     add_examples_and_sources(perspective, ambassador, many_posts(member, 30), sources=20)
@@ -342,12 +440,16 @@ def test_a_perspective_page_costs_the_same_queries_with_ten_times_more_examples_
         client.get(url + "v/1/")
 
 
-def test_the_index_costs_the_same_queries_with_ten_times_more_perspectives(client, login, ambassador, flevoland_ambassador, member, expat, django_assert_num_queries):
+def test_the_index_costs_the_same_queries_with_ten_times_more_perspectives(
+    client, login, ambassador, flevoland_ambassador, member, expat, django_assert_num_queries
+):
     """Guards the N+1s of the current version and its typologies and themes in the list."""
 
     def add(count: int) -> None:
         for n in range(count):
-            perspective = draft_perspective(ambassador, title=f"Perspectief nummer {Perspective.objects.count()} {n}", typologies=[expat])
+            perspective = draft_perspective(
+                ambassador, title=f"Perspectief nummer {Perspective.objects.count()} {n}", typologies=[expat]
+            )
             publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
 
     add(2)
@@ -364,7 +466,9 @@ def test_the_index_costs_the_same_queries_with_ten_times_more_perspectives(clien
     assert body.count('class="perspective-card"') == 20
 
 
-def test_the_municipality_block_costs_three_queries_however_many_perspectives(rf, ambassador, flevoland_ambassador, member, expat, django_assert_num_queries):
+def test_the_municipality_block_costs_three_queries_however_many_perspectives(
+    rf, ambassador, flevoland_ambassador, member, expat, django_assert_num_queries
+):
     """Guards the N+1s of the current versions' typologies and themes in the block."""
     from threads.perspectives.blocks import LIMIT, municipality_block
 
@@ -380,11 +484,17 @@ def test_the_municipality_block_costs_three_queries_however_many_perspectives(rf
     publish(perspective, writer=ambassador, reviewer=flevoland_ambassador)
     assert "Expats wegwijs" in block()
     for n in range(10):
-        publish(draft_perspective(ambassador, title=f"Nog een perspectief {n}", typologies=[expat]), writer=ambassador, reviewer=flevoland_ambassador)
+        publish(
+            draft_perspective(ambassador, title=f"Nog een perspectief {n}", typologies=[expat]),
+            writer=ambassador,
+            reviewer=flevoland_ambassador,
+        )
     assert block().count('class="perspective-card"') == LIMIT
 
 
-def test_the_municipality_page_shows_perspectives_for_municipalities_like_it(client, login, published_perspective, member, outsider):
+def test_the_municipality_page_shows_perspectives_for_municipalities_like_it(
+    client, login, published_perspective, member, outsider
+):
     login(member)
     own = page(client, "/municipalities/GM0518/")  # Fatima's own municipality, an expat municipality
     assert "Handelingsperspectieven voor gemeenten zoals de uwe" in own and "Expats wegwijs" in own
@@ -404,13 +514,17 @@ def test_the_thread_page_still_costs_its_three_queries(client, login, solved, an
     assert published_perspective.get_absolute_url() in page(client, url)
 
 
-def test_a_new_municipality_member_sees_the_perspectives_of_their_typologies(client, login, published_perspective, dutch_data, staff):
+def test_a_new_municipality_member_sees_the_perspectives_of_their_typologies(
+    client, login, published_perspective, dutch_data, staff
+):
     amsterdammer = approved_member(Municipality.objects.get(code="GM0363"), name="Jan Amsterdam", handle="jan_a")
     login(amsterdammer)
     assert "Expats wegwijs" in page(client, "/municipalities/GM0363/")
 
 
-def test_the_history_never_shows_an_editor_a_closed_groups_text_or_thread_title(client, login, published_perspective, flevoland_ambassador, regional):
+def test_the_history_never_shows_an_editor_a_closed_groups_text_or_thread_title(
+    client, login, published_perspective, flevoland_ambassador, regional
+):
     """Every editor reads the revisions; Esther may not read Zuid-Holland's regional group."""
     login(flevoland_ambassador)
     history = page(client, reverse("perspective_revisions", args=[published_perspective.slug]))

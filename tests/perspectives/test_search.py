@@ -33,7 +33,10 @@ def labour(ambassador, flevoland_ambassador, dutch_data, themes):
 
 
 def titles(member, text, **filters) -> list[str]:
-    return [hit.perspective.current_version.title for hit in search_perspectives(member=member, text=text, filters=Filters(**filters))]
+    return [
+        hit.perspective.current_version.title
+        for hit in search_perspectives(member=member, text=text, filters=Filters(**filters))
+    ]
 
 
 def test_the_search_page_has_a_section_for_perspectives(client, login, member, labour, published_perspective):
@@ -62,10 +65,15 @@ def test_a_quote_from_a_closed_group_never_makes_a_perspective_turn_up(outsider,
 
 
 def test_filters_that_describe_posts_leave_no_perspectives_and_the_others_narrow(member, labour, published_perspective):
-    assert sorted(titles(member, "gemeenten")) == ["Arbeidsmigranten inschrijven in de BRP", "Expats wegwijs maken in de gemeente"]
+    assert sorted(titles(member, "gemeenten")) == [
+        "Arbeidsmigranten inschrijven in de BRP",
+        "Expats wegwijs maken in de gemeente",
+    ]
     assert titles(member, "gemeenten", kind="question") == []
     assert titles(member, "gemeenten", theme=Theme.objects.get(slug="taal")) == ["Expats wegwijs maken in de gemeente"]
-    assert titles(member, "gemeenten", group=Group.objects.get(slug="tuinbouwgemeenten")) == ["Arbeidsmigranten inschrijven in de BRP"]
+    assert titles(member, "gemeenten", group=Group.objects.get(slug="tuinbouwgemeenten")) == [
+        "Arbeidsmigranten inschrijven in de BRP"
+    ]
     assert titles(member, "gemeenten", group=Group.objects.get(slug="het-plein")) == []
 
 
@@ -91,7 +99,9 @@ def test_synonyms_widen_the_search_for_perspectives_too(member, labour):
 
 def test_a_title_match_ranks_first(member, labour, ambassador, flevoland_ambassador, expat):
     need_postgres()
-    other = draft_perspective(ambassador, title="Taal en werk", summary="Ook arbeidsmigranten leren Nederlands.", typologies=[expat])
+    other = draft_perspective(
+        ambassador, title="Taal en werk", summary="Ook arbeidsmigranten leren Nederlands.", typologies=[expat]
+    )
     publish(other, writer=ambassador, reviewer=flevoland_ambassador)
     with translation.override("nl"):
         assert titles(member, "arbeidsmigranten") == ["Arbeidsmigranten inschrijven in de BRP", "Taal en werk"]

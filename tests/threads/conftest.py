@@ -24,7 +24,9 @@ def plein(dutch_data) -> Group:
 @pytest.fixture
 def colleague(dutch_data, staff):
     """Thijs, wethouder in Westland (Zuid-Holland), approved."""
-    return approved_member(Municipality.objects.get(code="GM1783"), name="Thijs Willems", handle="thijs", position="wethouder")
+    return approved_member(
+        Municipality.objects.get(code="GM1783"), name="Thijs Willems", handle="thijs", position="wethouder"
+    )
 
 
 @pytest.fixture
@@ -54,7 +56,12 @@ def answer(question, colleague):
 
 def make_thread(author, group, *, title="Een onderwerp over taal", kind="experience", posts=0, repliers=()):
     thread = actions.create_thread(
-        author=author, group=group, title=title, kind=kind, body="Openingsbericht.", themes=list(Theme.objects.all()[:2])
+        author=author,
+        group=group,
+        title=title,
+        kind=kind,
+        body="Openingsbericht.",
+        themes=list(Theme.objects.all()[:2]),
     )
     repliers = list(repliers) or [author]
     for number in range(posts):

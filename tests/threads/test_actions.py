@@ -7,9 +7,9 @@ from django.db import transaction
 
 from community.errors import DomainError
 from community.models import Group
+from tests.threads.conftest import make_thread
 from threads import actions, signals
 from threads.models import Mark, Mention, Post, PostRevision, ReadState, Thread
-from tests.threads.conftest import make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def test_a_thread_needs_one_to_five_themes(member, plein, themes, count):
 
     more = themes + actions.ensure_themes(["zorg", "onderwijs"])
     with pytest.raises(DomainError):
-        actions.create_thread(author=member, group=plein, title="Te veel of te weinig", kind="question", body="Tekst", themes=more[:count])
+        actions.create_thread(
+            author=member, group=plein, title="Te veel of te weinig", kind="question", body="Tekst", themes=more[:count]
+        )
     assert not Thread.objects.exists()
     assert Theme.objects.count() >= 6
 
@@ -38,8 +40,22 @@ def test_a_thread_needs_one_to_five_themes(member, plein, themes, count):
 def test_only_moderators_post_announcements(member, ambassador, themes):
     group = Group.objects.get(slug="zuid-holland")
     with pytest.raises(DomainError):
-        actions.create_thread(author=member, group=group, title="Mededeling voor iedereen", kind="announcement", body="Tekst", themes=themes[:1])
-    thread = actions.create_thread(author=ambassador, group=group, title="Mededeling voor iedereen", kind="announcement", body="Tekst", themes=themes[:1])
+        actions.create_thread(
+            author=member,
+            group=group,
+            title="Mededeling voor iedereen",
+            kind="announcement",
+            body="Tekst",
+            themes=themes[:1],
+        )
+    thread = actions.create_thread(
+        author=ambassador,
+        group=group,
+        title="Mededeling voor iedereen",
+        kind="announcement",
+        body="Tekst",
+        themes=themes[:1],
+    )
     assert thread.kind == "announcement"
 
 
@@ -70,12 +86,17 @@ def test_an_empty_or_huge_body_is_refused(question, colleague):
 
 def test_editing_keeps_every_revision(question, member):
     post = question.posts.get()
-    actions.edit_post(editor=member, post=post, body="Versie twee", title="Hoe registreren jullie arbeidsmigranten in de BRP?")
+    actions.edit_post(
+        editor=member, post=post, body="Versie twee", title="Hoe registreren jullie arbeidsmigranten in de BRP?"
+    )
     actions.edit_post(editor=member, post=post, body="Versie drie")
     post.refresh_from_db()
     question.refresh_from_db()
     assert post.body == "Versie drie" and post.revision_count == 2 and post.edited_at is not None
-    assert list(post.revisions.values_list("number", "body")) == [(1, "Wie heeft een aanpak die **werkt**?"), (2, "Versie twee")]
+    assert list(post.revisions.values_list("number", "body")) == [
+        (1, "Wie heeft een aanpak die **werkt**?"),
+        (2, "Versie twee"),
+    ]
     assert post.revisions.first().title == "Hoe registreren jullie arbeidsmigranten?"
     assert question.title == "Hoe registreren jullie arbeidsmigranten in de BRP?"
     assert question.slug == "hoe-registreren-jullie-arbeidsmigranten-in-de-brp"
@@ -154,14 +175,18 @@ def test_mark_read_writes_only_when_something_new_was_read(question, colleague, 
 
 
 def test_mentions_of_real_members_become_links_and_rows(question, colleague, member, outsider):
-    post = actions.reply_to_thread(author=colleague, thread=question, body="Zie @fatima en @iris, niet @niemand of `@thijs`.")
+    post = actions.reply_to_thread(
+        author=colleague, thread=question, body="Zie @fatima en @iris, niet @niemand of `@thijs`."
+    )
     assert set(Mention.objects.filter(post=post).values_list("member__handle", flat=True)) == {"fatima", "iris"}
     assert f'href="{member.get_absolute_url()}"' in post.html
     assert "@niemand" in post.html and 'href="/members/niemand/"' not in post.html
 
 
 def test_a_quote_cites_author_and_post(question, answer, member):
-    post = actions.reply_to_thread(author=member, thread=question, body=f"[quote=post:{answer.pk}]\nBij ons met een balie\n[/quote]\n\nDank!")
+    post = actions.reply_to_thread(
+        author=member, thread=question, body=f"[quote=post:{answer.pk}]\nBij ons met een balie\n[/quote]\n\nDank!"
+    )
     assert "<blockquote" in post.html and "Thijs Willems" in post.html
     assert f"/posts/{answer.pk}/" in post.html
 
@@ -170,7 +195,9 @@ def test_a_quote_of_a_post_the_author_may_not_read_is_not_attributed(dutch_data,
     region_thread = make_thread(member, Group.objects.get(slug="zuid-holland"), posts=1, repliers=[colleague])
     secret = region_thread.posts.get(number=2)
     plein_thread = make_thread(outsider, Group.objects.get(slug="het-plein"))
-    post = actions.reply_to_thread(author=outsider, thread=plein_thread, body=f"[quote=post:{secret.pk}]\nverzonnen\n[/quote]")
+    post = actions.reply_to_thread(
+        author=outsider, thread=plein_thread, body=f"[quote=post:{secret.pk}]\nverzonnen\n[/quote]"
+    )
     assert colleague.name not in post.html
 
 
@@ -182,10 +209,9 @@ def test_signals_are_sent_inside_the_transaction_and_a_rollback_undoes_everythin
 
     signals.post_created.connect(receiver)
     try:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                actions.reply_to_thread(author=colleague, thread=question, body="Wordt teruggedraaid")
-                raise RuntimeError
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.reply_to_thread(author=colleague, thread=question, body="Wordt teruggedraaid")
+            raise RuntimeError
     finally:
         signals.post_created.disconnect(receiver)
     assert received == [(2, True)]
@@ -207,7 +233,9 @@ def test_concurrent_replies_get_consecutive_numbers_on_postgresql(question, coll
 
     def reply(number):
         try:
-            return actions.reply_to_thread(author=[colleague, member][number % 2], thread=question, body=f"Tegelijk {number}").number
+            return actions.reply_to_thread(
+                author=[colleague, member][number % 2], thread=question, body=f"Tegelijk {number}"
+            ).number
         finally:
             connection.close()
 

@@ -18,7 +18,15 @@ def registered():
     blocks._registry.update(saved)
 
 
-@pytest.mark.parametrize("page, url", [("home", "/"), ("group", "/groups/het-plein/"), ("municipality", "/municipalities/GM0518/"), ("search", "/search/?q=taal")])
+@pytest.mark.parametrize(
+    "page, url",
+    [
+        ("home", "/"),
+        ("group", "/groups/het-plein/"),
+        ("municipality", "/municipalities/GM0518/"),
+        ("search", "/search/?q=taal"),
+    ],
+)
 def test_a_registered_block_shows_on_its_page_with_the_pages_context(client, login, member, registered, page, url):
     seen = {}
 
@@ -31,7 +39,12 @@ def test_a_registered_block_shows_on_its_page_with_the_pages_context(client, log
     login(member)
     body = client.get(url).content.decode()
     assert body.count('<section class="test-block">Blok voor fatima</section>') == 1
-    expected = {"home": {"member"}, "group": {"group"}, "municipality": {"municipality", "similar"}, "search": {"query", "filters"}}[page]
+    expected = {
+        "home": {"member"},
+        "group": {"group"},
+        "municipality": {"municipality", "similar"},
+        "search": {"query", "filters"},
+    }[page]
     assert set(seen) == expected
 
 

@@ -37,7 +37,9 @@ def test_a_second_member_with_the_same_rights_gets_the_cached_posts(client, logi
     assert "Wij gebruiken een vast formulier." in response.content.decode()
 
 
-def test_the_author_sees_their_own_edit_link_not_the_cached_fragment_of_others(client, login, member, colleague, question):
+def test_the_author_sees_their_own_edit_link_not_the_cached_fragment_of_others(
+    client, login, member, colleague, question
+):
     url = question.get_absolute_url() + "?page=1"
     login(colleague)
     assert "/edit/" not in client.get(url).content.decode().split('id="post-1"')[1].split("</article>")[0]
@@ -57,7 +59,14 @@ def test_an_edit_a_mark_and_a_new_author_name_show_at_once(client, login, member
     actions.mark_useful(member=member, post=reply)
     page = client.get(url).content.decode()
     assert 'aria-pressed="true"' in page
-    community_actions.update_profile(member=colleague, name="Thijs W. Willems", handle=colleague.handle, position=colleague.position, bio="", language="nl")
+    community_actions.update_profile(
+        member=colleague,
+        name="Thijs W. Willems",
+        handle=colleague.handle,
+        position=colleague.position,
+        bio="",
+        language="nl",
+    )
     assert "Thijs W. Willems" in client.get(url).content.decode()
 
 
@@ -133,7 +142,9 @@ def rendered(response, name: str) -> int:
     return sum(1 for template in response.templates if template.name == name)
 
 
-def test_the_posts_of_a_page_are_one_fragment_shared_by_members_with_the_same_rights(client, login, member, colleague, outsider, question):
+def test_the_posts_of_a_page_are_one_fragment_shared_by_members_with_the_same_rights(
+    client, login, member, colleague, outsider, question
+):
     """Neither has written nor marked a post of the page: the second member's request
     renders no template for the posts, not even the page's list of them."""
     actions.reply_to_thread(author=member, thread=question, body="Wij gebruiken een vast formulier.")
@@ -296,7 +307,9 @@ def test_a_declared_fragment_holds_plain_values_only(rf, member):
     assert render_declared(rf.get("/"), [ReplyFragment(thread_id=1)])  # plain: fine
 
 
-def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(client, login, member, colleague, outsider, question):
+def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(
+    client, login, member, colleague, outsider, question
+):
     """Whether a post is the accepted answer is part of its own fragment's key, not only
     of the page's: the post fragment seen before the answer was chosen is not reused."""
     answer = actions.reply_to_thread(author=colleague, thread=question, body="Zo doen wij het.")

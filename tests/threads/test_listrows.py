@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from community import actions as community_actions
 from community.models import Group, Member
+from tests.threads.conftest import make_thread
 from threads import actions
 from threads.listrows import list_rows
 from threads.models import Thread
-from tests.threads.conftest import make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +24,22 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
     actions.mark_read(member=member, thread=first, number=1, known=None)
     member.roles  # the member's groups, kept per cache version
     with CaptureQueriesContext(connection) as queries:
-        latest = list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)
+        latest = list_rows(lambda: Thread.objects.newest_first().visible_to(member), member, 0, 10)
     assert len(queries) == 2  # the ids in the list's order, then the rows by id
-    assert [listed.row.title for listed in latest] == [t.title for t in Thread.objects.latest()]
+    assert [listed.row.title for listed in latest] == [t.title for t in Thread.objects.newest_first()]
     pinned_first = list_rows(lambda: Thread.objects.filter(group=plein).for_group_page(), member, 0, 10)
     assert pinned_first[0].pk == second.pk
-    assert [row.pk for row in list_rows(Thread.objects.latest, member, 1, 1)] == [Thread.objects.latest()[1].pk]
+    assert [row.pk for row in list_rows(Thread.objects.newest_first, member, 1, 1)] == [
+        Thread.objects.newest_first()[1].pk
+    ]
     listed = next(listed for listed in latest if listed.pk == first.pk)
     row = listed.row
     first.refresh_from_db()
-    assert (row.reply_count, row.last_post_number, row.last_activity_at) == (first.reply_count, first.last_post_number, first.last_activity_at)
+    assert (row.reply_count, row.last_post_number, row.last_activity_at) == (
+        first.reply_count,
+        first.last_post_number,
+        first.last_activity_at,
+    )
     assert listed.last_read_number == 1 and row.group_name == plein.name and row.pinned is False
     assert row.author_name == member.name and row.municipality_name == member.municipality.name
     assert row.url == first.get_absolute_url() and row.group_url == plein.get_absolute_url()
@@ -44,7 +50,7 @@ def test_rows_come_in_the_lists_order_with_what_a_row_shows(member, colleague, p
 def test_no_rows_for_a_list_that_cannot_match(member, plein):
     make_thread(member, plein)
     member.status = Member.Status.REJECTED
-    assert list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10) == []
+    assert list_rows(lambda: Thread.objects.newest_first().visible_to(member), member, 0, 10) == []
 
 
 def test_a_list_without_an_ordering_is_refused(member, plein):
@@ -65,7 +71,7 @@ def test_a_named_list_makes_its_statement_once_per_member_version(outsider, coll
 
     def latest():
         made.append(1)
-        return Thread.objects.latest().visible_to(member)
+        return Thread.objects.newest_first().visible_to(member)
 
     def titles(who):
         return [listed.row.title for listed in list_rows(latest, who, 0, 10, key="latest")]
@@ -99,7 +105,7 @@ def test_the_rows_statement_has_one_text_however_many_rows(member, plein):
 
     for count in (1, 3):
         with connection.execute_wrapper(keep_text):
-            assert len(list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, count)) == count
+            assert len(list_rows(lambda: Thread.objects.newest_first().visible_to(member), member, 0, count)) == count
     ids_one, rows_one, ids_three, rows_three = texts
     if connection.vendor == "postgresql":
         assert rows_one == rows_three and "= ANY(%s)" in rows_one
@@ -114,13 +120,15 @@ def test_rows_bring_their_themes_by_name(member, plein, themes):
         themes=[themes[3], themes[0], themes[2]],
     )  # fmt: skip
     bare = make_thread(member, plein, title="Zonder thema's")
-    thread.theme_links.all()  # noqa: B018
+    thread.theme_links.all()
     from threads.models import ThreadTheme
 
     ThreadTheme.objects.filter(content_object=bare).delete()
     member.roles
     with CaptureQueriesContext(connection) as queries:
-        rows = {row.pk: row for row in list_rows(lambda: Thread.objects.latest().visible_to(member), member, 0, 10)}
+        rows = {
+            row.pk: row for row in list_rows(lambda: Thread.objects.newest_first().visible_to(member), member, 0, 10)
+        }
     assert len(queries) == 2
     expected = sorted((theme.name, theme.slug) for theme in (themes[3], themes[0], themes[2]))
     assert rows[thread.pk].themes == tuple(expected)

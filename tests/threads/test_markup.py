@@ -61,9 +61,7 @@ def resolve_every_post(ids: set[int]) -> dict[int, QuoteSource]:
 
 
 def render(source: str) -> str:
-    return render_markdown(
-        source, find_members=resolve_every_member, find_posts=resolve_every_post
-    ).html
+    return render_markdown(source, find_members=resolve_every_member, find_posts=resolve_every_post).html
 
 
 class ElementCollector(HTMLParser):
@@ -165,9 +163,7 @@ def test_hostile_lookup_results_are_sanitised_too() -> None:
         name, url = '<img src=x onerror="alert(1)">', 'javascript:alert(1)"'
         return {i: QuoteSource(i, name, url) for i in ids}
 
-    rendered = render_markdown(
-        "@fatima\n\n[quote=post:3]hoi[/quote]", find_members=members, find_posts=posts
-    )
+    rendered = render_markdown("@fatima\n\n[quote=post:3]hoi[/quote]", find_members=members, find_posts=posts)
     assert_safe_html(rendered.html)
     assert "&lt;img src=x" in rendered.html
 
@@ -197,9 +193,7 @@ PROPERTY_SETTINGS = settings(
 
 
 def assert_rendered_invariants(source: str) -> None:
-    rendered = render_markdown(
-        source, find_members=resolve_every_member, find_posts=resolve_every_post
-    )
+    rendered = render_markdown(source, find_members=resolve_every_member, find_posts=resolve_every_post)
     assert_safe_html(rendered.html)
     assert rendered.text == " ".join(rendered.text.split())
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]", rendered.text)
@@ -270,18 +264,13 @@ def test_strikethrough_renders() -> None:
 
 def test_raw_html_is_shown_as_text() -> None:
     output = render_markdown("Dit is <b>vet</b> en <script>alert(1)</script>").html
-    assert output == (
-        "<p>Dit is &lt;b&gt;vet&lt;/b&gt; en &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
-    )
+    assert output == ("<p>Dit is &lt;b&gt;vet&lt;/b&gt; en &lt;script&gt;alert(1)&lt;/script&gt;</p>\n")
 
 
 def test_links_get_nofollow_ugc_noopener() -> None:
     source = '[gemeente](https://www.denhaag.nl "Den Haag") en <https://x.nl>'
     output = render_markdown(source).html
-    assert (
-        '<a href="https://www.denhaag.nl" title="Den Haag" rel="nofollow ugc noopener">'
-        "gemeente</a>"
-    ) in output
+    assert ('<a href="https://www.denhaag.nl" title="Den Haag" rel="nofollow ugc noopener">gemeente</a>') in output
     assert '<a href="https://x.nl" rel="nofollow ugc noopener">https://x.nl</a>' in output
 
 
@@ -301,10 +290,7 @@ def test_a_refused_link_stays_readable_as_typed() -> None:
 def test_images_become_links_to_the_image_and_never_embed() -> None:
     output = render_markdown("![kaart van Nederland](https://x.nl/kaart.png)").html
     assert "<img" not in output
-    assert (
-        '<a href="https://x.nl/kaart.png" rel="nofollow ugc noopener">kaart van Nederland</a>'
-        in output
-    )
+    assert '<a href="https://x.nl/kaart.png" rel="nofollow ugc noopener">kaart van Nederland</a>' in output
 
 
 def test_an_image_without_alt_text_links_with_its_url() -> None:
@@ -361,14 +347,9 @@ class MemberDirectory:
 
 def test_mentions_resolve_with_one_lookup_for_all_candidates() -> None:
     directory = MemberDirectory("fatima", "jan_de_vries")
-    rendered = render_markdown(
-        "Hoi @Fatima en @jan_de_vries!\n\n- ook @fatima\n- en @onbekend", find_members=directory
-    )
+    rendered = render_markdown("Hoi @Fatima en @jan_de_vries!\n\n- ook @fatima\n- en @onbekend", find_members=directory)
     assert directory.calls == [{"fatima", "jan_de_vries", "onbekend"}]
-    assert (
-        '<a href="/members/fatima/" class="mention" rel="nofollow ugc noopener">@fatima</a>'
-        in rendered.html
-    )
+    assert '<a href="/members/fatima/" class="mention" rel="nofollow ugc noopener">@fatima</a>' in rendered.html
     assert 'href="/members/jan_de_vries/"' in rendered.html
     assert rendered.mentioned_handles == frozenset({"fatima", "jan_de_vries"})
 
@@ -381,9 +362,7 @@ def test_unknown_handles_stay_plain_text() -> None:
 
 def test_mentions_in_code_stay_text_and_are_not_looked_up() -> None:
     directory = MemberDirectory("fatima")
-    rendered = render_markdown(
-        "`@fatima`\n\n```\n@fatima\n```\n\n    @fatima", find_members=directory
-    )
+    rendered = render_markdown("`@fatima`\n\n```\n@fatima\n```\n\n    @fatima", find_members=directory)
     assert directory.calls == []
     assert "mention" not in rendered.html
     assert rendered.mentioned_handles == frozenset()
@@ -400,9 +379,7 @@ def test_email_addresses_are_not_mentions() -> None:
 
 def test_mentions_inside_links_and_urls_are_not_linked() -> None:
     directory = MemberDirectory("fatima")
-    rendered = render_markdown(
-        "[@fatima](https://x.nl) en https://mastodon.social/@fatima", find_members=directory
-    )
+    rendered = render_markdown("[@fatima](https://x.nl) en https://mastodon.social/@fatima", find_members=directory)
     assert directory.calls == []
     assert "mention" not in rendered.html
 
@@ -438,9 +415,7 @@ class PostIndex:
 
 def test_a_quote_renders_with_its_author_link_and_returns_the_id() -> None:
     with translation.override("en"):
-        rendered = render_markdown(
-            "[quote=post:34]\nIk vond *dit* goed.\n[/quote]\n\nEens!", find_posts=PostIndex(34)
-        )
+        rendered = render_markdown("[quote=post:34]\nIk vond *dit* goed.\n[/quote]\n\nEens!", find_posts=PostIndex(34))
     assert rendered.html == (
         '<blockquote class="quote" cite="/t/12/#post-34">\n'
         '<p class="quote__source"><a href="/t/12/#post-34" rel="nofollow ugc noopener">'
@@ -484,8 +459,7 @@ def test_quoted_ids_come_in_order_deduplicated_from_one_lookup() -> None:
 def test_quotes_nest_two_levels_and_deeper_ones_are_plain_blockquotes() -> None:
     index = PostIndex(1, 2, 3)
     rendered = render_markdown(
-        "[quote=post:1]\neen\n[quote=post:2]\ntwee\n[quote=post:3]\ndrie\n"
-        "[/quote]\n[/quote]\n[/quote]",
+        "[quote=post:1]\neen\n[quote=post:2]\ntwee\n[quote=post:3]\ndrie\n[/quote]\n[/quote]\n[/quote]",
         find_posts=index,
     )
     assert index.calls == [{1, 2}]
@@ -545,9 +519,7 @@ def test_text_is_plain_with_entities_decoded_and_whitespace_collapsed() -> None:
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n![kaart](https://x.nl/k.png)\n\n<i>geen html</i>",
         find_members=MemberDirectory("fatima"),
     )
-    assert rendered.text == (
-        "Kop Een vette tekst & een link met code. a b 1 2 kaart <i>geen html</i>"
-    )
+    assert rendered.text == ("Kop Een vette tekst & een link met code. a b 1 2 kaart <i>geen html</i>")
 
 
 def test_text_leaves_quoted_material_out() -> None:
@@ -562,9 +534,7 @@ def test_text_leaves_quoted_material_out() -> None:
 
 
 def test_titles_collapse_whitespace_and_lose_control_characters() -> None:
-    assert render_title("  Arbeids\x00migranten\n\tin \u202eWestland\x07  ") == (
-        "Arbeidsmigranten in Westland"
-    )
+    assert render_title("  Arbeids\x00migranten\n\tin \u202eWestland\x07  ") == ("Arbeidsmigranten in Westland")
 
 
 def test_titles_are_not_html_processed() -> None:

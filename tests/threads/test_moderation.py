@@ -13,7 +13,7 @@ from community import actions as community_actions
 from community.errors import DomainError
 from community.models import Group, ModerationLogEntry, Municipality
 from notifications.models import Notification
-from tests.conftest import assert_queries, approved_member, steady_queries
+from tests.conftest import approved_member, assert_queries, steady_queries
 from tests.factories import GroupFactory, MemberFactory
 from tests.threads.conftest import make_thread
 from threads import actions
@@ -40,7 +40,11 @@ def flaggers(dutch_data, staff):
     """Three members from Zuid-Holland, who can read the regional group."""
     return [
         approved_member(Municipality.objects.get(code=code), name=name, handle=handle)
-        for code, name, handle in (("GM0599", "Anouk Jansen", "anouk"), ("GM0546", "Bas de Boer", "bas"), ("GM1783", "Celine Peters", "celine"))
+        for code, name, handle in (
+            ("GM0599", "Anouk Jansen", "anouk"),
+            ("GM0546", "Bas de Boer", "bas"),
+            ("GM1783", "Celine Peters", "celine"),
+        )
     ]
 
 
@@ -64,7 +68,12 @@ def test_pinning_puts_a_thread_first_in_its_group_and_is_logged(regional, member
     assert list(Thread.objects.filter(group=regional.group).for_group_page())[0] == regional
     entry = last_log()
     assert (entry.actor, entry.action, entry.target_member, entry.target_type, entry.target_id, entry.group) == (
-        ambassador, Action.PIN_THREAD, member, "thread", regional.pk, regional.group
+        ambassador,
+        Action.PIN_THREAD,
+        member,
+        "thread",
+        regional.pk,
+        regional.group,
     )
     assert entry.target_label == regional.title
     actions.unpin_thread(actor=ambassador, thread=regional)
@@ -82,7 +91,11 @@ def test_closing_a_thread_needs_a_reason_tells_the_author_and_stops_replies(regi
     actions.lock_thread(actor=ambassador, thread=regional, reason="Alles is gezegd.")
     assert Thread.objects.get(pk=regional.pk).locked
     [notification] = notifications_of(member, Notification.Kind.THREAD_LOCKED)
-    assert notification.detail == "Alles is gezegd." and notification.thread_id == regional.pk and notification.actor == ambassador
+    assert (
+        notification.detail == "Alles is gezegd."
+        and notification.thread_id == regional.pk
+        and notification.actor == ambassador
+    )
     with pytest.raises(DomainError):
         actions.reply_to_thread(author=colleague, thread=regional, body="Nog één ding")
     assert last_log().reason == "Alles is gezegd."
@@ -90,7 +103,9 @@ def test_closing_a_thread_needs_a_reason_tells_the_author_and_stops_replies(regi
     assert actions.reply_to_thread(author=colleague, thread=regional, body="Nog één ding").number == 3
 
 
-def test_a_hidden_thread_is_for_moderators_only_and_the_author_is_told(client, login, regional, member, colleague, ambassador):
+def test_a_hidden_thread_is_for_moderators_only_and_the_author_is_told(
+    client, login, regional, member, colleague, ambassador
+):
     actions.hide_thread(actor=ambassador, thread=regional, reason="Namen van inwoners genoemd.")
     assert notifications_of(member, Notification.Kind.THREAD_HIDDEN)[0].detail == "Namen van inwoners genoemd."
     login(colleague)
@@ -103,7 +118,9 @@ def test_a_hidden_thread_is_for_moderators_only_and_the_author_is_told(client, l
     assert client.get(regional.get_absolute_url() + "?page=1").status_code == 200
 
 
-def test_a_moved_thread_keeps_its_links_notifications_and_watchers(client, login, regional, member, colleague, staff, django_capture_on_commit_callbacks, published):
+def test_a_moved_thread_keeps_its_links_notifications_and_watchers(
+    client, login, regional, member, colleague, staff, django_capture_on_commit_callbacks, published
+):
     """Moving changes only the group: the URL, the notifications pointing to it and
     the watchers stay; the author is told where it went; both groups' queues are recounted."""
     earlier = actions.reply_to_thread(author=colleague, thread=regional, body="Eerdere reactie")
@@ -139,7 +156,9 @@ def test_moderators_move_only_between_groups_they_moderate(client, login, region
 # --- Posts -----------------------------------------------------------------------
 
 
-def test_a_hidden_post_shows_a_placeholder_to_members_and_the_post_with_reason_to_moderators_and_author(client, login, regional, reply, member, colleague, ambassador):
+def test_a_hidden_post_shows_a_placeholder_to_members_and_the_post_with_reason_to_moderators_and_author(
+    client, login, regional, reply, member, colleague, ambassador
+):
     login(ambassador)
     response = client.post(reverse("hide_post", args=[reply.pk]), {"reason": "Telefoonnummer van een inwoner."})
     assert response.status_code == 302
@@ -157,7 +176,10 @@ def test_a_hidden_post_shows_a_placeholder_to_members_and_the_post_with_reason_t
     client.post(reverse("unhide_post", args=[reply.pk]))
     login(colleague)
     assert "Reactie 2." in client.get(url).content.decode()
-    assert [e.action for e in ModerationLogEntry.objects.filter(target_type="post").order_by("id")] == [Action.HIDE_POST, Action.UNHIDE_POST]
+    assert [e.action for e in ModerationLogEntry.objects.filter(target_type="post").order_by("id")] == [
+        Action.HIDE_POST,
+        Action.UNHIDE_POST,
+    ]
 
 
 def test_a_hide_without_reason_is_refused_and_keeps_the_form(client, login, reply, ambassador):
@@ -171,16 +193,25 @@ def test_a_moderator_edit_keeps_the_revision_marked_and_logs_the_reason(client, 
     login(ambassador)
     form = client.get(reverse("edit_post", args=[reply.pk])).context["form"]
     assert "reason" in form.fields
-    client.post(reverse("edit_post", args=[reply.pk]), {"body": "Zonder telefoonnummer.", "reason": "Privacy van een inwoner."})
+    client.post(
+        reverse("edit_post", args=[reply.pk]), {"body": "Zonder telefoonnummer.", "reason": "Privacy van een inwoner."}
+    )
     revision = PostRevision.objects.get(post=reply)
     assert revision.by_moderator and revision.editor == ambassador and revision.body == "Reactie 2."
     entry = last_log()
-    assert (entry.action, entry.actor, entry.target_member, entry.reason) == (Action.EDIT_POST, ambassador, member, "Privacy van een inwoner.")
+    assert (entry.action, entry.actor, entry.target_member, entry.reason) == (
+        Action.EDIT_POST,
+        ambassador,
+        member,
+        "Privacy van een inwoner.",
+    )
     login(member)
     assert "reason" not in client.get(reverse("edit_post", args=[reply.pk])).context["form"].fields
 
 
-def test_the_thread_page_shows_moderation_controls_only_to_moderators_and_flag_buttons_to_others(client, login, regional, reply, colleague, ambassador, member):
+def test_the_thread_page_shows_moderation_controls_only_to_moderators_and_flag_buttons_to_others(
+    client, login, regional, reply, colleague, ambassador, member
+):
     url = regional.get_absolute_url() + "?page=1"
     login(colleague)
     body = client.get(url).content.decode()
@@ -223,7 +254,9 @@ def test_flag_rules(regional, reply, member, colleague):
     assert not Flag.objects.exists()
 
 
-def test_three_flags_from_different_members_hide_the_post_until_a_moderator_decides(regional, reply, member, flaggers, colleague, ambassador, django_capture_on_commit_callbacks, published):
+def test_three_flags_from_different_members_hide_the_post_until_a_moderator_decides(
+    regional, reply, member, flaggers, colleague, ambassador, django_capture_on_commit_callbacks, published
+):
     first, second, third = flaggers
     actions.flag_post(member=first, post=reply, reason="spam")
     actions.flag_post(member=second, post=reply, reason="off_topic")
@@ -238,13 +271,17 @@ def test_three_flags_from_different_members_hide_the_post_until_a_moderator_deci
     # One count event for the group, though the flag and the hiding both changed its queues.
     counts = [event for groups, event in published if event["type"] == "moderation.counts"]
     assert counts == [{"type": "moderation.counts", "group": regional.group_id, "flags": 3, "hidden": 1, "signups": 0}]
-    assert [groups for groups, event in published if event["type"] == "moderation.counts"] == [[f"moderation.{regional.group_id}"]]
+    assert [groups for groups, event in published if event["type"] == "moderation.counts"] == [
+        [f"moderation.{regional.group_id}"]
+    ]
     with pytest.raises(DomainError):
         actions.flag_post(member=colleague, post=reply, reason="spam")  # hidden: nothing left to flag
     assert len(notifications_of(ambassador, Notification.Kind.NEW_FLAG)) == 3
 
 
-def test_disagreeing_restores_the_post_dismisses_the_flags_and_tells_the_flaggers(regional, reply, member, flaggers, ambassador):
+def test_disagreeing_restores_the_post_dismisses_the_flags_and_tells_the_flaggers(
+    regional, reply, member, flaggers, ambassador
+):
     for flagger in flaggers:
         actions.flag_post(member=flagger, post=reply, reason="spam")
     actions.review_flags(actor=ambassador, post=reply, outcome="dismiss")
@@ -271,7 +308,11 @@ def test_agreeing_keeps_the_post_hidden_with_the_moderators_reason(regional, rep
         assert [n.kind for n in notifications_of(flagger)] == [Notification.Kind.FLAG_UPHELD]
     assert notifications_of(member, Notification.Kind.POST_HIDDEN)[-1].detail == "Reclame hoort hier niet."
     entry = last_log()
-    assert (entry.action, entry.reason, entry.target_member) == (Action.UPHOLD_FLAGS, "Reclame hoort hier niet.", member)
+    assert (entry.action, entry.reason, entry.target_member) == (
+        Action.UPHOLD_FLAGS,
+        "Reclame hoort hier niet.",
+        member,
+    )
 
 
 def test_agreeing_can_remove_the_post(regional, reply, member, flaggers, ambassador):
@@ -296,7 +337,9 @@ def test_flagging_and_reviewing_through_the_pages(client, login, regional, reply
     body = client.get(reverse("moderation") + "?queue=flags").content.decode()
     assert "Persoonlijke aanval." in body and colleague.name in body
     prefix = f"review-{reply.pk}"
-    response = client.post(reverse("review_flags", args=[reply.pk]), {f"{prefix}-outcome": "hide", f"{prefix}-reason": ""})
+    response = client.post(
+        reverse("review_flags", args=[reply.pk]), {f"{prefix}-outcome": "hide", f"{prefix}-reason": ""}
+    )
     assert response.status_code == 200 and response.context["form"].errors["reason"]
     response = client.post(reverse("review_flags", args=[reply.pk]), {f"{prefix}-outcome": "dismiss"})
     assert response.status_code == 302
@@ -306,17 +349,18 @@ def test_flagging_and_reviewing_through_the_pages(client, login, regional, reply
 def test_a_rolled_back_flag_publishes_nothing(regional, reply, flaggers, django_capture_on_commit_callbacks, published):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            actions.flag_post(member=flaggers[0], post=reply, reason="spam")
-            transaction.set_rollback(True)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        actions.flag_post(member=flaggers[0], post=reply, reason="spam")
+        transaction.set_rollback(True)
     assert published == [] and not Flag.objects.exists()
 
 
 # --- The queues and the log ------------------------------------------------------
 
 
-def test_the_queues_show_only_the_moderators_scope(client, login, regional, reply, question, answer, member, colleague, ambassador, staff, flevoland_ambassador):
+def test_the_queues_show_only_the_moderators_scope(
+    client, login, regional, reply, question, answer, member, colleague, ambassador, staff, flevoland_ambassador
+):
     actions.flag_post(member=colleague, post=reply, reason="spam")
     actions.flag_post(member=member, post=answer, reason="spam")  # on Het Plein: no moderators but staff
     login(ambassador)
@@ -336,7 +380,11 @@ def test_a_typology_moderator_has_no_sign_up_queue(client, login, dutch_data, st
     community_actions.make_moderator(member=tess, group=Group.objects.get(slug="expatgemeenten"))
     login(tess)
     response = client.get(reverse("moderation"))
-    assert response.status_code == 200 and response.context["queue"] == "flags" and "signups" not in response.context["queues"]
+    assert (
+        response.status_code == 200
+        and response.context["queue"] == "flags"
+        and "signups" not in response.context["queues"]
+    )
     assert client.get(reverse("moderation") + "?queue=signups").status_code == 404
 
 
@@ -354,7 +402,9 @@ def _fill_queues(regional_group, plein, count: int, staff) -> None:
             actions.hide_thread(actor=staff, thread=thread, reason="Weg")
         MemberFactory(municipality=Municipality.objects.get(code="GM0518"), status="pending", approved_at=None)
         suspended = approved_member(Municipality.objects.get(code="GM0503"))
-        community_actions.suspend_member(actor=staff, member=suspended, until=timezone.now() + timedelta(days=2), reason="Spam")
+        community_actions.suspend_member(
+            actor=staff, member=suspended, until=timezone.now() + timedelta(days=2), reason="Spam"
+        )
 
 
 def queries_for(client, url: str) -> int:
@@ -382,7 +432,9 @@ def test_queue_pages_run_a_constant_number_of_queries(client, login, ambassador,
 
 
 @pytest.mark.parametrize("who", ["ambassador", "staff"])
-@pytest.mark.parametrize("query", ["", "?action=hide_post", "?moderator=team&member=lid&since=2020-01-01&until=2100-01-01"])
+@pytest.mark.parametrize(
+    "query", ["", "?action=hide_post", "?moderator=team&member=lid&since=2020-01-01&until=2100-01-01"]
+)
 def test_the_log_runs_a_constant_number_of_queries(client, login, ambassador, staff, themes, who, query):
     """Guards the N+1s of log rows: moderator, member and group each come from the one query."""
     regional_group, plein = Group.objects.get(slug="zuid-holland"), Group.objects.get(slug="het-plein")
@@ -394,10 +446,14 @@ def test_the_log_runs_a_constant_number_of_queries(client, login, ambassador, st
     assert_queries(steady_queries(client, url), 2, f"{url} with ten times more")
 
 
-def test_the_log_filters_by_moderator_member_action_and_date(client, login, regional, reply, member, colleague, ambassador, staff):
+def test_the_log_filters_by_moderator_member_action_and_date(
+    client, login, regional, reply, member, colleague, ambassador, staff
+):
     actions.hide_post(actor=ambassador, post=reply, reason="Reclame")
     actions.lock_thread(actor=staff, thread=regional, reason="Klaar")
-    community_actions.suspend_member(actor=staff, member=colleague, until=timezone.now() + timedelta(days=1), reason="Spam")
+    community_actions.suspend_member(
+        actor=staff, member=colleague, until=timezone.now() + timedelta(days=1), reason="Spam"
+    )
     old = ModerationLogEntry.objects.get(action=Action.HIDE_POST)
     ModerationLogEntry.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=30))
     login(staff)
@@ -419,14 +475,20 @@ def test_the_log_filters_by_moderator_member_action_and_date(client, login, regi
     assert client.get(reverse("moderation_log") + "?action=approve_member").context["entries"]
 
 
-def test_the_log_shows_moderators_their_groups_only_and_cannot_be_changed(client, login, regional, reply, question, answer, ambassador, flevoland_ambassador, staff):
+def test_the_log_shows_moderators_their_groups_only_and_cannot_be_changed(
+    client, login, regional, reply, question, answer, ambassador, flevoland_ambassador, staff
+):
     actions.hide_post(actor=ambassador, post=reply, reason="In de regio")
     actions.hide_post(actor=staff, post=answer, reason="Op het plein")
     login(ambassador)
     reasons = [entry.reason for entry in client.get(reverse("moderation_log")).context["entries"]]
     assert "In de regio" in reasons and "Op het plein" not in reasons
     login(flevoland_ambassador)
-    assert [e.reason for e in client.get(reverse("moderation_log")).context["entries"] if e.reason in ("In de regio", "Op het plein")] == []
+    assert [
+        e.reason
+        for e in client.get(reverse("moderation_log")).context["entries"]
+        if e.reason in ("In de regio", "Op het plein")
+    ] == []
     login(staff)
     reasons = [entry.reason for entry in client.get(reverse("moderation_log")).context["entries"]]
     assert {"In de regio", "Op het plein"} <= set(reasons)

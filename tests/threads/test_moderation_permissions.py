@@ -14,9 +14,10 @@ Bram from Delft is suspended.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -104,7 +105,13 @@ def _post(w: World, which: str = "regional") -> Post:
 
 TABLE: list[Row] = [
     # --- Threads in the regional group
-    Row("pin a thread", "regional group", "post", lambda w: reverse("pin_thread", args=[w.regional.pk]), check=lambda w: _thread(w).pinned),
+    Row(
+        "pin a thread",
+        "regional group",
+        "post",
+        lambda w: reverse("pin_thread", args=[w.regional.pk]),
+        check=lambda w: _thread(w).pinned,
+    ),
     Row(
         "unpin a thread",
         "regional group",
@@ -182,10 +189,18 @@ TABLE: list[Row] = [
         "regional group",
         "post",
         lambda w: reverse("review_flags", args=[w.regional_reply.pk]),
-        data=lambda w: {f"review-{w.regional_reply.pk}-outcome": "hide", f"review-{w.regional_reply.pk}-reason": "Inderdaad reclame."},
+        data=lambda w: {
+            f"review-{w.regional_reply.pk}-outcome": "hide",
+            f"review-{w.regional_reply.pk}-reason": "Inderdaad reclame.",
+        },
         check=lambda w: _post(w).hidden and not Flag.objects.filter(post=w.regional_reply, status="open").exists(),
     ),
-    Row("open the review page of a flagged post", "regional group", "get", lambda w: reverse("review_flags", args=[w.regional_reply.pk])),
+    Row(
+        "open the review page of a flagged post",
+        "regional group",
+        "get",
+        lambda w: reverse("review_flags", args=[w.regional_reply.pk]),
+    ),
     Row(
         "see the flagged post in the flag queue",
         "regional group",
@@ -193,7 +208,12 @@ TABLE: list[Row] = [
         lambda w: reverse("moderation") + "?queue=flags",
         check=lambda w: f'id="flagged-{w.regional_reply.pk}"' in w.extra["body"],
     ),
-    Row("follow the regional group's queue counts live", "regional group", "socket", socket_group=lambda w: w.regional.group_id),
+    Row(
+        "follow the regional group's queue counts live",
+        "regional group",
+        "socket",
+        socket_group=lambda w: w.regional.group_id,
+    ),
     # --- Threads in the typology group
     Row(
         "hide a post in a typology group",
@@ -219,7 +239,12 @@ TABLE: list[Row] = [
         data=lambda w: {f"review-{w.typology_reply.pk}-outcome": "dismiss", f"review-{w.typology_reply.pk}-reason": ""},
         check=lambda w: Flag.objects.get(post=w.typology_reply).status == "dismissed",
     ),
-    Row("follow the typology group's queue counts live", "typology group", "socket", socket_group=lambda w: w.typology.group_id),
+    Row(
+        "follow the typology group's queue counts live",
+        "typology group",
+        "socket",
+        socket_group=lambda w: w.typology.group_id,
+    ),
     # --- Members of the province
     Row(
         "approve a sign-up",
@@ -241,7 +266,10 @@ TABLE: list[Row] = [
         "province",
         "post",
         lambda w: reverse("suspend_member", args=[w.author.handle]),
-        data=lambda w: {"until": (timezone.localdate() + timedelta(days=7)).isoformat(), "reason": "Herhaald scheldwoorden."},
+        data=lambda w: {
+            "until": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            "reason": "Herhaald scheldwoorden.",
+        },
         check=lambda w: Member.objects.get(pk=w.author.pk).is_suspended,
     ),
     Row(
@@ -310,9 +338,17 @@ def world(dutch_data, staff, member, ambassador, flevoland_ambassador, pending_m
 def fingerprint() -> tuple:
     """Everything a moderation step could change (last_login aside: logging in changes it)."""
     return (
-        list(Thread.objects.order_by("pk").values_list("pk", "pinned", "locked", "hidden", "hidden_reason", "group_id")),
-        list(Post.objects.order_by("pk").values_list("pk", "hidden", "hidden_reason", "deleted_at", "body", "revision_count")),
-        list(Member.objects.order_by("pk").values_list("pk", "status", "status_reason", "suspended_until", "is_active")),
+        list(
+            Thread.objects.order_by("pk").values_list("pk", "pinned", "locked", "hidden", "hidden_reason", "group_id")
+        ),
+        list(
+            Post.objects.order_by("pk").values_list(
+                "pk", "hidden", "hidden_reason", "deleted_at", "body", "revision_count"
+            )
+        ),
+        list(
+            Member.objects.order_by("pk").values_list("pk", "status", "status_reason", "suspended_until", "is_active")
+        ),
         list(Flag.objects.order_by("pk").values_list("pk", "status")),
         list(Membership.objects.order_by("pk").values_list("pk", "role")),
         PostRevision.objects.count(),
@@ -326,15 +362,37 @@ def test_the_table_covers_every_moderation_url():
     from tests.community.test_access import all_routes
 
     moderation_names = {
-        "moderation", "moderation_log", "review_flags", "approve_signup", "reject_signup", "suspend_member",
-        "lift_suspension", "pin_thread", "unpin_thread", "lock_thread", "unlock_thread", "hide_thread",
-        "unhide_thread", "move_thread", "hide_post", "unhide_post",
+        "moderation",
+        "moderation_log",
+        "review_flags",
+        "approve_signup",
+        "reject_signup",
+        "suspend_member",
+        "lift_suspension",
+        "pin_thread",
+        "unpin_thread",
+        "lock_thread",
+        "unlock_thread",
+        "hide_thread",
+        "unhide_thread",
+        "move_thread",
+        "hide_post",
+        "unhide_post",
     }
     site = {name for name, _route in all_routes()}
     assert moderation_names <= site
     covered = set()
-    dummy = World(people={}, regional=Thread(pk=1), regional_reply=Post(pk=2), typology=Thread(pk=3), typology_reply=Post(pk=4),
-                  applicant=Member(pk=5), author=Member(pk=6, handle="a"), suspended=Member(pk=7, handle="b"), move_target=Group(pk=8))
+    dummy = World(
+        people={},
+        regional=Thread(pk=1),
+        regional_reply=Post(pk=2),
+        typology=Thread(pk=3),
+        typology_reply=Post(pk=4),
+        applicant=Member(pk=5),
+        author=Member(pk=6, handle="a"),
+        suspended=Member(pk=7, handle="b"),
+        move_target=Group(pk=8),
+    )
     from django.urls import resolve
 
     for row in TABLE:
@@ -374,7 +432,10 @@ def test_who_may_do_what(client, world, row):
                 if row.method == "get":
                     assert response.status_code == 200, where
                 else:
-                    assert response.status_code == 302, where + f" {getattr(response, 'context', {}) and response.context.get('form') and response.context['form'].errors}"
+                    assert response.status_code == 302, (
+                        where
+                        + f" {getattr(response, 'context', {}) and response.context.get('form') and response.context['form'].errors}"
+                    )
                     assert row.check(world), where + " did not do what it promised"
                     assert after[6] > before[6], where + " wrote no moderation log entry"
             else:

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.community.test_rows import field_values
 from threads import actions
 from threads.models import Post, Thread
 from threads.pageposts import page_posts, page_thread
-from tests.community.test_rows import field_values
 
 pytestmark = pytest.mark.django_db
 
@@ -46,5 +46,8 @@ def test_the_posts_of_a_page_as_rows_and_as_posts(member, colleague, question):
     for name in ("number", "author_id", "html", "created", "edited_at", "useful_count", "deleted_at", "hidden"):
         assert getattr(answer, name) == getattr(expected, name), name
     assert answer.pk == expected.pk and answer.thread_id == expected.thread_id
-    assert answer.author_url == expected.author.get_absolute_url() and answer.position_label == expected.author.get_position_display()
+    assert (
+        answer.author_url == expected.author.get_absolute_url()
+        and answer.position_label == expected.author.get_position_display()
+    )
     assert not answer.is_former_member and answer.is_visible and not answer.is_opening

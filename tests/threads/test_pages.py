@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Group, Municipality
-from tests.conftest import assert_queries, approved_member, steady_queries
+from tests.conftest import approved_member, assert_queries, steady_queries
 from tests.threads.conftest import make_thread
 from threads import actions
 from threads.models import Mark, Post, ReadState, Theme, Thread
@@ -24,11 +24,21 @@ def bulk_posts(thread: Thread, authors, count: int) -> None:
     now = timezone.now()
     Post.objects.bulk_create(
         [
-            Post(thread=thread, number=start + n + 1, author=authors[n % len(authors)], body=f"Reactie {n}", html=f"<p>Reactie {n}</p>", text=f"Reactie {n}", created=now)
+            Post(
+                thread=thread,
+                number=start + n + 1,
+                author=authors[n % len(authors)],
+                body=f"Reactie {n}",
+                html=f"<p>Reactie {n}</p>",
+                text=f"Reactie {n}",
+                created=now,
+            )
             for n in range(count)
         ]
     )
-    Thread.objects.filter(pk=thread.pk).update(last_post_number=start + count, reply_count=start + count - 1, last_activity_at=now)
+    Thread.objects.filter(pk=thread.pk).update(
+        last_post_number=start + count, reply_count=start + count - 1, last_activity_at=now
+    )
     thread.refresh_from_db()
 
 
@@ -63,7 +73,14 @@ def test_the_thread_page_shows_posts_answer_reply_form_and_actions(client, login
 
 
 def test_titles_are_escaped_everywhere(client, login, member, plein, themes):
-    thread = actions.create_thread(author=member, group=plein, title='<script>alert("x")</script> veilig?', kind="question", body="Tekst", themes=themes[:1])
+    thread = actions.create_thread(
+        author=member,
+        group=plein,
+        title='<script>alert("x")</script> veilig?',
+        kind="question",
+        body="Tekst",
+        themes=themes[:1],
+    )
     login(member)
     for url in [thread.get_absolute_url(), "/latest/", "/groups/het-plein/", "/"]:
         body = client.get(url, follow=True).content.decode()
@@ -83,7 +100,9 @@ def test_a_thread_opens_at_the_first_unread_post(client, login, member, colleagu
     assert [p.number for p in page.context["posts"] if p.is_unread] == list(range(31, 41))
 
 
-def test_reading_a_page_moves_the_read_state_with_one_write_and_rereading_writes_nothing(client, login, member, colleague, question):
+def test_reading_a_page_moves_the_read_state_with_one_write_and_rereading_writes_nothing(
+    client, login, member, colleague, question
+):
     bulk_posts(question, [colleague], 30)
     login(colleague)
     _response, queries = capture(client, question.get_absolute_url() + "?page=2")
@@ -113,7 +132,9 @@ def test_a_page_that_does_not_exist_is_a_404(client, login, member, question, pa
     assert client.get(question.get_absolute_url() + f"?page={page}").status_code == 404
 
 
-def test_thread_page_queries_stay_constant_with_ten_times_more_posts_members_and_marks(client, login, dutch_data, staff, member, colleague, question):
+def test_thread_page_queries_stay_constant_with_ten_times_more_posts_members_and_marks(
+    client, login, dutch_data, staff, member, colleague, question
+):
     """Guards the N+1s of post authors (and their municipality), "nuttig" marks
     per post and themes: each is one bulk query, whatever the page holds."""
     authors = [approved_member(Municipality.objects.get(code=code)) for code in ("GM0518", "GM1783")]
@@ -121,7 +142,10 @@ def test_thread_page_queries_stay_constant_with_ten_times_more_posts_members_and
     login(member)
     few_first = len(steady_queries(client, question.get_absolute_url() + "?page=1"))
     few_last = len(steady_queries(client, question.get_absolute_url() + "?page=2"))
-    more_authors = [approved_member(Municipality.objects.get(code=code)) for code in ("GM0363", "GM0599", "GM0344", "GM0014", "GM0034")] * 4
+    more_authors = [
+        approved_member(Municipality.objects.get(code=code))
+        for code in ("GM0363", "GM0599", "GM0344", "GM0014", "GM0034")
+    ] * 4
     bulk_posts(question, more_authors, 250)
     for post in Post.objects.filter(thread=question).exclude(author=member)[:60]:
         Mark.objects.create(member=member, post=post)
@@ -133,7 +157,6 @@ def test_thread_page_queries_stay_constant_with_ten_times_more_posts_members_and
     # Member, thread with read position and themes, posts with marks (roles and watch level
     # are kept per Member.cache_version after the first view).
     assert (many_first, many_last) == (3, 3), (many_first, many_last)
-
 
 
 @pytest.mark.parametrize("later", [False, True], ids=["answer on page 1", "answer on page 2"])
@@ -163,7 +186,12 @@ def test_a_member_starts_a_thread_in_their_group(client, login, member, themes):
     login(member)
     response = client.post(
         reverse("new_thread", args=["zuid-holland"]),
-        {"title": "Taalcafé voor nieuwkomers", "kind": "experience", "body": "Wij organiseren elke week een **taalcafé**.", "themes": [themes[2].pk]},
+        {
+            "title": "Taalcafé voor nieuwkomers",
+            "kind": "experience",
+            "body": "Wij organiseren elke week een **taalcafé**.",
+            "themes": [themes[2].pk],
+        },
     )
     thread = Thread.objects.get(title="Taalcafé voor nieuwkomers")
     assert response.status_code == 302 and response.url == thread.get_absolute_url()
@@ -172,12 +200,14 @@ def test_a_member_starts_a_thread_in_their_group(client, login, member, themes):
 
 def test_a_bad_new_thread_keeps_what_was_typed(client, login, member, themes):
     login(member)
-    response = client.post(reverse("new_thread", args=["het-plein"]), {"title": "Kort", "kind": "question", "body": "Mijn lange verhaal", "themes": []})
+    response = client.post(
+        reverse("new_thread", args=["het-plein"]),
+        {"title": "Kort", "kind": "question", "body": "Mijn lange verhaal", "themes": []},
+    )
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"title", "themes"}
     assert "Mijn lange verhaal" in response.content.decode()
     assert not Thread.objects.exists()
-
 
 
 def test_the_kind_and_themes_are_groups_with_a_legend_tied_to_their_help_and_errors(client, login, member, themes):
@@ -191,7 +221,9 @@ def test_the_kind_and_themes_are_groups_with_a_legend_tied_to_their_help_and_err
     assert len(fieldsets) == 2
     assert 'aria-describedby="id_themes_helptext"' in page and 'id="id_themes_helptext"' in page
     assert '<label for="">' not in page
-    refused = client.post(reverse("new_thread", args=["het-plein"]), {"title": "Kort", "kind": "question", "body": "Tekst", "themes": []})
+    refused = client.post(
+        reverse("new_thread", args=["het-plein"]), {"title": "Kort", "kind": "question", "body": "Tekst", "themes": []}
+    )
     html = refused.content.decode()
     assert 'aria-describedby="id_themes_helptext id_themes_error"' in html and 'id="id_themes_error"' in html
 
@@ -199,7 +231,10 @@ def test_the_kind_and_themes_are_groups_with_a_legend_tied_to_their_help_and_err
 def test_a_member_cannot_start_a_thread_in_a_group_they_are_not_in(client, login, outsider, themes):
     login(outsider)
     assert client.get(reverse("new_thread", args=["expatgemeenten"])).status_code == 403
-    response = client.post(reverse("new_thread", args=["expatgemeenten"]), {"title": "Mag dit?", "kind": "question", "body": "x", "themes": [themes[0].pk]})
+    response = client.post(
+        reverse("new_thread", args=["expatgemeenten"]),
+        {"title": "Mag dit?", "kind": "question", "body": "x", "themes": [themes[0].pk]},
+    )
     assert response.status_code == 403
     assert not Thread.objects.exists()
 
@@ -231,7 +266,9 @@ def test_quoting_without_javascript_prefills_the_reply(client, login, colleague,
     opening = question.posts.get(number=1)
     response = client.get(reverse("reply", args=[question.pk]) + f"?quote={opening.pk}")
     assert f"[quote=post:{opening.pk}]" in response.context["form"].initial["body"]
-    assert client.get(reverse("post_quote", args=[opening.pk])).content.decode().startswith(f"[quote=post:{opening.pk}]")
+    assert (
+        client.get(reverse("post_quote", args=[opening.pk])).content.decode().startswith(f"[quote=post:{opening.pk}]")
+    )
 
 
 def test_editing_through_the_page_keeps_a_visible_revision(client, login, member, question):
@@ -249,7 +286,12 @@ def test_nobody_edits_or_deletes_someone_elses_post(client, login, colleague, qu
     post = question.posts.get()
     login(colleague)
     assert client.get(reverse("edit_post", args=[post.pk])).status_code == 403
-    assert client.post(reverse("edit_post", args=[post.pk]), {"title": "Overgenomen titel", "body": "Overgenomen"}).status_code == 403
+    assert (
+        client.post(
+            reverse("edit_post", args=[post.pk]), {"title": "Overgenomen titel", "body": "Overgenomen"}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("delete_post", args=[post.pk])).status_code == 403
     post.refresh_from_db()
     assert post.body == "Wie heeft een aanpak die **werkt**?" and post.deleted_at is None
@@ -290,7 +332,12 @@ def test_nuttig_toggles_and_is_refused_on_your_own_post(client, login, member, c
 def test_a_regional_thread_is_invisible_outside_the_region(client, login, member, outsider, colleague, themes):
     thread = make_thread(member, Group.objects.get(slug="zuid-holland"), posts=1, repliers=[colleague])
     login(outsider)
-    for url in [thread.get_absolute_url(), reverse("reply", args=[thread.pk]), reverse("post_permalink", args=[thread.posts.get(number=2).pk]), reverse("post_quote", args=[thread.posts.get(number=2).pk])]:
+    for url in [
+        thread.get_absolute_url(),
+        reverse("reply", args=[thread.pk]),
+        reverse("post_permalink", args=[thread.posts.get(number=2).pk]),
+        reverse("post_quote", args=[thread.posts.get(number=2).pk]),
+    ]:
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("reply", args=[thread.pk]), {"body": "Ik lees mee"}).status_code == 404
     assert thread.title not in client.get("/latest/").content.decode()
@@ -310,15 +357,23 @@ LISTS = {
 
 
 @pytest.mark.parametrize("url", LISTS)
-def test_list_queries_stay_constant_with_ten_times_more_threads_themes_and_members(client, login, member, colleague, dutch_data, themes, url):
+def test_list_queries_stay_constant_with_ten_times_more_threads_themes_and_members(
+    client, login, member, colleague, dutch_data, themes, url
+):
     """Guards the N+1s of a thread row: group, author and municipality, themes
     and the member's read state must each come from one query for the whole page."""
     plein = Group.objects.get(slug="het-plein")
 
     def add_threads(count):
         for number in range(count):
-            author = approved_member(Municipality.objects.get(code=["GM0518", "GM1783", "GM0599"][(number // 2) % 3])) if number % 2 else colleague
-            thread = make_thread(author, plein, title=f"Onderwerp over wonen {number}", kind="question" if number % 2 else "dilemma")
+            author = (
+                approved_member(Municipality.objects.get(code=["GM0518", "GM1783", "GM0599"][(number // 2) % 3]))
+                if number % 2
+                else colleague
+            )
+            thread = make_thread(
+                author, plein, title=f"Onderwerp over wonen {number}", kind="question" if number % 2 else "dilemma"
+            )
             thread.themes.set(themes[: 1 + number % 5])
             if number % 3 == 0:
                 replier = member if author != member else colleague
@@ -333,8 +388,9 @@ def test_list_queries_stay_constant_with_ten_times_more_threads_themes_and_membe
     assert_queries(capture(client, url)[1], LISTS[url], f"{url} with 30 threads")
 
 
-
-def test_the_theme_index_counts_the_threads_the_member_may_read(client, login, member, colleague, outsider, plein, themes, django_assert_num_queries):
+def test_the_theme_index_counts_the_threads_the_member_may_read(
+    client, login, member, colleague, outsider, plein, themes, django_assert_num_queries
+):
     """Threads in a group the member cannot read (Limburg's, for Fatima from Zuid-Holland)
     are not counted. Three queries (the member, the counts, the themes) however many threads."""
     limburg = Group.objects.get(slug="limburg")
@@ -347,7 +403,7 @@ def test_the_theme_index_counts_the_threads_the_member_may_read(client, login, m
         response = client.get(reverse("themes"))
     counts = {theme.slug: theme.thread_count for theme in response.context["themes"]}
     first_two = [theme.slug for theme in Theme.objects.all()[:2]]
-    assert {slug: counts[slug] for slug in first_two} == {slug: 3 for slug in first_two}
+    assert {slug: counts[slug] for slug in first_two} == dict.fromkeys(first_two, 3)
     assert sum(counts.values()) == 6
     assert "3 onderwerpen" in response.content.decode()
 

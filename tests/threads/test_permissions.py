@@ -115,12 +115,27 @@ def test_a_refusal_says_why_in_words_that_fit_the_cause(member, colleague, outsi
 
     regional = Group.objects.get(slug="zuid-holland")
     outsider_fresh = Member.objects.get(pk=outsider.pk)
-    assert reason(permissions.check_start_thread, outsider_fresh, regional) == "Only members of this group can start a thread in it. Join the group first."
+    assert (
+        reason(permissions.check_start_thread, outsider_fresh, regional)
+        == "Only members of this group can start a thread in it. Join the group first."
+    )
     actions.lock_thread(actor=staff, thread=question, reason="Klaar")
     locked = Thread.objects.select_related("group").get(pk=question.pk)
-    assert reason(permissions.check_reply, Member.objects.get(pk=colleague.pk), locked) == "This thread is locked: nobody can reply any more."
+    assert (
+        reason(permissions.check_reply, Member.objects.get(pk=colleague.pk), locked)
+        == "This thread is locked: nobody can reply any more."
+    )
     post = Post.objects.select_related("thread__group").get(pk=answer.pk)
-    assert reason(permissions.check_edit_post, Member.objects.get(pk=member.pk), post) == "You can only edit your own posts."
-    assert reason(permissions.check_edit_post, Member.objects.get(pk=colleague.pk), post) == "This thread is locked: its posts can no longer be edited."
-    assert reason(permissions.check_mark_useful, Member.objects.get(pk=colleague.pk), post) == "You cannot mark your own post as useful."
+    assert (
+        reason(permissions.check_edit_post, Member.objects.get(pk=member.pk), post)
+        == "You can only edit your own posts."
+    )
+    assert (
+        reason(permissions.check_edit_post, Member.objects.get(pk=colleague.pk), post)
+        == "This thread is locked: its posts can no longer be edited."
+    )
+    assert (
+        reason(permissions.check_mark_useful, Member.objects.get(pk=colleague.pk), post)
+        == "You cannot mark your own post as useful."
+    )
     assert permissions.can_reply(Member.objects.get(pk=staff.pk), locked)  # moderators reply in a locked thread

@@ -33,14 +33,21 @@ def newcomer(dutch_data, staff):
 
 
 def established(member: Member) -> Member:
-    Member.objects.filter(pk=member.pk).update(approved_at=timezone.now() - timedelta(days=settings.NEW_MEMBER_DAYS + 1))
+    Member.objects.filter(pk=member.pk).update(
+        approved_at=timezone.now() - timedelta(days=settings.NEW_MEMBER_DAYS + 1)
+    )
     return Member.objects.get(pk=member.pk)
 
 
 def new_thread(client, themes, number: int):
     return client.post(
         reverse("new_thread", args=["het-plein"]),
-        {"title": f"Mijn vraag nummer {number}", "kind": "question", "body": f"Tekst van vraag {number}", "themes": [themes[0].pk]},
+        {
+            "title": f"Mijn vraag nummer {number}",
+            "kind": "question",
+            "body": f"Tekst van vraag {number}",
+            "themes": [themes[0].pk],
+        },
     )
 
 
@@ -103,7 +110,10 @@ def test_staff_and_moderators_have_no_limits(client, login, staff, ambassador, t
 
 
 def test_flags_are_limited_too(client, login, newcomer, member, themes, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "flag": {"new": {"count": 2, "window_seconds": 3600}, "established": {"count": 5, "window_seconds": 3600}}}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "flag": {"new": {"count": 2, "window_seconds": 3600}, "established": {"count": 5, "window_seconds": 3600}},
+    }
     thread = make_thread(member, Group.objects.get(slug="het-plein"), posts=3)
     posts = list(thread.posts.order_by("number"))
     login(newcomer)
@@ -115,7 +125,10 @@ def test_flags_are_limited_too(client, login, newcomer, member, themes, settings
 
 
 def test_the_window_runs_out(client, login, newcomer, themes, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "thread": {"new": {"count": 1, "window_seconds": 1}, "established": {"count": 1, "window_seconds": 1}}}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "thread": {"new": {"count": 1, "window_seconds": 1}, "established": {"count": 1, "window_seconds": 1}},
+    }
     login(newcomer)
     assert new_thread(client, themes, 1).status_code == 302
     assert new_thread(client, themes, 2).status_code == 429
@@ -155,7 +168,9 @@ def test_the_limit_holds_across_processes_through_redis(client, login, newcomer,
         f"print(throttle.count('rate-post', '{newcomer.pk}'), throttle.hit('rate-post', '{newcomer.pk}', window_seconds=600))\n"
     )
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "community.settings"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["9", "10"]
     assert client.post(reverse("reply", args=[thread.pk]), {"body": "Eén te veel"}).status_code == 429

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(member, colleague, outsider, ambassador, staff, pending_member):
     suspended = approved_member(Municipality.objects.get(code="GM0518"), name="Gijs Geschorst", handle="gijs")
-    community_actions.suspend_member(actor=staff, member=suspended, until=timezone.now() + timedelta(days=2), reason="Even niet")
+    community_actions.suspend_member(
+        actor=staff, member=suspended, until=timezone.now() + timedelta(days=2), reason="Even niet"
+    )
     lifted = approved_member(Municipality.objects.get(code="GM0518"), name="Lotte Lang", handle="lotte")
     Member.objects.filter(pk=lifted.pk).update(status="suspended", suspended_until=timezone.now() - timedelta(days=1))
     deactivated = MemberFactory(name="Weg Geweest", handle="weg", is_active=False, municipality=member.municipality)
@@ -32,13 +34,26 @@ def people(member, colleague, outsider, ambassador, staff, pending_member):
     community_actions.make_moderator(member=typology_moderator, group=Group.objects.get(slug="g40"))
     return [
         Member.objects.get(pk=someone.pk)
-        for someone in (member, colleague, outsider, ambassador, staff, pending_member, suspended, lifted, deactivated, typology_moderator)
+        for someone in (
+            member,
+            colleague,
+            outsider,
+            ambassador,
+            staff,
+            pending_member,
+            suspended,
+            lifted,
+            deactivated,
+            typology_moderator,
+        )
     ]
 
 
 @pytest.fixture
 def every_kind_of_thread(member, colleague, staff, themes):
-    closed = Group.objects.create(name="Besloten werkgroep", slug="besloten", kind=Group.Kind.THEME, read_access=Group.ReadAccess.MEMBERS)
+    closed = Group.objects.create(
+        name="Besloten werkgroep", slug="besloten", kind=Group.Kind.THEME, read_access=Group.ReadAccess.MEMBERS
+    )
     community_actions.join_group(member=colleague, group=closed)
     threads = []
     for group, author in (
@@ -48,7 +63,14 @@ def every_kind_of_thread(member, colleague, staff, themes):
         (closed, colleague),
     ):
         for hidden in (False, True):
-            thread = actions.create_thread(author=author, group=group, title=f"{group.name} {hidden}", kind="question", body="Tekst", themes=list(themes[:1]))
+            thread = actions.create_thread(
+                author=author,
+                group=group,
+                title=f"{group.name} {hidden}",
+                kind="question",
+                body="Tekst",
+                themes=list(themes[:1]),
+            )
             if hidden:
                 actions.hide_thread(actor=staff, thread=thread, reason="Verborgen")
             threads.append(Thread.objects.select_related("group").get(pk=thread.pk))
@@ -59,12 +81,22 @@ def test_the_three_forms_of_the_reading_rule_agree_for_every_member_and_thread(p
     answers = set()
     for person in people:
         person = Member.objects.get(pk=person.pk)
-        readable = set(Thread.objects.filter(readable_threads_q(person)).values_list("pk", flat=True)) if person.is_participant else set()
+        readable = (
+            set(Thread.objects.filter(readable_threads_q(person)).values_list("pk", flat=True))
+            if person.is_participant
+            else set()
+        )
         for thread in every_kind_of_thread:
             one = can_read_thread(person, thread)
             as_thread_filter = thread.pk in readable
             as_member_filter = Member.objects.filter(readers_q(thread), pk=person.pk).exists()
-            assert one == as_thread_filter == as_member_filter, (person.handle, thread.title, one, as_thread_filter, as_member_filter)
+            assert one == as_thread_filter == as_member_filter, (
+                person.handle,
+                thread.title,
+                one,
+                as_thread_filter,
+                as_member_filter,
+            )
             answers.add(one)
     assert answers == {True, False}  # the matrix has both answers, so it can fail
 

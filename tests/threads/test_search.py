@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from community import actions as community_actions
 from community.models import Group, Municipality
-from tests.conftest import assert_queries, approved_member
+from tests.conftest import approved_member, assert_queries
 from tests.needs import need_postgres
 from threads import actions
 from threads.models import Post, Synonym, Theme, Thread
@@ -38,7 +38,12 @@ def need_fallback() -> None:
 
 def start(author, group, title, body="Openingsbericht.", *, kind="experience", themes=("wonen",)) -> Thread:
     return actions.create_thread(
-        author=author, group=group, title=title, kind=kind, body=body, themes=list(Theme.objects.filter(slug__in=themes))
+        author=author,
+        group=group,
+        title=title,
+        kind=kind,
+        body=body,
+        themes=list(Theme.objects.filter(slug__in=themes)),
     )
 
 
@@ -77,7 +82,7 @@ def test_queries_are_split_into_words_and_phrases_without_operators_or_stop_word
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("", "empty"), ("   ", "empty"), ("de het een", "stop_words"), ("&|!():*<>", "no_words"), ('"" \'\'', "no_words")],
+    [("", "empty"), ("   ", "empty"), ("de het een", "stop_words"), ("&|!():*<>", "no_words"), ("\"\" ''", "no_words")],
 )
 def test_queries_with_nothing_to_search_for_say_why(text, problem):
     assert parse_query(text).problem == problem
@@ -94,11 +99,19 @@ def test_long_queries_are_cut_at_200_characters_between_words():
 
 def test_synonyms_expand_a_term_one_way_or_both_ways():
     index = SynonymIndex.build(
-        [("statushouder", "vergunninghouder", True), ("nieuwkomer", "statushouder, inburgeraar", False), ("internationale student", "buitenlandse student", True)]
+        [
+            ("statushouder", "vergunninghouder", True),
+            ("nieuwkomer", "statushouder, inburgeraar", False),
+            ("internationale student", "buitenlandse student", True),
+        ]
     )
     assert parse_query("Statushouders", index).terms[0].alternatives == (("statushouders",), ("vergunninghouder",))
     assert parse_query("vergunninghouders", index).terms[0].alternatives == (("vergunninghouders",), ("statushouder",))
-    assert parse_query("nieuwkomers", index).terms[0].alternatives == (("nieuwkomers",), ("statushouder",), ("inburgeraar",))
+    assert parse_query("nieuwkomers", index).terms[0].alternatives == (
+        ("nieuwkomers",),
+        ("statushouder",),
+        ("inburgeraar",),
+    )
     assert parse_query("inburgeraar", index).terms[0].alternatives == (("inburgeraar",),)
     phrase = parse_query("internationale studenten huisvesting", index).terms
     assert phrase[0].alternatives == (("internationale", "studenten"), ("buitenlandse", "student"))
@@ -159,7 +172,9 @@ def test_one_hit_per_thread_linking_to_its_best_post(member, colleague, plein, t
     thread = start(member, plein, "Seizoenswerk in de kassen")
     for _ in range(3):
         actions.reply_to_thread(author=colleague, thread=thread, body="Onze uitzendbureaus regelen vervoer.")
-    best = actions.reply_to_thread(author=colleague, thread=thread, body="Uitzendbureaus, uitzendbureaus: de uitzendbureaus zijn de sleutel.")
+    best = actions.reply_to_thread(
+        author=colleague, thread=thread, body="Uitzendbureaus, uitzendbureaus: de uitzendbureaus zijn de sleutel."
+    )
     hits = search_posts(member=member, text="uitzendbureaus").hits
     assert len(hits) == 1 and hits[0].post == best
     assert hits[0].post.get_absolute_url() == f"/t/{thread.pk}/?page=1#post-5"
@@ -167,7 +182,12 @@ def test_one_hit_per_thread_linking_to_its_best_post(member, colleague, plein, t
 
 def test_snippets_highlight_matches_and_escape_everything_else(client, login, member, plein, themes):
     need_postgres()
-    start(member, plein, 'Het <b>taalcafé</b> & "wij"', "Als 3 < 4 & 5 > 2 dan ons 'taalcafé' <script>alert(1)</script> <img src=x onerror=alert(2)>")
+    start(
+        member,
+        plein,
+        'Het <b>taalcafé</b> & "wij"',
+        "Als 3 < 4 & 5 > 2 dan ons 'taalcafé' <script>alert(1)</script> <img src=x onerror=alert(2)>",
+    )
     login(member)
     body = page(client, q="taalcafé").content.decode()
     results = body[body.index('class="search-results"') : body.index("</ol>")]
@@ -204,7 +224,9 @@ def test_edits_and_new_titles_are_searchable_at_once(member, colleague, plein, t
 def test_posts_written_in_bulk_get_their_vector_too(member, plein, themes):
     need_postgres()
     thread = start(member, plein, "Bulk geschreven")
-    Post.objects.bulk_create([Post(thread=thread, number=2, author=member, body="x", html="<p>x</p>", text="Over sleutelfiguren.")])
+    Post.objects.bulk_create(
+        [Post(thread=thread, number=2, author=member, body="x", html="<p>x</p>", text="Over sleutelfiguren.")]
+    )
     assert found(member, "sleutelfiguren") == ["Bulk geschreven"]
 
 
@@ -223,7 +245,9 @@ def test_a_regional_thread_is_found_by_its_members_only(member, colleague, outsi
 def test_hidden_and_deleted_content_is_never_found(client, login, member, colleague, ambassador, staff, plein, themes):
     """Not for the author, not for the group's moderators, not for staff: search is no moderation tool."""
     thread = start(member, plein, "Openbaar onderwerp", "Openbare tekst.")
-    hidden = actions.reply_to_thread(author=colleague, thread=thread, body="Geheimzinnige woorden in een verborgen bericht.")
+    hidden = actions.reply_to_thread(
+        author=colleague, thread=thread, body="Geheimzinnige woorden in een verborgen bericht."
+    )
     actions.hide_post(actor=staff, post=hidden, reason="Spam")
     deleted = actions.reply_to_thread(author=colleague, thread=thread, body="Verwijderde woordenbrij.")
     actions.delete_post(actor=colleague, post=deleted)
@@ -265,7 +289,11 @@ def filtered_world(member, colleague, outsider, plein, themes):
     Thread.objects.filter(pk=old.pk).update(created=a_year_ago)
     typology = Group.objects.get(slug="arbeidsmigranten")
     start(colleague, typology, "Dilemma over arbeidsmigranten en werk", kind="dilemma", themes=("werk",))
-    return {"question": "Vraag over arbeidsmigranten en wonen", "experience": "Ervaring met arbeidsmigranten en taal", "dilemma": "Dilemma over arbeidsmigranten en werk"}
+    return {
+        "question": "Vraag over arbeidsmigranten en wonen",
+        "experience": "Ervaring met arbeidsmigranten en taal",
+        "dilemma": "Dilemma over arbeidsmigranten en werk",
+    }
 
 
 def titles_in(client, **params) -> set[str]:
@@ -305,10 +333,12 @@ def test_the_filters_are_in_a_shareable_url_and_shown_in_the_form(client, login,
     body = page(client, q="arbeidsmigranten", region="limburg", kind="experience", page="1").content.decode()
     assert '<option value="limburg" selected>' in body
     assert '<option value="experience" selected>' in body
-    assert "<details class=\"search-filters\" open>" in body
+    assert '<details class="search-filters" open>' in body
 
 
-def test_a_filter_that_does_not_apply_says_so_and_the_search_still_runs(client, login, member, outsider, filtered_world):
+def test_a_filter_that_does_not_apply_says_so_and_the_search_still_runs(
+    client, login, member, outsider, filtered_world
+):
     login(outsider)
     response = page(client, q="arbeidsmigranten", group="zuid-holland", author="niemand")
     form = response.context["form"]
@@ -360,16 +390,29 @@ def test_empty_and_stop_word_queries_get_a_clear_message(client, login, english,
     long = status_text(page(client, q="arbeidsmigranten " * 20))
     assert "only the first 200 characters" in long and "3 results for" in long
     assert page(client, q="de het een").context["page"].hits == []
-    assert status_text(page(client, q="onvindbaarwoord")) == "No results for “onvindbaarwoord”. Try other or fewer words."
+    assert (
+        status_text(page(client, q="onvindbaarwoord")) == "No results for “onvindbaarwoord”. Try other or fewer words."
+    )
 
 
-@pytest.mark.parametrize("params", [{"group": "nergens"}, {"author": "niemand"}, {"municipality": "GM9999"}, {"kind": "<b>"}, {"period": "eeuw"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"group": "nergens"}, {"author": "niemand"}, {"municipality": "GM9999"}, {"kind": "<b>"}, {"period": "eeuw"}],
+)
 def test_odd_filter_values_never_cause_an_error(client, login, member, filtered_world, params):
     login(member)
     page(client, q="arbeidsmigranten", **params)
 
 
-@pytest.mark.parametrize("params", [{"q": "x\x00y"}, {"q": "taal", "group": "\x00"}, {"q": "taal", "author": "\x00"}, {"q": "taal", "municipality": "GM\x00"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x\x00y"},
+        {"q": "taal", "group": "\x00"},
+        {"q": "taal", "author": "\x00"},
+        {"q": "taal", "municipality": "GM\x00"},
+    ],
+)
 def test_a_nul_character_in_the_search_is_a_bad_request_that_says_why(client, login, english, filtered_world, params):
     """PostgreSQL text cannot hold NUL; community.middleware.RejectNulMiddleware answers first."""
     login(english)
@@ -399,7 +442,9 @@ def test_any_text_gives_a_page(client, login, member, filtered_world, text):
 def test_the_header_has_a_labelled_search_box_for_members(client, login, member):
     login(member)
     body = client.get("/latest/").content.decode()
-    form = re.search(r'<form class="site-search" role="search" action="/search/" method="get"[^>]*>.*?</form>', body, re.DOTALL)
+    form = re.search(
+        r'<form class="site-search" role="search" action="/search/" method="get"[^>]*>.*?</form>', body, re.DOTALL
+    )
     assert form, "no search box in the header"
     assert 'for="site-search-q"' in form.group() and 'id="site-search-q" name="q"' in form.group()
 
@@ -447,7 +492,9 @@ def counted(queries: list[dict]) -> list[dict]:
 BUDGETS = {("sqlite", False): 11, ("sqlite", True): 13, ("postgresql", False): 12, ("postgresql", True): 14}
 
 
-@pytest.mark.parametrize("filters", [{}, {"region": "zuid-holland", "theme": "wonen", "period": "year", "solved": "yes"}])
+@pytest.mark.parametrize(
+    "filters", [{}, {"region": "zuid-holland", "theme": "wonen", "period": "year", "solved": "yes"}]
+)
 def test_the_results_page_runs_the_same_queries_with_ten_times_more_hits(
     client, login, member, colleague, outsider, plein, themes, filters
 ):
@@ -457,7 +504,9 @@ def test_the_results_page_runs_the_same_queries_with_ten_times_more_hits(
     def add(count, people):
         for number in range(count):
             author = people[number % len(people)]
-            thread = start(author, plein, f"Vraag {number} over participatie", "Hoe werkt participatie?", kind="question")
+            thread = start(
+                author, plein, f"Vraag {number} over participatie", "Hoe werkt participatie?", kind="question"
+            )
             replier = colleague if author != colleague else member
             reply = actions.reply_to_thread(author=replier, thread=thread, body="Participatie werkt met inwoners.")
             actions.accept_answer(actor=author, thread=thread, post=reply)
@@ -485,15 +534,25 @@ def test_looking_among_recent_posts_first_changes_nothing(monkeypatch, member, c
     from threads.search import engine
 
     for number in range(12):
-        thread = start([member, colleague, outsider][number % 3], plein, f"Onderwerp {number}", kind=["question", "dilemma"][number % 2])
+        thread = start(
+            [member, colleague, outsider][number % 3],
+            plein,
+            f"Onderwerp {number}",
+            kind=["question", "dilemma"][number % 2],
+        )
         for reply in range(number % 4):
             actions.reply_to_thread(author=colleague, thread=thread, body=f"Over spreiding, deel {reply}.")
         if number % 3 == 0:
-            actions.reply_to_thread(author=member, thread=thread, body="Spreiding en nog eens spreiding: daar gaat het om.")
+            actions.reply_to_thread(
+                author=member, thread=thread, body="Spreiding en nog eens spreiding: daar gaat het om."
+            )
     searches = [{}, {"kind": "dilemma"}, {"region": Municipality.objects.get(code="GM0518").region}]
 
     def results():
-        return [[hit.post.pk for hit in search_posts(member=member, text="spreiding", filters=Filters(**filters)).hits] for filters in searches]
+        return [
+            [hit.post.pk for hit in search_posts(member=member, text="spreiding", filters=Filters(**filters)).hits]
+            for filters in searches
+        ]
 
     plain = results()
     assert all(plain) and len(plain[0]) == 10
@@ -520,11 +579,17 @@ def test_the_recent_eras_give_the_same_newest_matches_as_all_posts(monkeypatch, 
         posts.append(Post(thread=thread, number=numbers[thread.pk], author=member, body=text, html=text, text=text))
     Post.objects.bulk_create(posts)
     newest = Post.objects.order_by("-id").first()
-    assert Post.objects.filter(search_vector=engine.Eras(first=newest.pk // engine.ERA, last=newest.pk // engine.ERA)).exists()
-    assert not Post.objects.filter(search_vector=engine.Eras(first=newest.pk // engine.ERA + 1, last=newest.pk // engine.ERA + 1)).exists()
+    assert Post.objects.filter(
+        search_vector=engine.Eras(first=newest.pk // engine.ERA, last=newest.pk // engine.ERA)
+    ).exists()
+    assert not Post.objects.filter(
+        search_vector=engine.Eras(first=newest.pk // engine.ERA + 1, last=newest.pk // engine.ERA + 1)
+    ).exists()
 
     def results(page):
-        return [hit.post.pk for hit in search_posts(member=member, text="participatie inspraak", page=page, per_page=5).hits]
+        return [
+            hit.post.pk for hit in search_posts(member=member, text="participatie inspraak", page=page, per_page=5).hits
+        ]
 
     # 333 matches; the recent eras hold enough of them for 30 candidates, not for 200 or 400.
     for candidates in (30, 200, 400):
@@ -546,7 +611,9 @@ def test_fallback_every_word_must_occur_in_the_title_or_the_text(member, colleag
     thread = start(colleague, plein, "Iets anders", "Opening.")
     actions.reply_to_thread(author=member, thread=thread, body="Ons TAALcafé is in het buurthuis.")
     assert set(found(member, "taalcafé")) == {"Taalcafé voor nieuwkomers", "Iets anders"}
-    assert found(member, "taalcafé bibliotheek") == ["Taalcafé voor nieuwkomers"]  # one word in the title, one in the text
+    assert found(member, "taalcafé bibliotheek") == [
+        "Taalcafé voor nieuwkomers"
+    ]  # one word in the title, one in the text
     assert found(member, "buurthuis") == ["Iets anders"]
     assert found(member, "buurthuis bibliotheek") == []
     assert found(member, "Nieuwkomer") == ["Taalcafé voor nieuwkomers"]  # the plural contains the singular
@@ -589,7 +656,10 @@ def test_many_matches_are_ranked_among_the_newest_and_all_title_matches(member, 
     old = start(member, plein, "Vergunninghouders aan het werk", "Een oud verhaal.")
     thread = start(member, plein, "Veel berichten", "Opening.")
     Post.objects.bulk_create(
-        [Post(thread=thread, number=n, author=member, body="x", html="x", text="Over vergunninghouders.") for n in range(2, CANDIDATES + 10)]
+        [
+            Post(thread=thread, number=n, author=member, body="x", html="x", text="Over vergunninghouders.")
+            for n in range(2, CANDIDATES + 10)
+        ]
     )
     result = search_posts(member=member, text="vergunninghouders")
     assert [hit.thread.title for hit in result.hits] == ["Vergunninghouders aan het werk", "Veel berichten"]

@@ -122,10 +122,22 @@ def test_accepted_answers_are_visible_replies_to_questions(seeded):
 
 
 def test_running_twice_does_not_duplicate(seeded):
-    counts = (Member.objects.count(), Thread.objects.count(), Post.objects.count(), Mark.objects.count(), ReadState.objects.count())
+    counts = (
+        Member.objects.count(),
+        Thread.objects.count(),
+        Post.objects.count(),
+        Mark.objects.count(),
+        ReadState.objects.count(),
+    )
     output = seed()
     assert "already present" in output
-    assert (Member.objects.count(), Thread.objects.count(), Post.objects.count(), Mark.objects.count(), ReadState.objects.count()) == counts
+    assert (
+        Member.objects.count(),
+        Thread.objects.count(),
+        Post.objects.count(),
+        Mark.objects.count(),
+        ReadState.objects.count(),
+    ) == counts
 
 
 def test_same_seed_same_content(seeded):
@@ -161,7 +173,9 @@ def test_refuses_impossible_sizes(dutch_data):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
-        call_command("seed_large", "--threads", "100", "--posts", "50", "--big-thread-posts", "10", stdout=io.StringIO())
+        call_command(
+            "seed_large", "--threads", "100", "--posts", "50", "--big-thread-posts", "10", stdout=io.StringIO()
+        )
     assert not Thread.objects.exists()
 
 

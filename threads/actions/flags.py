@@ -11,12 +11,11 @@ from community.actions import write_log_entry
 from community.errors import DomainError
 from community.models import Member
 from threads import signals
-from threads.models import Flag, Post
 from threads.actions.moderation import Action, _hide, _lock_post, _unhide
 from threads.actions.posting import _post_label, delete_post
+from threads.models import Flag, Post
 
 FLAG_OUTCOMES = ("hide", "remove", "dismiss")
-
 
 
 @transaction.atomic
@@ -47,7 +46,9 @@ def flag_post(*, member: Member, post: Post, reason: str, text: str = "") -> Fla
     if Flag.objects.filter(post=post, status=Flag.Status.OPEN).count() == threshold:
         # Stored in the site's language, like the rest of the post.
         with translation.override(settings.LANGUAGE_CODE):
-            note = _("Hidden automatically after flags from %(count)d members, until a moderator decides.") % {"count": threshold}
+            note = _("Hidden automatically after flags from %(count)d members, until a moderator decides.") % {
+                "count": threshold
+            }
         _hide(post, actor=None, reason=note, log_action=Action.AUTO_HIDE_POST)
         hidden = True
     signals.post_flagged.send(sender=None, flag=flag, post=post, hidden=hidden)
@@ -88,6 +89,8 @@ def review_flags(*, actor: Member, post: Post, outcome: str, reason: str = "") -
     Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(status=status, reviewed_by=actor, reviewed_at=now)
     for flag in flags:
         flag.status, flag.reviewed_by, flag.reviewed_at = status, actor, now
-    write_log_entry(actor=actor, action=action, target=post, member=post.author, group=group, label=_post_label(post), reason=reason)
+    write_log_entry(
+        actor=actor, action=action, target=post, member=post.author, group=group, label=_post_label(post), reason=reason
+    )
     signals.flags_reviewed.send(sender=None, post=post, flags=flags, outcome=outcome, actor=actor, reason=reason)
     return flags

@@ -12,8 +12,8 @@ from community.actions import write_log_entry
 from community.errors import DomainError
 from community.models import Group, Member, ModerationLogEntry
 from threads import signals
-from threads.models import Post, Thread
 from threads.actions.posting import _post_label, delete_post
+from threads.models import Post, Thread
 
 # --- Moderation -------------------------------------------------------------------
 # Authorisation (community.permissions.MODERATION) is checked by the caller; every
@@ -37,7 +37,9 @@ def _lock_thread(thread: Thread) -> Thread:
     return Thread.objects.select_for_update(of=("self",)).select_related("group").get(pk=thread.pk)
 
 
-def _set_thread_flag(*, actor: Member, thread: Thread, field: str, value: bool, action: str, reason: str = "") -> tuple[Thread, bool]:
+def _set_thread_flag(
+    *, actor: Member, thread: Thread, field: str, value: bool, action: str, reason: str = ""
+) -> tuple[Thread, bool]:
     """Set pinned/locked/hidden; returns the thread and whether it changed (no change, no log)."""
     thread = _lock_thread(thread)
     if getattr(thread, field) == value:
@@ -67,7 +69,9 @@ def unpin_thread(*, actor: Member, thread: Thread) -> Thread:
 def lock_thread(*, actor: Member, thread: Thread, reason: str) -> Thread:
     """Close a thread: it takes no replies except from its moderators. The author is told why."""
     reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="locked", value=True, action=Action.LOCK_THREAD, reason=reason)
+    thread, changed = _set_thread_flag(
+        actor=actor, thread=thread, field="locked", value=True, action=Action.LOCK_THREAD, reason=reason
+    )
     if changed:
         signals.thread_locked.send(sender=None, thread=thread, actor=actor, reason=reason)
     return thread
@@ -82,7 +86,9 @@ def unlock_thread(*, actor: Member, thread: Thread) -> Thread:
 def hide_thread(*, actor: Member, thread: Thread, reason: str) -> Thread:
     """Hide a whole thread: only its group's moderators and staff still see it. The author is told why."""
     reason = _require_reason(reason, _("Give a reason: the author is told why."))
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="hidden", value=True, action=Action.HIDE_THREAD, reason=reason)
+    thread, changed = _set_thread_flag(
+        actor=actor, thread=thread, field="hidden", value=True, action=Action.HIDE_THREAD, reason=reason
+    )
     if changed:
         signals.thread_hidden.send(sender=None, thread=thread, actor=actor, reason=reason)
     return thread
@@ -90,7 +96,9 @@ def hide_thread(*, actor: Member, thread: Thread, reason: str) -> Thread:
 
 @transaction.atomic
 def unhide_thread(*, actor: Member, thread: Thread) -> Thread:
-    thread, changed = _set_thread_flag(actor=actor, thread=thread, field="hidden", value=False, action=Action.UNHIDE_THREAD)
+    thread, changed = _set_thread_flag(
+        actor=actor, thread=thread, field="hidden", value=False, action=Action.UNHIDE_THREAD
+    )
     if changed:
         signals.thread_unhidden.send(sender=None, thread=thread, actor=actor)
     return thread
@@ -127,7 +135,13 @@ def _hide(post: Post, *, actor: Member | None, reason: str, log_action: str | No
         Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
     if log_action:
         write_log_entry(
-            actor=actor, action=log_action, target=post, member=post.author, group=post.thread.group, label=_post_label(post), reason=reason
+            actor=actor,
+            action=log_action,
+            target=post,
+            member=post.author,
+            group=post.thread.group,
+            label=_post_label(post),
+            reason=reason,
         )
     signals.post_hidden.send(sender=None, post=post, actor=actor, reason=reason)
     return post
@@ -137,7 +151,14 @@ def _unhide(post: Post, *, actor: Member, log_action: str | None) -> Post:
     post.hidden, post.hidden_reason = False, ""
     post.save(update_fields=["hidden", "hidden_reason"])
     if log_action:
-        write_log_entry(actor=actor, action=log_action, target=post, member=post.author, group=post.thread.group, label=_post_label(post))
+        write_log_entry(
+            actor=actor,
+            action=log_action,
+            target=post,
+            member=post.author,
+            group=post.thread.group,
+            label=_post_label(post),
+        )
     signals.post_unhidden.send(sender=None, post=post, actor=actor)
     return post
 
@@ -172,7 +193,13 @@ def remove_post(*, actor: Member, post: Post, reason: str) -> Post:
     delete_post(actor=actor, post=post)
     post.refresh_from_db(fields=["deleted_at"])
     write_log_entry(
-        actor=actor, action=Action.REMOVE_POST, target=post, member=post.author, group=post.thread.group, label=_post_label(post), reason=reason
+        actor=actor,
+        action=Action.REMOVE_POST,
+        target=post,
+        member=post.author,
+        group=post.thread.group,
+        label=_post_label(post),
+        reason=reason,
     )
     signals.post_removed.send(sender=None, post=post, actor=actor, reason=reason)
     return post

@@ -8,7 +8,9 @@ action sends its domain signal from inside that transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,7 +27,6 @@ from threads import permissions, signals
 from threads.markup import MentionTarget, QuoteSource, Rendered, render_markdown, render_title
 from threads.models import Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
 
-
 MIN_THEMES, MAX_THEMES = 1, 5
 MAX_BODY_LENGTH = 30_000
 MAX_TITLE_LENGTH = 200
@@ -41,10 +42,14 @@ def render_body(*, author: Member, body: str) -> Rendered:
 
     def find_members(handles: set[str]) -> dict[str, MentionTarget]:
         members = Member.objects.approved().filter(handle__in=handles).only("handle", "name")
-        return {m.handle.lower(): MentionTarget(handle=m.handle, url=m.get_absolute_url(), name=m.name) for m in members}
+        return {
+            m.handle.lower(): MentionTarget(handle=m.handle, url=m.get_absolute_url(), name=m.name) for m in members
+        }
 
     def find_posts(ids: set[int]) -> dict[int, QuoteSource]:
-        posts = Post.objects.filter(pk__in=ids, deleted_at__isnull=True, hidden=False).select_related("thread__group", "author")
+        posts = Post.objects.filter(pk__in=ids, deleted_at__isnull=True, hidden=False).select_related(
+            "thread__group", "author"
+        )
         return {
             p.pk: QuoteSource(
                 post_id=p.pk,
@@ -83,7 +88,7 @@ def _check_themes(themes: Sequence[Theme]) -> list[Theme]:
     return themes
 
 
-def _save_mentions(post: Post, rendered: Rendered, *, exclude: set[int] = frozenset()) -> list[Member]:
+def _save_mentions(post: Post, rendered: Rendered, *, exclude: Collection[int] = frozenset()) -> list[Member]:
     """Mention rows for members named in the post; returns the ones that are new."""
     members = list(Member.objects.filter(handle__in=rendered.mentioned_handles).exclude(pk__in=exclude))
     existing = set(Mention.objects.filter(post=post).values_list("member_id", flat=True))
@@ -99,9 +104,7 @@ def _quoted_posts(rendered: Rendered) -> list[Post]:
 
 
 @transaction.atomic
-def create_thread(
-    *, author: Member, group: Group, title: str, kind: str, body: str, themes: Sequence[Theme]
-) -> Thread:
+def create_thread(*, author: Member, group: Group, title: str, kind: str, body: str, themes: Sequence[Theme]) -> Thread:
     """Start a thread with its opening post (number 1)."""
     title = _check_title(title)
     body = _check_body(body)
@@ -129,7 +132,9 @@ def create_thread(
     )
     mentioned = _save_mentions(post, rendered, exclude={author.pk})
     ReadState.objects.create(member=author, thread=thread, last_read_number=1, updated=now)
-    signals.thread_created.send(sender=None, thread=thread, post=post, mentioned=mentioned, quoted=_quoted_posts(rendered))
+    signals.thread_created.send(
+        sender=None, thread=thread, post=post, mentioned=mentioned, quoted=_quoted_posts(rendered)
+    )
     return thread
 
 
@@ -144,7 +149,9 @@ def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
     current = Thread.objects.filter(pk=thread.pk).values("locked", "hidden", "group_id").first()
     if current is None:
         raise DomainError(_("This thread no longer exists."))
-    if (current["locked"] or current["hidden"]) and not may_moderate(author, "reply_when_closed", group_id=current["group_id"]):
+    if (current["locked"] or current["hidden"]) and not may_moderate(
+        author, "reply_when_closed", group_id=current["group_id"]
+    ):
         raise DomainError(_("This thread is closed; it takes no new replies."))
     rendered = render_body(author=author, body=body)
     now = timezone.now()
@@ -228,7 +235,7 @@ def delete_post(*, actor: Member, post: Post) -> Post:
         return post
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
-    thread_updates = {}
+    thread_updates: dict[str, Any] = {}
     if not post.is_opening:
         thread_updates["reply_count"] = F("reply_count") - 1
     if post.thread.accepted_post_id == post.pk:

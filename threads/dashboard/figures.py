@@ -138,7 +138,9 @@ class GroupRow:
     @cached_property
     def not_on_board(self) -> list[MunicipalityRow]:
         """Municipalities without a member, the largest first: where to go knocking."""
-        return sorted((row for row in self.municipality_rows if not row.takes_part), key=lambda row: (-row.population, row.name))
+        return sorted(
+            (row for row in self.municipality_rows if not row.takes_part), key=lambda row: (-row.population, row.name)
+        )
 
     @property
     def population_not_on_board(self) -> int:
@@ -194,7 +196,9 @@ def municipality_rows(region_ids: frozenset[int] | None) -> list[MunicipalityRow
     for pk, code, name, population, region_id, region_slug, region_name in municipalities.values_list(
         "pk", "code", "name", "population", "region_id", "region__slug", "region__name"
     ):
-        province = provinces.get(region_id) or provinces.setdefault(region_id, Province(region_id, region_slug, region_name))
+        province = provinces.get(region_id) or provinces.setdefault(
+            region_id, Province(region_id, region_slug, region_name)
+        )
         rows.append(MunicipalityRow(pk=pk, code=code, name=name, population=population, province=province))
     by_id = {row.pk: row for row in rows}
     typologies = {typology.pk: typology for typology in Typology.objects.order_by("name_nl")}
@@ -287,7 +291,7 @@ def month_bounds(starts: list[date]) -> list[tuple[datetime, datetime]]:
     return list(zip(moments, moments[1:], strict=False))
 
 
-def months(*, members, threads, now: datetime) -> list[MonthRow]:  # type: ignore[no-untyped-def]
+def months(*, members, threads, now: datetime) -> list[MonthRow]:
     """Per month of the last ``MONTHS``: members approved, municipalities taking part at the
     end of the month (with a member, still counted, approved by then) and threads started.
     Three small grouped queries on the same members and threads as the rest of the page: per
@@ -295,7 +299,7 @@ def months(*, members, threads, now: datetime) -> list[MonthRow]:  # type: ignor
     starts = month_starts(now)
     first = timezone.make_aware(datetime.combine(starts[0], time.min))
 
-    def per_month(queryset, field_name: str) -> dict[date, int]:  # type: ignore[no-untyped-def]
+    def per_month(queryset, field_name: str) -> dict[date, int]:
         found = (
             queryset.filter(**{f"{field_name}__gte": first})
             .annotate(month=TruncMonth(field_name))
@@ -315,7 +319,12 @@ def months(*, members, threads, now: datetime) -> list[MonthRow]:  # type: ignor
     )
     ends = [end for _begin, end in month_bounds(starts)]
     return [
-        MonthRow(month=start, joined=joined.get(start, 0), taking_part=bisect_left(firsts, end), threads=started.get(start, 0))
+        MonthRow(
+            month=start,
+            joined=joined.get(start, 0),
+            taking_part=bisect_left(firsts, end),
+            threads=started.get(start, 0),
+        )
         for start, end in zip(starts, ends, strict=True)
     ]
 
@@ -338,14 +347,16 @@ class Origins:
 
     @property
     def ranked(self) -> list[tuple[str, str, int]]:
-        return sorted(((code, self.names[code], n) for code, n in self.counts.items()), key=lambda item: (-item[2], item[1]))
+        return sorted(
+            ((code, self.names[code], n) for code, n in self.counts.items()), key=lambda item: (-item[2], item[1])
+        )
 
     @property
     def typology_taking_part(self) -> int:
         return sum(1 for code in self.in_typology if self.counts.get(code))
 
 
-def group_origins(group) -> Origins:  # type: ignore[no-untyped-def]
+def group_origins(group) -> Origins:
     """Members of a (typology) group per municipality, in one grouped query, and the
     typology's municipalities in a second."""
     found = (

@@ -83,7 +83,7 @@ class Box:
         return f"{x0} {y0} {math.ceil(self.x1) - x0} {math.ceil(self.y1) - y0}"
 
     @staticmethod
-    def around(points) -> Box:  # type: ignore[no-untyped-def]
+    def around(points) -> Box:
         xs, ys = zip(*points, strict=True)
         return Box(min(xs), min(ys), max(xs), max(ys))
 
@@ -171,7 +171,7 @@ def arc_id(index: int) -> int:
 # --- Projection and simplification --------------------------------------------------------------
 
 
-def projector(arcs: list[list[Point]], used: set[int], height: int):  # type: ignore[no-untyped-def]
+def projector(arcs: list[list[Point]], used: set[int], height: int):
     """The equirectangular projection, scaled so that the used arcs are ``height`` units tall."""
     points = [point for i in used for point in arcs[i]]
     west = min(lon for lon, _lat in points)

@@ -24,7 +24,7 @@ from threads.dashboard.permissions import can_see_origins
 ORIGINS_LISTED = 10
 
 
-def similar_map(request, *, municipality: Municipality, similar: list[Similar], **context) -> str | None:  # type: ignore[no-untyped-def]
+def similar_map(request, *, municipality: Municipality, similar: list[Similar], **context) -> str | None:
     """The municipality and its similar municipalities (the page found them already, with
     ``community.similarity.similar_municipalities``): no query."""
     if not can_see_origins(request.user):
@@ -38,22 +38,27 @@ def similar_map(request, *, municipality: Municipality, similar: list[Similar], 
         )
         for item in similar
     ]
-    areas.append(Area(code=municipality.code, label=_("%(name)s: this municipality") % {"name": municipality.name}, scale="self"))
+    areas.append(
+        Area(code=municipality.code, label=_("%(name)s: this municipality") % {"name": municipality.name}, scale="self")
+    )
     names = ", ".join(item.municipality.name for item in similar)
     svg = small_map(
         areas,
         map_id="similar-map",
         title=_("Map: %(name)s and similar municipalities") % {"name": municipality.name},
         description=(
-            _("%(name)s is marked dark blue; the similar municipalities (%(names)s) orange.") % {"name": municipality.name, "names": names}
+            _("%(name)s is marked dark blue; the similar municipalities (%(names)s) orange.")
+            % {"name": municipality.name, "names": names}
             if similar
             else _("%(name)s is marked dark blue; no similar municipalities were found.") % {"name": municipality.name}
         ),
     )
-    return render_to_string("dashboard/_similar_map.html", {"map": svg, "municipality": municipality, "peers": similar}, request=request)
+    return render_to_string(
+        "dashboard/_similar_map.html", {"map": svg, "municipality": municipality, "peers": similar}, request=request
+    )
 
 
-def group_origins(request, *, group: Group, **context) -> str | None:  # type: ignore[no-untyped-def]
+def group_origins(request, *, group: Group, **context) -> str | None:
     if group.kind != Group.Kind.TYPOLOGY or not can_see_origins(request.user):
         return None
     origins = figures.group_origins(group)

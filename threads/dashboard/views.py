@@ -16,7 +16,15 @@ from django.views.decorators.http import require_safe
 from threads.dashboard.figures import ACTIVE_DAYS, Overview, programme_overview
 from threads.dashboard.maps import Area, legend, programme_map, scale_class
 from threads.dashboard.permissions import Scope, access_scope
-from threads.dashboard.tables import DEFAULT_SORT, MEASURE_NAMES, SORTS, TABLE_NAMES, Table, all_tables, not_on_board_html
+from threads.dashboard.tables import (
+    DEFAULT_SORT,
+    MEASURE_NAMES,
+    SORTS,
+    TABLE_NAMES,
+    Table,
+    all_tables,
+    not_on_board_html,
+)
 
 DEFAULT_MEASURE = "members"
 
@@ -24,32 +32,38 @@ DEFAULT_MEASURE = "members"
 class ViewForm(forms.Form):
     """The page's choices (all optional: the defaults show members, sorted by name)."""
 
-    measure = forms.ChoiceField(label=gettext_lazy("Colour the map by"), required=False, choices=list(MEASURE_NAMES.items()))
+    measure = forms.ChoiceField(
+        label=gettext_lazy("Colour the map by"), required=False, choices=list(MEASURE_NAMES.items())
+    )
     province = forms.ChoiceField(label=gettext_lazy("Province"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput)
 
-    def __init__(self, data, *, scope: Scope) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, data, *, scope: Scope) -> None:
         super().__init__(data)
         choices = [(region.slug, region.name) for region in scope.choices]
         if scope.national:
             choices.insert(0, ("", _("The whole country")))
         self.fields["province"].choices = choices
         self.fields["measure"].error_messages["invalid_choice"] = _("Choose one of the measures in the list.")
-        self.fields["sort"].error_messages["invalid_choice"] = _("The table cannot be sorted that way; it is sorted by name.")
+        self.fields["sort"].error_messages["invalid_choice"] = _(
+            "The table cannot be sorted that way; it is sorted by name."
+        )
 
 
 def figure_label(measure: str, name: str, value: int) -> str:
-    """"'s-Gravenhage: 12 members": the map's tooltip and the link's accessible name."""
+    """ "'s-Gravenhage: 12 members": the map's tooltip and the link's accessible name."""
     texts = {
         "members": ngettext("%(name)s: %(count)s member", "%(name)s: %(count)s members", value),
         "active": ngettext("%(name)s: %(count)s active member", "%(name)s: %(count)s active members", value),
         "threads": ngettext("%(name)s: %(count)s thread started", "%(name)s: %(count)s threads started", value),
-        "unanswered": ngettext("%(name)s: %(count)s unanswered question", "%(name)s: %(count)s unanswered questions", value),
+        "unanswered": ngettext(
+            "%(name)s: %(count)s unanswered question", "%(name)s: %(count)s unanswered questions", value
+        ),
     }
     return texts[measure] % {"name": name, "count": value}
 
 
-def _view(request):  # type: ignore[no-untyped-def]
+def _view(request):
     """The scope (or 404), the choices and the figures: what the page and the export share.
     A bad measure or sort is reported on the page and replaced by the default; the rest of
     the choices stay as asked."""
@@ -62,12 +76,14 @@ def _view(request):  # type: ignore[no-untyped-def]
 
 
 @require_safe
-def dashboard(request):  # type: ignore[no-untyped-def]
+def dashboard(request):
     scope, form, measure, sort, overview = _view(request)
     tables = all_tables(overview, sort)
     province = scope.region.slug if scope.region else None
     shown = measure if measure != DEFAULT_MEASURE else None
-    tables["municipalities"].sortable_by(sort, lambda key: f"?{_query(province=province, measure=shown, sort=key)}#municipalities")
+    tables["municipalities"].sortable_by(
+        sort, lambda key: f"?{_query(province=province, measure=shown, sort=key)}#municipalities"
+    )
     return render(
         request,
         "dashboard/index.html",
@@ -86,8 +102,16 @@ def dashboard(request):  # type: ignore[no-untyped-def]
             "export_query": _query(province=province, sort=sort if sort != DEFAULT_SORT else None),
             "province_query": _query(province=province),
             "missing": [
-                (_("Per typology"), [(group, not_on_board_html(group)) for group in overview.by_typology], "not-on-board-typologies"),
-                (_("Per province"), [(group, not_on_board_html(group)) for group in overview.by_province], "not-on-board-provinces"),
+                (
+                    _("Per typology"),
+                    [(group, not_on_board_html(group)) for group in overview.by_typology],
+                    "not-on-board-typologies",
+                ),
+                (
+                    _("Per province"),
+                    [(group, not_on_board_html(group)) for group in overview.by_province],
+                    "not-on-board-provinces",
+                ),
             ],
         },
         status=200 if form.is_valid() else 400,
@@ -132,7 +156,7 @@ def _query(**values: str | None) -> str:
 
 
 @require_safe
-def export_csv(request):  # type: ignore[no-untyped-def]
+def export_csv(request):
     """One table of the page as CSV (UTF-8, comma-separated, a header row of stable column
     names): ``?table=municipalities`` (the default) ... ``not-on-board-provinces``."""
     name = request.GET.get("table") or "municipalities"

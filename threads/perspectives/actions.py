@@ -25,7 +25,14 @@ from community.models import Member, Typology
 from threads.markup import render_markdown, render_title
 from threads.models import Post, Theme, Thread
 from threads.perspectives import document, signals
-from threads.perspectives.models import Citation, Perspective, PerspectiveRevision, PerspectiveVersion, Source, Suggestion
+from threads.perspectives.models import (
+    Citation,
+    Perspective,
+    PerspectiveRevision,
+    PerspectiveVersion,
+    Source,
+    Suggestion,
+)
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 1000
@@ -55,7 +62,9 @@ def _render(source: str) -> str:
 def _check_section(value: str, label: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_SECTION_LENGTH:
-        raise DomainError(_("%(section)s can be at most %(limit)d characters long.") % {"section": label, "limit": MAX_SECTION_LENGTH})
+        raise DomainError(
+            _("%(section)s can be at most %(limit)d characters long.") % {"section": label, "limit": MAX_SECTION_LENGTH}
+        )
     return value
 
 
@@ -90,13 +99,23 @@ def _revise(perspective: Perspective, *, editor: Member, description: str) -> Pe
     An edit of a published perspective starts a new round: the perspective is a draft
     again, while members keep reading the current version."""
     content = document.snapshot(perspective)
-    last = PerspectiveRevision.objects.filter(perspective=perspective).order_by("-number").values_list("content", flat=True).first()
+    last = (
+        PerspectiveRevision.objects.filter(perspective=perspective)
+        .order_by("-number")
+        .values_list("content", flat=True)
+        .first()
+    )
     if last == content:
         return None
     number = perspective.revision_count + 1
     now = timezone.now()
     revision = PerspectiveRevision.objects.create(
-        perspective=perspective, number=number, editor=editor, description=description[:300], content=content, created=now
+        perspective=perspective,
+        number=number,
+        editor=editor,
+        description=description[:300],
+        content=content,
+        created=now,
     )
     perspective.revision_count, perspective.updated = number, now
     fields = ["revision_count", "updated"]
@@ -193,7 +212,16 @@ def edit_perspective(
         setattr(perspective, name, value)
         setattr(perspective, f"{name}_html", _render(value))
     perspective.save(
-        update_fields=["title", "summary", "situation", "situation_html", "dilemmas", "dilemmas_html", "options", "options_html"]
+        update_fields=[
+            "title",
+            "summary",
+            "situation",
+            "situation_html",
+            "dilemmas",
+            "dilemmas_html",
+            "options",
+            "options_html",
+        ]
     )
     perspective.typologies.set(list(typologies))
     perspective.themes.set(list(themes))
@@ -231,7 +259,9 @@ def cite_post(
     quote = (quote or "").strip()
     if quote:
         if _normalise(quote) not in _normalise(post.text):
-            raise DomainError(_("The quote must be a passage of the post, word for word. Leave it empty to quote the whole post."))
+            raise DomainError(
+                _("The quote must be a passage of the post, word for word. Leave it empty to quote the whole post.")
+            )
         if len(quote) > MAX_QUOTE_LENGTH:
             raise DomainError(_("A quote can be at most %(limit)d characters long.") % {"limit": MAX_QUOTE_LENGTH})
     else:
@@ -264,7 +294,12 @@ def cite_post(
     )
     with translation.override(settings.LANGUAGE_CODE):
         # Not the thread's title: every editor reads the history, not every editor the thread.
-        _revise(perspective, editor=actor, description=_("added an example from %(municipality)s") % {"municipality": citation.municipality_name or "?"})
+        _revise(
+            perspective,
+            editor=actor,
+            description=_("added an example from %(municipality)s")
+            % {"municipality": citation.municipality_name or "?"},
+        )
     return citation
 
 
@@ -274,7 +309,9 @@ def start_perspective_from_post(
 ) -> tuple[Perspective, Citation]:
     """Start a perspective with a post as its first example, in one step (both or neither)."""
     perspective = create_perspective(actor=actor, title=title)
-    citation = cite_post(actor=actor, perspective=perspective, post=post, quote=quote, name_consent=name_consent, note=note)
+    citation = cite_post(
+        actor=actor, perspective=perspective, post=post, quote=quote, name_consent=name_consent, note=note
+    )
     return perspective, citation
 
 
@@ -288,12 +325,19 @@ def remove_citation(*, actor: Member, citation: Citation) -> Citation:
         citation.removed_at = timezone.now()
         citation.save(update_fields=["removed_at"])
         with translation.override(settings.LANGUAGE_CODE):
-            _revise(perspective, editor=actor, description=_("removed an example from %(municipality)s") % {"municipality": citation.municipality_name})
+            _revise(
+                perspective,
+                editor=actor,
+                description=_("removed an example from %(municipality)s")
+                % {"municipality": citation.municipality_name},
+            )
     return citation
 
 
 @transaction.atomic
-def add_source(*, actor: Member, perspective: Perspective, title: str, publisher: str = "", year: int | None = None, url: str = "") -> Source:
+def add_source(
+    *, actor: Member, perspective: Perspective, title: str, publisher: str = "", year: int | None = None, url: str = ""
+) -> Source:
     perspective = _lock(perspective)
     _check_changeable(perspective)
     title = render_title(title or "")
@@ -306,7 +350,12 @@ def add_source(*, actor: Member, perspective: Perspective, title: str, publisher
     if url and not url.lower().startswith(("https://", "http://")):
         raise DomainError(_("A web address starts with https:// or http://."))
     source = Source.objects.create(
-        perspective=perspective, title=title[:300], publisher=render_title(publisher or "")[:200], year=year, url=url[:500], added_by=actor
+        perspective=perspective,
+        title=title[:300],
+        publisher=render_title(publisher or "")[:200],
+        year=year,
+        url=url[:500],
+        added_by=actor,
     )
     with translation.override(settings.LANGUAGE_CODE):
         _revise(perspective, editor=actor, description=_("added the source “%(title)s”") % {"title": source.title})
@@ -322,7 +371,9 @@ def remove_source(*, actor: Member, source: Source) -> Source:
         source.removed_at = timezone.now()
         source.save(update_fields=["removed_at"])
         with translation.override(settings.LANGUAGE_CODE):
-            _revise(perspective, editor=actor, description=_("removed the source “%(title)s”") % {"title": source.title})
+            _revise(
+                perspective, editor=actor, description=_("removed the source “%(title)s”") % {"title": source.title}
+            )
     return source
 
 
@@ -394,7 +445,7 @@ def _forget_cited_threads(thread_ids: Iterable[int | None]) -> None:
     def forget() -> None:
         try:
             cache.delete_many(keys)
-        except Exception:  # noqa: BLE001 - an unreachable cache holds nothing stale either
+        except Exception:
             pass
 
     forget()
@@ -441,7 +492,9 @@ def publish_perspective(*, actor: Member, perspective: Perspective) -> Perspecti
 
     # Members already cited in an earlier version heard of it then.
     earlier = set(
-        Citation.objects.filter(perspective=perspective, versions__number__lt=number).values_list("author_id", flat=True)
+        Citation.objects.filter(perspective=perspective, versions__number__lt=number).values_list(
+            "author_id", flat=True
+        )
     )
     cited = {c.author_id for c in citations if c.author_id is not None} - earlier
     previous_threads = set(previous.citations.values_list("thread_id", flat=True)) if previous is not None else set()
@@ -472,10 +525,16 @@ def supersede_perspective(*, actor: Member, perspective: Perspective, successor:
         raise DomainError(_("A handelingsperspectief cannot supersede itself."))
     if successor.current_version_id is None or successor.status == Status.SUPERSEDED:
         raise DomainError(_("Choose a published handelingsperspectief that is still current as its successor."))
-    perspective.status, perspective.superseded_by, perspective.superseded_at = Status.SUPERSEDED, successor, timezone.now()
+    perspective.status, perspective.superseded_by, perspective.superseded_at = (
+        Status.SUPERSEDED,
+        successor,
+        timezone.now(),
+    )
     perspective.submitted_by, perspective.submitted_at = None, None
     perspective.save(update_fields=["status", "superseded_by", "superseded_at", "submitted_by", "submitted_at"])
-    _forget_cited_threads(perspective.current_version.citations.values_list("thread_id", flat=True))
+    version = perspective.current_version
+    assert version is not None  # checked above: only a published perspective is superseded
+    _forget_cited_threads(version.citations.values_list("thread_id", flat=True))
     return perspective
 
 

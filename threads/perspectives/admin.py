@@ -8,7 +8,14 @@ from django.contrib import admin
 from django.db import models
 
 from threads.admin import ReadOnlyAdmin
-from threads.perspectives.models import Citation, Perspective, PerspectiveRevision, PerspectiveVersion, Source, Suggestion
+from threads.perspectives.models import (
+    Citation,
+    Perspective,
+    PerspectiveRevision,
+    PerspectiveVersion,
+    Source,
+    Suggestion,
+)
 
 
 @admin.register(Perspective)

@@ -75,7 +75,7 @@ def group_block(request: HttpRequest, *, group: Group, **context: Any) -> str | 
     )
 
 
-def search_block(request: HttpRequest, *, query: str, filters, **context: Any) -> str | None:  # type: ignore[no-untyped-def]
+def search_block(request: HttpRequest, *, query: str, filters, **context: Any) -> str | None:
     if request.GET.get("page", "1") not in ("", "1"):
         return None  # the section belongs to the first page of results
     hits = search_perspectives(member=request.user, text=query, filters=filters)
@@ -91,18 +91,19 @@ def citing_perspectives(thread_id: int) -> list[tuple[str, str]]:
     key = cited_threads_key(thread_id)
     try:
         found = cache.get(key)
-    except Exception:  # noqa: BLE001 - an unreachable cache: read the database
+    except Exception:
         found = None
     if found is None:
         found = [
             (slug, title)
-            for slug, title in Perspective.objects.published().citing_thread(thread_id).order_by("current_version__title").values_list(
-                "slug", "current_version__title"
-            )
+            for slug, title in Perspective.objects.published()
+            .citing_thread(thread_id)
+            .order_by("current_version__title")
+            .values_list("slug", "current_version__title")
         ]
         try:
             cache.set(key, found, CITED_TIMEOUT)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     return [tuple(item) for item in found]
 

@@ -103,6 +103,6 @@ def show_examples(citations: Iterable[Citation], reader: Member | None, *, publi
     return shown
 
 
-def examples_of(queryset):  # type: ignore[no-untyped-def]
+def examples_of(queryset):
     """Citations with what deciding needs, in one query."""
     return queryset.select_related("post", "thread__group", "author").order_by("created", "pk")

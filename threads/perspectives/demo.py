@@ -37,13 +37,28 @@ DEMO_PERSPECTIVES: list[dict[str, Any]] = [
         "Internationale werkgevers geven de informatie bij aankomst mee. **Voordeel:** bereikt mensen vóór ze bij de gemeente komen. "
         "**Nadeel:** de gemeente heeft de boodschap minder in de hand.",
         "examples": [
-            ("Engelstalige informatie van de gemeente: alles vertalen of niet?", 1, True, "Het dilemma zoals Amstelveen het beschreef."),
+            (
+                "Engelstalige informatie van de gemeente: alles vertalen of niet?",
+                1,
+                True,
+                "Het dilemma zoals Amstelveen het beschreef.",
+            ),
             ("Engelstalige informatie van de gemeente: alles vertalen of niet?", 2, False, "De aanpak van Amsterdam."),
-            ("Ervaring: buddy's voor internationale studenten in de wijk", 1, False, "Meedoen in de buurt, als tegenhanger van vertalen."),
+            (
+                "Ervaring: buddy's voor internationale studenten in de wijk",
+                1,
+                False,
+                "Meedoen in de buurt, als tegenhanger van vertalen.",
+            ),
         ],
         "sources": [
             ("Expats in Nederland: een verkenning", "Centraal Bureau voor de Statistiek", 2023, "https://www.cbs.nl/"),
-            ("Taalbeleid en meertaligheid in de gemeentelijke dienstverlening", "Vereniging van Nederlandse Gemeenten", 2022, "https://vng.nl/"),
+            (
+                "Taalbeleid en meertaligheid in de gemeentelijke dienstverlening",
+                "Vereniging van Nederlandse Gemeenten",
+                2022,
+                "https://vng.nl/",
+            ),
         ],
         "public": True,
     },
@@ -64,12 +79,32 @@ DEMO_PERSPECTIVES: list[dict[str, Any]] = [
         "# Aansluiten bij een GrensInfoPunt van de Euregio\n"
         "**Voordeel:** bestaande kennis en drie talen. **Nadeel:** de gemeente levert informatie aan en moet die actueel houden.",
         "examples": [
-            ("Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?", 1, True, "De vraag zoals Venlo die stelde."),
-            ("Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?", 2, True, "De aanpak van Enschede en Gronau."),
-            ("Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?", 3, False, "Maastricht en het GrensInfoPunt."),
+            (
+                "Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?",
+                1,
+                True,
+                "De vraag zoals Venlo die stelde.",
+            ),
+            (
+                "Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?",
+                2,
+                True,
+                "De aanpak van Enschede en Gronau.",
+            ),
+            (
+                "Grensarbeiders uit Duitsland en België: hoe bereiken jullie ze?",
+                3,
+                False,
+                "Maastricht en het GrensInfoPunt.",
+            ),
         ],
         "sources": [
-            ("GrensInfoPunten: informatie voor grensarbeiders", "Euregio Maas-Rijn", 2024, "https://www.grensinfopunt.nl/"),
+            (
+                "GrensInfoPunten: informatie voor grensarbeiders",
+                "Euregio Maas-Rijn",
+                2024,
+                "https://www.grensinfopunt.nl/",
+            ),
             ("Grenseffecten in kaart", "Ministerie van Binnenlandse Zaken en Koninkrijksrelaties", 2021, ""),
         ],
         "public": True,
@@ -89,9 +124,21 @@ DEMO_PERSPECTIVES: list[dict[str, Any]] = [
         "# Een convenant met de grootste uitzendbureaus\n**Voordeel:** nieuwe medewerkers worden vooraf gemeld. "
         "**Nadeel:** kleine bureaus doen niet vanzelf mee.",
         "examples": [
-            ("Hoe houden jullie de BRP-registratie van arbeidsmigranten op orde?", 2, False, "Westland: een balie op locatie (uit de regionale groep Zuid-Holland)."),
+            (
+                "Hoe houden jullie de BRP-registratie van arbeidsmigranten op orde?",
+                2,
+                False,
+                "Westland: een balie op locatie (uit de regionale groep Zuid-Holland).",
+            ),
         ],
-        "sources": [("Registratie van arbeidsmigranten in de BRP", "Rijksdienst voor Identiteitsgegevens", 2023, "https://www.rvig.nl/")],
+        "sources": [
+            (
+                "Registratie van arbeidsmigranten in de BRP",
+                "Rijksdienst voor Identiteitsgegevens",
+                2023,
+                "https://www.rvig.nl/",
+            )
+        ],
         "public": False,
     },
 ]
@@ -118,8 +165,12 @@ def seed_perspectives(accounts: dict[str, Any]) -> str:
             if post is not None:
                 actions.cite_post(actor=writer, perspective=perspective, post=post, name_consent=consent, note=note)
         for title, publisher, year, url in spec["sources"]:
-            actions.add_source(actor=writer, perspective=perspective, title=title, publisher=publisher, year=year, url=url)
-        actions.submit_perspective(actor=writer, perspective=perspective, note="Eerste versie, op basis van de onderwerpen op het forum.")
+            actions.add_source(
+                actor=writer, perspective=perspective, title=title, publisher=publisher, year=year, url=url
+            )
+        actions.submit_perspective(
+            actor=writer, perspective=perspective, note="Eerste versie, op basis van de onderwerpen op het forum."
+        )
         if spec["reviewer"] is not None:
             actions.publish_perspective(actor=accounts[spec["reviewer"]], perspective=perspective)
             if spec["public"]:

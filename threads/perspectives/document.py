@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from threads.diffs import DiffStats, word_diff
 
@@ -31,7 +32,7 @@ SECTIONS: list[tuple[str, Promise]] = [
 ]
 
 
-def citation_line(citation) -> str:  # type: ignore[no-untyped-def]
+def citation_line(citation) -> str:
     """An example as one line of a revision (in the site's language, like the rest of the
     stored document): where, when and which post, and the editor's note.
 
@@ -41,7 +42,12 @@ def citation_line(citation) -> str:  # type: ignore[no-untyped-def]
     from community.models import Member
 
     position = Member.Position(citation.position).label if citation.position in Member.Position.values else ""
-    parts = [citation.municipality_name or "?", str(position), f"{citation.posted_at:%Y-%m-%d}", gettext("post %(number)s") % {"number": citation.post_id}]
+    parts = [
+        citation.municipality_name or "?",
+        str(position),
+        f"{citation.posted_at:%Y-%m-%d}",
+        gettext("post %(number)s") % {"number": citation.post_id},
+    ]
     if citation.name_consent:
         parts.append(gettext("name shown in public versions"))
     line = " · ".join(part for part in parts if part)
@@ -59,8 +65,14 @@ def snapshot(perspective: Perspective) -> dict[str, Any]:
             "options": perspective.options,
             "typologies": [typology.name for typology in perspective.typologies.order_by("name_nl")],
             "themes": [theme.name for theme in perspective.themes.order_by("name")],
-            "examples": [citation_line(c) for c in perspective.citations.filter(removed_at__isnull=True).order_by("created", "pk")],
-            "sources": [source.as_line() for source in perspective.sources.filter(removed_at__isnull=True).order_by("created", "pk")],
+            "examples": [
+                citation_line(c)
+                for c in perspective.citations.filter(removed_at__isnull=True).order_by("created", "pk")
+            ],
+            "sources": [
+                source.as_line()
+                for source in perspective.sources.filter(removed_at__isnull=True).order_by("created", "pk")
+            ],
         }
 
 

@@ -25,9 +25,14 @@ class ThemeChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-def section_field(label, help_text) -> forms.CharField:  # type: ignore[no-untyped-def]
+def section_field(label, help_text) -> forms.CharField:
     return forms.CharField(
-        label=label, required=False, max_length=MAX_SECTION_LENGTH, strip=False, help_text=help_text, widget=forms.Textarea(attrs={"rows": 8})
+        label=label,
+        required=False,
+        max_length=MAX_SECTION_LENGTH,
+        strip=False,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
 
 
@@ -44,7 +49,11 @@ class PerspectiveForm(forms.Form):
     dilemmas = section_field(_("Dilemmas"), format_lazy("{} {}", _("What administrators weigh."), MARKDOWN_HELP))
     options = section_field(
         _("Options and their trade-offs"),
-        format_lazy("{} {}", _("Each option with what it brings and what it costs, for example a heading per option."), MARKDOWN_HELP),
+        format_lazy(
+            "{} {}",
+            _("Each option with what it brings and what it costs, for example a heading per option."),
+            MARKDOWN_HELP,
+        ),
     )
     typologies = TypologyChoiceField(
         label=_("For which municipalities"),
@@ -53,7 +62,9 @@ class PerspectiveForm(forms.Form):
         required=False,
         help_text=_("Choose at least one typology before the handelingsperspectief is reviewed."),
     )
-    themes = ThemeChoiceField(label=_("Themes"), queryset=Theme.objects.order_by("name"), widget=forms.CheckboxSelectMultiple, required=False)
+    themes = ThemeChoiceField(
+        label=_("Themes"), queryset=Theme.objects.order_by("name"), widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     @classmethod
     def initial_from(cls, perspective: Perspective) -> dict:
@@ -78,7 +89,9 @@ class SubmitForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    note = forms.CharField(label=_("Note for the writers"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note for the writers"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SourceForm(forms.Form):
@@ -104,9 +117,13 @@ NEW = "new"
 class UseThreadForm(forms.Form):
     """Cite a post of a thread in a draft, or in a new perspective started here."""
 
-    post = forms.ModelChoiceField(label=_("Which post"), queryset=Post.objects.none(), empty_label=None, widget=forms.RadioSelect)
+    post = forms.ModelChoiceField(
+        label=_("Which post"), queryset=Post.objects.none(), empty_label=None, widget=forms.RadioSelect
+    )
     perspective = forms.ChoiceField(label=_("In which handelingsperspectief"))
-    new_title = forms.CharField(label=_("Title of the new handelingsperspectief"), max_length=MAX_TITLE_LENGTH, required=False)
+    new_title = forms.CharField(
+        label=_("Title of the new handelingsperspectief"), max_length=MAX_TITLE_LENGTH, required=False
+    )
     quote = forms.CharField(
         label=_("Quote"),
         required=False,
@@ -118,11 +135,15 @@ class UseThreadForm(forms.Form):
     name_consent = forms.BooleanField(
         label=_("The author agrees to be named in public versions"),
         required=False,
-        help_text=_("Ask the author first. Without their consent public versions show only their municipality and position."),
+        help_text=_(
+            "Ask the author first. Without their consent public versions show only their municipality and position."
+        ),
     )
-    note = forms.CharField(label=_("Why this example"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Why this example"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
-    def __init__(self, *args: object, posts, drafts, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: object, posts, drafts, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["post"].queryset = posts
         self.fields["post"].label_from_instance = self._post_label
@@ -159,10 +180,18 @@ class SuggestForm(forms.Form):
 
 class IndexFilterForm(forms.Form):
     typology = forms.ModelChoiceField(
-        label=_("Typology"), queryset=Typology.objects.order_by("name_nl"), required=False, to_field_name="slug", empty_label=_("All typologies")
+        label=_("Typology"),
+        queryset=Typology.objects.order_by("name_nl"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All typologies"),
     )
     theme = forms.ModelChoiceField(
-        label=_("Theme"), queryset=Theme.objects.order_by("name"), required=False, to_field_name="slug", empty_label=_("All themes")
+        label=_("Theme"),
+        queryset=Theme.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All themes"),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

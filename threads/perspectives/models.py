@@ -28,7 +28,6 @@ from community.models import Member
 from threads.perspectives.querysets import PerspectiveQuerySet, SuggestionQuerySet
 
 
-
 class Perspective(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -47,7 +46,9 @@ class Perspective(models.Model):
     dilemmas_html = models.TextField(blank=True)
     options = models.TextField(_("options and their trade-offs"), blank=True)
     options_html = models.TextField(blank=True)
-    typologies = models.ManyToManyField("community.Typology", related_name="+", blank=True, verbose_name=_("typologies"))
+    typologies = models.ManyToManyField(
+        "community.Typology", related_name="+", blank=True, verbose_name=_("typologies")
+    )
     themes = models.ManyToManyField("threads.Theme", related_name="+", blank=True, verbose_name=_("themes"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("started by")
@@ -58,17 +59,34 @@ class Perspective(models.Model):
     #: The revision the current version was published from: revisions after it are this round's.
     published_revision = models.PositiveIntegerField(_("revision of the current version"), default=0)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("sent for review by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent for review by"),
     )
     submitted_at = models.DateTimeField(_("sent for review"), null=True, blank=True)
     change_note = models.TextField(_("what changed"), blank=True)
     review_note = models.TextField(_("note from the reviewer"), blank=True)
     current_version = models.OneToOneField(
-        "PerspectiveVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("current version")
+        "PerspectiveVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
     )
-    is_public = models.BooleanField(_("public"), default=False, help_text=_("Readable without an account, and in the Atom feed."))
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Readable without an account, and in the Atom feed.")
+    )
     superseded_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes", verbose_name=_("superseded by")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
     )
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
 
@@ -80,12 +98,13 @@ class Perspective(models.Model):
         verbose_name_plural = _("handelingsperspectieven")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="superseded") | Q(superseded_by__isnull=False), name="perspective_superseded_has_successor"
+                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                name="perspective_superseded_has_successor",
             ),
+            models.CheckConstraint(condition=~Q(superseded_by=F("pk")), name="perspective_not_superseded_by_itself"),
             models.CheckConstraint(
-                condition=~Q(superseded_by=F("pk")), name="perspective_not_superseded_by_itself"
+                condition=Q(is_public=False) | Q(current_version__isnull=False), name="perspective_public_is_published"
             ),
-            models.CheckConstraint(condition=Q(is_public=False) | Q(current_version__isnull=False), name="perspective_public_is_published"),
         ]
         indexes = [models.Index(fields=["status", "updated"], name="perspective_by_status")]
 
@@ -112,7 +131,9 @@ class Perspective(models.Model):
 class PerspectiveVersion(models.Model):
     """A published version: frozen, citable at ``/perspectives/<slug>/v/<number>/``."""
 
-    perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="versions", verbose_name=_("handelingsperspectief"))
+    perspective = models.ForeignKey(
+        Perspective, on_delete=models.CASCADE, related_name="versions", verbose_name=_("handelingsperspectief")
+    )
     number = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"))
@@ -121,16 +142,28 @@ class PerspectiveVersion(models.Model):
     options_html = models.TextField(blank=True)
     #: Plain text of the whole version, for search where PostgreSQL's is not available.
     text = models.TextField(blank=True)
-    typologies = models.ManyToManyField("community.Typology", related_name="perspective_versions", blank=True, verbose_name=_("typologies"))
-    themes = models.ManyToManyField("threads.Theme", related_name="perspective_versions", blank=True, verbose_name=_("themes"))
+    typologies = models.ManyToManyField(
+        "community.Typology", related_name="perspective_versions", blank=True, verbose_name=_("typologies")
+    )
+    themes = models.ManyToManyField(
+        "threads.Theme", related_name="perspective_versions", blank=True, verbose_name=_("themes")
+    )
     citations = models.ManyToManyField("Citation", related_name="versions", blank=True, verbose_name=_("examples"))
     sources = models.ManyToManyField("Source", related_name="versions", blank=True, verbose_name=_("sources"))
     revision = models.PositiveIntegerField(_("revision"), default=0)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sent for review by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("sent for review by"),
     )
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("reviewed and published by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("reviewed and published by"),
     )
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     change_note = models.TextField(_("what changed"), blank=True)
@@ -159,9 +192,13 @@ class PerspectiveVersion(models.Model):
 class PerspectiveRevision(models.Model):
     """One change of the working copy, with the whole document as it was after it."""
 
-    perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("handelingsperspectief"))
+    perspective = models.ForeignKey(
+        Perspective, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("handelingsperspectief")
+    )
     number = models.PositiveIntegerField(_("revision"))
-    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("editor"))
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("editor")
+    )
     description = models.CharField(_("change"), max_length=300)
     content = models.JSONField(_("document"))
     created = models.DateTimeField(_("when"), default=timezone.now)
@@ -179,15 +216,30 @@ class PerspectiveRevision(models.Model):
 class Citation(models.Model):
     """An example from a thread: a post, quoted as it was when it was cited."""
 
-    perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="citations", verbose_name=_("handelingsperspectief"))
-    post = models.ForeignKey("threads.Post", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("post"))
-    thread = models.ForeignKey(
-        "threads.Thread", on_delete=models.SET_NULL, null=True, related_name="perspective_citations", verbose_name=_("thread")
+    perspective = models.ForeignKey(
+        Perspective, on_delete=models.CASCADE, related_name="citations", verbose_name=_("handelingsperspectief")
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author"))
+    post = models.ForeignKey(
+        "threads.Post", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("post")
+    )
+    thread = models.ForeignKey(
+        "threads.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="perspective_citations",
+        verbose_name=_("thread"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     quote = models.TextField(_("quoted text"))
     municipality = models.ForeignKey(
-        "community.Municipality", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("municipality")
+        "community.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
     )
     municipality_name = models.CharField(_("municipality"), max_length=120, blank=True)
     position = models.CharField(_("position"), max_length=30, choices=Member.Position.choices, blank=True)
@@ -196,7 +248,9 @@ class Citation(models.Model):
         _("name in public versions"), default=False, help_text=_("The author agreed to be named in public versions.")
     )
     note = models.TextField(_("why this example"), blank=True, max_length=1000)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("cited by"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("cited by")
+    )
     created = models.DateTimeField(_("cited"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed from the working copy"), null=True, blank=True)
 
@@ -205,7 +259,9 @@ class Citation(models.Model):
         verbose_name = _("example")
         verbose_name_plural = _("examples")
         constraints = [
-            models.UniqueConstraint(fields=["perspective", "post"], condition=Q(removed_at__isnull=True), name="citation_once_per_draft"),
+            models.UniqueConstraint(
+                fields=["perspective", "post"], condition=Q(removed_at__isnull=True), name="citation_once_per_draft"
+            ),
         ]
         indexes = [models.Index(fields=["thread"], name="citation_by_thread")]
 
@@ -216,12 +272,16 @@ class Citation(models.Model):
 class Source(models.Model):
     """A report, law or publication the perspective builds on."""
 
-    perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="sources", verbose_name=_("handelingsperspectief"))
+    perspective = models.ForeignKey(
+        Perspective, on_delete=models.CASCADE, related_name="sources", verbose_name=_("handelingsperspectief")
+    )
     title = models.CharField(_("title"), max_length=300)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     url = models.URLField(_("web address"), max_length=500, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("added by"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("added by")
+    )
     created = models.DateTimeField(_("added"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed from the working copy"), null=True, blank=True)
 
@@ -246,15 +306,31 @@ class Suggestion(models.Model):
         USED = "used", _("used in a handelingsperspectief")
         DISMISSED = "dismissed", _("not used")
 
-    thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, related_name="perspective_suggestions", verbose_name=_("thread"))
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("suggested by"))
+    thread = models.ForeignKey(
+        "threads.Thread", on_delete=models.CASCADE, related_name="perspective_suggestions", verbose_name=_("thread")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("suggested by")
+    )
     note = models.TextField(_("why this thread"), max_length=1000, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     perspective = models.ForeignKey(
-        Perspective, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions", verbose_name=_("used in")
+        Perspective,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+        verbose_name=_("used in"),
     )
     created = models.DateTimeField(_("suggested"), default=timezone.now)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("handled by"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
 
     objects = SuggestionQuerySet.as_manager()

@@ -24,8 +24,13 @@ from community.permissions import is_participant
 from threads.permissions import can_read_thread
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+    from django.http import HttpResponseRedirect
+    from typing_extensions import TypeIs
+
     from community.models import Member
-    from threads.models import Thread
+    from threads.models import Post, Thread
     from threads.perspectives.models import Perspective, PerspectiveVersion
 
 #: Threads that can be used in a perspective from their page: solved questions, and
@@ -37,12 +42,12 @@ class LoginFirst(Exception):
     """A visitor asked for something only members may read: send them to the login page."""
 
 
-def is_editor(member: Member | None) -> bool:
+def is_editor(member: Member | AnonymousUser | None) -> TypeIs[Member]:
     """Ambassadors and the programme team write perspectives."""
     return is_participant(member) and (member.is_staff or member.roles.is_ambassador)
 
 
-def can_read_perspective(member: Member | None, perspective: Perspective) -> bool:
+def can_read_perspective(member: Member | AnonymousUser | None, perspective: Perspective) -> bool:
     """The published versions: for members, or for everyone when made public. Editors
     also open perspectives that have no published version yet (their working copy)."""
     if not perspective.is_published:
@@ -77,13 +82,13 @@ def can_manage_perspective(member: Member | None, perspective: Perspective) -> b
 
 
 def can_cite_thread(member: Member | None, thread: Thread) -> bool:
-    """"Gebruik in een handelingsperspectief" on a solved question or an experience or dilemma."""
+    """ "Gebruik in een handelingsperspectief" on a solved question or an experience or dilemma."""
     if not is_editor(member) or thread.hidden or not can_read_thread(member, thread):
         return False
     return thread.is_solved or thread.kind in CITABLE_KINDS
 
 
-def can_cite_post(member: Member | None, post) -> bool:  # type: ignore[no-untyped-def]
+def can_cite_post(member: Member | None, post: Post) -> bool:
     return is_editor(member) and post.is_visible and not post.thread.hidden and can_read_thread(member, post.thread)
 
 
@@ -117,14 +122,17 @@ def check_review_perspective(member: Member, perspective: Perspective, authors: 
 
 
 def check_cite_thread(member: Member, thread: Thread) -> None:
-    check(can_cite_thread(member, thread), _("Only editors use solved questions, experiences and dilemmas in a handelingsperspectief."))
+    check(
+        can_cite_thread(member, thread),
+        _("Only editors use solved questions, experiences and dilemmas in a handelingsperspectief."),
+    )
 
 
 def check_suggest_thread(member: Member, thread: Thread) -> None:
     check(can_suggest_thread(member, thread), _("You cannot suggest this thread."))
 
 
-def access_perspective(request: HttpRequest, slug: str, queryset=None) -> Perspective:  # type: ignore[no-untyped-def]
+def access_perspective(request: HttpRequest, slug: str, queryset: QuerySet[Perspective] | None = None) -> Perspective:
     """The perspective if the viewer may read it. A visitor who may not goes to the login
     page, for a missing slug as well, so that nobody learns which perspectives exist;
     whoever is logged in gets a 404."""
@@ -140,7 +148,7 @@ def access_perspective(request: HttpRequest, slug: str, queryset=None) -> Perspe
     return perspective
 
 
-def access_draft(member: Member, slug: str, queryset=None) -> Perspective:  # type: ignore[no-untyped-def]
+def access_draft(member: Member, slug: str, queryset: QuerySet[Perspective] | None = None) -> Perspective:
     """The working copy, for editors (404 for everyone else)."""
     from threads.perspectives.models import Perspective
 
@@ -162,5 +170,5 @@ def access_version(request: HttpRequest, perspective: Perspective, number: int) 
     return version
 
 
-def login_redirect(request: HttpRequest):  # type: ignore[no-untyped-def]
+def login_redirect(request: HttpRequest) -> HttpResponseRedirect:
     return redirect_to_login(request.get_full_path())

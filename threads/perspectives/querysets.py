@@ -12,9 +12,10 @@ from community.permissions import is_participant
 
 if TYPE_CHECKING:
     from community.models import Member
+    from threads.perspectives.models import Perspective, Suggestion  # noqa: F401  (the querysets' type parameters)
 
 
-class PerspectiveQuerySet(models.QuerySet):
+class PerspectiveQuerySet(models.QuerySet["Perspective"]):
     def published(self) -> Self:
         """Perspectives with a version members read, not superseded by another."""
         return self.filter(current_version__isnull=False).exclude(status="superseded")
@@ -34,14 +35,22 @@ class PerspectiveQuerySet(models.QuerySet):
         if not ids:
             return self.none()
         return self.filter(
-            Exists(PerspectiveVersion.typologies.through.objects.filter(perspectiveversion_id=OuterRef("current_version_id"), typology_id__in=ids))
+            Exists(
+                PerspectiveVersion.typologies.through.objects.filter(
+                    perspectiveversion_id=OuterRef("current_version_id"), typology_id__in=ids
+                )
+            )
         )
 
     def with_theme(self, theme_id: int) -> Self:
         from threads.perspectives.models import PerspectiveVersion
 
         return self.filter(
-            Exists(PerspectiveVersion.themes.through.objects.filter(perspectiveversion_id=OuterRef("current_version_id"), theme_id=theme_id))
+            Exists(
+                PerspectiveVersion.themes.through.objects.filter(
+                    perspectiveversion_id=OuterRef("current_version_id"), theme_id=theme_id
+                )
+            )
         )
 
     def citing_thread(self, thread_id: int) -> Self:
@@ -70,7 +79,7 @@ class PerspectiveQuerySet(models.QuerySet):
         )
 
 
-class SuggestionQuerySet(models.QuerySet):
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def open(self) -> Self:
         return self.filter(status="open")
 

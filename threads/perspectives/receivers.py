@@ -13,7 +13,7 @@ from threads.perspectives.models import Citation, PerspectiveRevision, Suggestio
 
 
 @receiver(community_signals.collect_personal_data)
-def export_perspectives_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def export_perspectives_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:
     return {
         "perspective_examples_from_your_posts": [
             {
@@ -26,7 +26,9 @@ def export_perspectives_data(sender: Any, member, **kwargs: Any) -> dict[str, An
                 "cited": citation.created,
                 "removed": citation.removed_at,
             }
-            for citation in Citation.objects.filter(author=member).select_related("perspective").order_by("created", "pk")
+            for citation in Citation.objects.filter(author=member)
+            .select_related("perspective")
+            .order_by("created", "pk")
         ],
         "perspective_suggestions": [
             {"thread": s.thread_id, "note": s.note, "status": s.status, "created": s.created}
@@ -34,13 +36,15 @@ def export_perspectives_data(sender: Any, member, **kwargs: Any) -> dict[str, An
         ],
         "perspective_revisions_you_wrote": [
             {"perspective": r.perspective.title, "revision": r.number, "change": r.description, "when": r.created}
-            for r in PerspectiveRevision.objects.filter(editor=member).select_related("perspective").order_by("created", "pk")
+            for r in PerspectiveRevision.objects.filter(editor=member)
+            .select_related("perspective")
+            .order_by("created", "pk")
         ],
     }
 
 
 @receiver(community_signals.account_deleted)
-def erase_perspectives_data(sender: Any, member, former, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def erase_perspectives_data(sender: Any, member, former, **kwargs: Any) -> None:
     """Quotes from their posts lose their name, handle and address (as the posts do), and
     no public version names them any more; their suggestions' notes go."""
     perspective_ids = set()

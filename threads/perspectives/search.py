@@ -25,11 +25,11 @@ from django.utils.safestring import SafeString
 
 from community.models import Member
 from community.permissions import is_participant
+from threads.perspectives.models import Perspective
 from threads.querysets import TOP_PERIODS
 from threads.search import Filters, load_synonyms, parse_query
 from threads.search.fallback import excerpt, highlight
 from threads.search.query import ParsedQuery, singular
-from threads.perspectives.models import Perspective
 
 LIMIT = 10
 
@@ -45,9 +45,15 @@ def _needles(query: ParsedQuery) -> list[str]:
     return [singular(words[0]) if len(words) == 1 else " ".join(words) for words in query.alternatives]
 
 
-def _scoped(filters: Filters):  # type: ignore[no-untyped-def]
+def _scoped(filters: Filters):
     perspectives = Perspective.objects.published()
-    if filters.kind or filters.solved or filters.author is not None or filters.region is not None or filters.municipality is not None:
+    if (
+        filters.kind
+        or filters.solved
+        or filters.author is not None
+        or filters.region is not None
+        or filters.municipality is not None
+    ):
         return None
     if filters.group is not None:
         if filters.group.typology_id is None:
@@ -61,9 +67,12 @@ def _scoped(filters: Filters):  # type: ignore[no-untyped-def]
     return perspectives
 
 
-def search_perspectives(*, member: Member, text: str, filters: Filters = Filters(), limit: int = LIMIT) -> list[PerspectiveHit]:
+def search_perspectives(
+    *, member: Member, text: str, filters: Filters | None = None, limit: int = LIMIT
+) -> list[PerspectiveHit]:
     """The best published perspectives for what the member typed: two queries (the
     synonyms and the search), none when there is nothing to search for."""
+    filters = filters if filters is not None else Filters()
     if not is_participant(member):
         return []
     perspectives = _scoped(filters)

@@ -199,7 +199,7 @@ class AnyOf(Lookup):
 
     lookup_name = "any_of"
 
-    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY(({rhs})::bigint[])", [*lhs_params, *rhs_params]
@@ -208,7 +208,7 @@ class AnyOf(Lookup):
 class IdArray(Field):
     """A list of ids handed to the driver as it is (ArrayField would convert each id)."""
 
-    def db_type(self, connection):  # type: ignore[no-untyped-def]
+    def db_type(self, connection):
         return "bigint[]"
 
 
@@ -253,7 +253,9 @@ def tsquery(query: ParsedQuery) -> SearchQuery:
     for term in query.terms:
         either = None
         for words in term.alternatives:
-            alternative = SearchQuery(" ".join(words), config=CONFIG, search_type="phrase" if len(words) > 1 else "plain")
+            alternative = SearchQuery(
+                " ".join(words), config=CONFIG, search_type="phrase" if len(words) > 1 else "plain"
+            )
             either = alternative if either is None else either | alternative
         combined = either if combined is None else combined & either
     assert combined is not None
@@ -268,7 +270,7 @@ class Eras(SearchQuery):
     def __init__(self, *, first: int, last: int) -> None:
         super().__init__(" | ".join(f"'~e{era}'" for era in range(max(first, 0), last + 1)))
 
-    def as_sql(self, compiler, connection, function=None, template=None):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler, connection, function=None, template=None):
         # A literal tsquery: to_tsquery() would parse the lexemes as words and drop the "~".
         return Func.as_sql(self, compiler, connection, template="%(expressions)s::tsquery")
 
@@ -290,7 +292,9 @@ def _ranked(posts: QuerySet[Post], match: SearchQuery) -> QuerySet[Post]:
             default=Value(False),
             output_field=BooleanField(),
         ),
-        accepted=Case(When(thread__accepted_post=F("pk"), then=Value(True)), default=Value(False), output_field=BooleanField()),
+        accepted=Case(
+            When(thread__accepted_post=F("pk"), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
     ).values_list("id", "thread_id", "number", "created", "rank", "title_hit", "accepted")
 
 
@@ -349,7 +353,9 @@ def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, of
     """
     try:
         newest_sql, newest_params = (
-            _ranked(scope.posts.filter(search_vector=recent), match).order_by("-id")[:CANDIDATES].query.sql_with_params()
+            _ranked(scope.posts.filter(search_vector=recent), match)
+            .order_by("-id")[:CANDIDATES]
+            .query.sql_with_params()
         )
         # Rank the titles on the small threads table first; read only the best ones' posts.
         best_titles = (

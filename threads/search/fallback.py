@@ -51,7 +51,11 @@ def fallback_page(posts: QuerySet[Post], query: ParsedQuery, *, offset: int, lim
     ids, total = [row[0] for row in rows], rows[0][1]
     needles = [_needle(words) for words in query.alternatives]
     hits = [
-        Hit(post=post, title=highlight(post.thread.title, needles), snippet=highlight(excerpt(post.text, needles), needles))
+        Hit(
+            post=post,
+            title=highlight(post.thread.title, needles),
+            snippet=highlight(excerpt(post.text, needles), needles),
+        )
         for post in page_posts(ids)
     ]
     return hits, total, False

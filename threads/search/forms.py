@@ -25,14 +25,16 @@ class PlainSelect(forms.Select):
     """A select whose options are written in Python, not through a template each:
     the 342 municipalities on every search page would otherwise cost tens of ms."""
 
-    def render(self, name, value, attrs=None, renderer=None):  # type: ignore[no-untyped-def]
+    def render(self, name, value, attrs=None, renderer=None):
         selected = {str(item) for item in self.format_value(value)}
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             ((str(key), mark_safe(" selected") if str(key) in selected else "", label) for key, label in self.choices),
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options)
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
 
 
 class SearchForm(forms.Form):
@@ -82,7 +84,9 @@ class SearchForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("All municipalities"),
-        widget=PlainSelect(attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}),
+        widget=PlainSelect(
+            attrs={"data-searchable": "true", "data-filter-label": _("Type to filter the municipalities")}
+        ),
     )
     author = forms.CharField(
         label=_("Author (handle)"),

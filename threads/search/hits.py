@@ -59,7 +59,7 @@ class SearchPage:
         return (self.number - 1) * self.per_page + len(self.hits)
 
 
-def page_posts(ids: list[int], **annotations) -> list[Post]:  # type: ignore[no-untyped-def]
+def page_posts(ids: list[int], **annotations) -> list[Post]:
     """The page's posts with what a hit shows, in one query, in the order of ``ids``."""
     posts = (
         Post.objects.filter(pk__in=ids)

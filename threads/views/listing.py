@@ -65,5 +65,5 @@ def thread_page(
     )  # fmt: skip
     has_next = len(rows) > per_page
     rows = rows[:per_page]
-    rows_html = mark_safe("\n".join(render_declared(request, [row.fragment(hide_group=hide_group) for row in rows])))  # noqa: S308 - rendered fragments
+    rows_html = mark_safe("\n".join(render_declared(request, [row.fragment(hide_group=hide_group) for row in rows])))
     return ThreadPage(threads=rows, number=number, has_next=has_next, rows_html=rows_html)

@@ -42,7 +42,11 @@ def render_list(
 @require_safe
 def latest(request: HttpRequest) -> HttpResponse:
     return render_list(
-        request, Thread.objects.latest, key=(), title=_("Latest"), intro=_("All threads you can read, most recent activity first.")
+        request,
+        Thread.objects.newest_first,
+        key=(),
+        title=_("Latest"),
+        intro=_("All threads you can read, most recent activity first."),
     )
 
 
@@ -50,7 +54,7 @@ def latest(request: HttpRequest) -> HttpResponse:
 def unread(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        lambda: Thread.objects.unread_by(request.user).latest(),
+        lambda: Thread.objects.unread_by(request.user).newest_first(),
         key=(),
         title=_("Unread"),
         intro=_("Threads you have read before that have new posts."),
@@ -61,7 +65,7 @@ def unread(request: HttpRequest) -> HttpResponse:
 def unanswered(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        lambda: Thread.objects.unanswered_questions().latest(),
+        lambda: Thread.objects.unanswered_questions().newest_first(),
         key=(),
         title=_("Unanswered questions"),
         intro=_("Questions that nobody has replied to yet. Perhaps you know the answer?"),
@@ -102,7 +106,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     return render_list(
         request,
-        lambda: Thread.objects.with_theme(theme).latest(),
+        lambda: Thread.objects.with_theme(theme).newest_first(),
         key=theme.pk,
         title=_("Theme: %(theme)s") % {"theme": theme.name},
         intro=theme.description,
@@ -115,7 +119,7 @@ def region(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
     return render_list(
         request,
-        lambda: Thread.objects.from_region(region).latest(),
+        lambda: Thread.objects.from_region(region).newest_first(),
         key=region.pk,
         title=_("From %(region)s") % {"region": region.name},
         intro=_("Threads started by members from municipalities in %(region)s.") % {"region": region.name},
@@ -127,7 +131,7 @@ def region(request: HttpRequest, slug: str) -> HttpResponse:
 def similar(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        lambda: Thread.objects.from_municipalities_like(request.user).latest(),
+        lambda: Thread.objects.from_municipalities_like(request.user).newest_first(),
         key=(),
         title=_("From municipalities like mine"),
         intro=_("Threads started by members from municipalities that share a typology with yours."),

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community import permissions as community_permissions
 from community import throttle
+from community.errors import DomainError
 from community.forms import RejectForm
 from community.models import Group, Member, ModerationLogEntry
-from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import FlagForm, LogFilterForm, MoveThreadForm, ReasonForm, ReviewFlagsForm
 from threads.models import Flag, Post, Thread
@@ -70,26 +70,43 @@ def moderation(request: HttpRequest) -> HttpResponse:
     }
     if queue == "signups":
         context["applicants"] = list(
-            Member.objects.pending_review().in_scope_of(member).with_card_data().order_by("email_verified_at", "pk")[:QUEUE_SIZE]
+            Member.objects.pending_review()
+            .in_scope_of(member)
+            .with_card_data()
+            .order_by("email_verified_at", "pk")[:QUEUE_SIZE]
         )
         context["reject_form"] = RejectForm()
     elif queue == "flags":
         posts = list(Post.objects.flagged().moderated_by(member).with_queue_data()[:QUEUE_SIZE])
         by_post: dict[int, list[Flag]] = {}
-        for flag in Flag.objects.filter(post_id__in=[p.pk for p in posts], status=Flag.Status.OPEN).select_related("member"):
+        for flag in Flag.objects.filter(post_id__in=[p.pk for p in posts], status=Flag.Status.OPEN).select_related(
+            "member"
+        ):
             by_post.setdefault(flag.post_id, []).append(flag)
         for post in posts:
             post.open_flag_list = by_post.get(post.pk, [])
             post.review_form = ReviewFlagsForm(prefix=f"review-{post.pk}")
-            post.can_suspend_author = post.author is not None and community_permissions.can_suspend_member(member, post.author)
+            post.can_suspend_author = post.author is not None and community_permissions.can_suspend_member(
+                member, post.author
+            )
         context["flagged_posts"] = posts
     elif queue == "hidden":
-        context["hidden_posts"] = list(Post.objects.hidden_for_review().moderated_by(member).with_queue_data().order_by("-pk")[:QUEUE_SIZE])
+        context["hidden_posts"] = list(
+            Post.objects.hidden_for_review().moderated_by(member).with_queue_data().order_by("-pk")[:QUEUE_SIZE]
+        )
         context["hidden_threads"] = list(
-            Thread.objects.filter(hidden=True).moderated_by(member).select_related("group", "author").order_by("-last_activity_at", "-pk")[:QUEUE_SIZE]
+            Thread.objects.filter(hidden=True)
+            .moderated_by(member)
+            .select_related("group", "author")
+            .order_by("-last_activity_at", "-pk")[:QUEUE_SIZE]
         )
     else:
-        context["suspended"] = list(Member.objects.suspended_now().in_scope_of(member).with_card_data().order_by("suspended_until", "pk")[:QUEUE_SIZE])
+        context["suspended"] = list(
+            Member.objects.suspended_now()
+            .in_scope_of(member)
+            .with_card_data()
+            .order_by("suspended_until", "pk")[:QUEUE_SIZE]
+        )
     return render(request, "threads/moderation.html", context)
 
 
@@ -125,7 +142,13 @@ def moderation_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "threads/moderation_log.html",
-        {"form": form, "entries": rows[:LOG_PER_PAGE], "page": number, "has_next": len(rows) > LOG_PER_PAGE, "query": query.urlencode()},
+        {
+            "form": form,
+            "entries": rows[:LOG_PER_PAGE],
+            "page": number,
+            "has_next": len(rows) > LOG_PER_PAGE,
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -175,18 +198,33 @@ def _thread_step(
     return render(
         request,
         "threads/moderate_form.html",
-        {"form": form, "title": title, "explanation": explanation, "submit": submit, "thread": thread, "cancel_url": thread_url(thread)},
+        {
+            "form": form,
+            "title": title,
+            "explanation": explanation,
+            "submit": submit,
+            "thread": thread,
+            "cancel_url": thread_url(thread),
+        },
     )
 
 
 @require_POST
 def pin_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    return _thread_step(request, pk, check=permissions.check_pin_thread, act=actions.pin_thread, done=_("The thread is pinned."))
+    return _thread_step(
+        request, pk, check=permissions.check_pin_thread, act=actions.pin_thread, done=_("The thread is pinned.")
+    )
 
 
 @require_POST
 def unpin_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    return _thread_step(request, pk, check=permissions.check_pin_thread, act=actions.unpin_thread, done=_("The thread is no longer pinned."))
+    return _thread_step(
+        request,
+        pk,
+        check=permissions.check_pin_thread,
+        act=actions.unpin_thread,
+        done=_("The thread is no longer pinned."),
+    )
 
 
 def lock_thread(request: HttpRequest, pk: int) -> HttpResponse:
@@ -198,14 +236,18 @@ def lock_thread(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The thread is closed; the author has been told why."),
         with_reason=True,
         title=_("Close this thread"),
-        explanation=_("A closed thread takes no new replies, except from its moderators. The author is told the reason."),
+        explanation=_(
+            "A closed thread takes no new replies, except from its moderators. The author is told the reason."
+        ),
         submit=_("Close the thread"),
     )
 
 
 @require_POST
 def unlock_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    return _thread_step(request, pk, check=permissions.check_lock_thread, act=actions.unlock_thread, done=_("The thread is open again."))
+    return _thread_step(
+        request, pk, check=permissions.check_lock_thread, act=actions.unlock_thread, done=_("The thread is open again.")
+    )
 
 
 def hide_thread(request: HttpRequest, pk: int) -> HttpResponse:
@@ -217,14 +259,22 @@ def hide_thread(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The thread is hidden; the author has been told why."),
         with_reason=True,
         title=_("Hide this thread"),
-        explanation=_("Only the moderators of the group and the programme team still see a hidden thread. The author is told the reason."),
+        explanation=_(
+            "Only the moderators of the group and the programme team still see a hidden thread. The author is told the reason."
+        ),
         submit=_("Hide the thread"),
     )
 
 
 @require_POST
 def unhide_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    return _thread_step(request, pk, check=permissions.check_hide_thread, act=actions.unhide_thread, done=_("The thread is visible again."))
+    return _thread_step(
+        request,
+        pk,
+        check=permissions.check_hide_thread,
+        act=actions.unhide_thread,
+        done=_("The thread is visible again."),
+    )
 
 
 def move_thread(request: HttpRequest, pk: int) -> HttpResponse:
@@ -288,7 +338,9 @@ def hide_post(request: HttpRequest, pk: int) -> HttpResponse:
             "post": post,
             "thread": post.thread,
             "title": _("Hide this post"),
-            "explanation": _("Members see “hidden by a moderator” instead; the author and the moderators still see the post, with your reason."),
+            "explanation": _(
+                "Members see “hidden by a moderator” instead; the author and the moderators still see the post, with your reason."
+            ),
             "submit": _("Hide the post"),
             "cancel_url": thread_url(post.thread, page_of(post.number), post.number),
         },
@@ -330,12 +382,17 @@ def flag_post(request: HttpRequest, pk: int) -> HttpResponse:
             status = 429
         else:
             try:
-                actions.flag_post(member=member, post=post, reason=form.cleaned_data["reason"], text=form.cleaned_data["text"])
+                actions.flag_post(
+                    member=member, post=post, reason=form.cleaned_data["reason"], text=form.cleaned_data["text"]
+                )
             except DomainError as error:
                 throttle.give_back(limit, member)
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Thank you. The moderators of this group will look at the post; you will hear what they decide."))
+                messages.success(
+                    request,
+                    _("Thank you. The moderators of this group will look at the post; you will hear what they decide."),
+                )
                 return _back_to_post(post)
     return render(request, "threads/flag_form.html", {"post": post, "form": form, "already": already}, status=status)
 

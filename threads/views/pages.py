@@ -28,7 +28,7 @@ RECENT = 8
 
 @login_not_required
 @require_safe
-def home(request):  # type: ignore[no-untyped-def]
+def home(request):
     """Visitors get the landing page; members the latest threads in their groups."""
     member = request.user
     if not member.is_authenticated:
@@ -49,7 +49,7 @@ def home(request):  # type: ignore[no-untyped-def]
         request,
         "threads/home.html",
         {
-            "page": thread_page(request, lambda: Thread.objects.in_groups_of(member).latest(), key="home"),
+            "page": thread_page(request, lambda: Thread.objects.in_groups_of(member).newest_first(), key="home"),
             "groups": groups,
             "pending_count": pending,
             "blocks": render_blocks("home", request, member=member),
@@ -58,7 +58,7 @@ def home(request):  # type: ignore[no-untyped-def]
 
 
 @require_safe
-def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
+def group_detail(request, slug: str):
     member = request.user
     group = group_by_slug(slug)
     if group is None:
@@ -74,7 +74,12 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
             "group": group,
             "moderators": moderators,
             "members_page": members_page,
-            "page": thread_page(request, lambda: Thread.objects.filter(group=group).for_group_page(), key=("group", group.pk), hide_group=True)
+            "page": thread_page(
+                request,
+                lambda: Thread.objects.filter(group=group).for_group_page(),
+                key=("group", group.pk),
+                hide_group=True,
+            )
             if can_read
             else None,
             "blocks": render_blocks("group", request, group=group),
@@ -89,21 +94,23 @@ def group_detail(request, slug: str):  # type: ignore[no-untyped-def]
 
 
 @require_safe
-def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
+def municipality_detail(request, code: str):
     """A municipality, its members and threads, and its peers with their recent activity."""
     member = request.user
     municipality = get_object_or_404(Municipality.objects.with_typologies(), code=code.upper())
     members = Member.objects.approved().filter(municipality=municipality).with_card_data().order_by("name")
     similar = similar_municipalities(municipality)
     similar_ids = [s.municipality.pk for s in similar]
-    counts = dict(Municipality.objects.filter(pk__in=similar_ids).with_member_counts().values_list("pk", "member_count"))
+    counts = dict(
+        Municipality.objects.filter(pk__in=similar_ids).with_member_counts().values_list("pk", "member_count")
+    )
     # One query for the peers' activity: the most recent threads of all of them together.
     latest_by_municipality: dict[int, Thread] = {}
     peer_threads = (
         Thread.objects.visible_to(member)
         .filter(author__municipality_id__in=similar_ids)
         .select_related("author")
-        .latest()[: 5 * len(similar_ids)]
+        .newest_first()[: 5 * len(similar_ids)]
     )
     for thread in peer_threads:
         latest_by_municipality.setdefault(thread.author.municipality_id, thread)
@@ -115,18 +122,20 @@ def municipality_detail(request, code: str):  # type: ignore[no-untyped-def]
             "members": members,
             "threads": thread_page(
                 request,
-                lambda: Thread.objects.filter(author__municipality=municipality).latest(),
+                lambda: Thread.objects.filter(author__municipality=municipality).newest_first(),
                 key=("municipality", municipality.pk),
                 per_page=RECENT,
             ),
-            "similar": [(s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar],
+            "similar": [
+                (s, counts.get(s.municipality.pk, 0), latest_by_municipality.get(s.municipality.pk)) for s in similar
+            ],
             "blocks": render_blocks("municipality", request, municipality=municipality, similar=similar),
         },
     )
 
 
 @require_safe
-def member_detail(request, handle: str):  # type: ignore[no-untyped-def]
+def member_detail(request, handle: str):
     viewer = request.user
     profile = community_permissions.access_member(viewer, handle)
     groups = Group.objects.filter(memberships__member=profile).order_by("kind", "name")
@@ -136,7 +145,9 @@ def member_detail(request, handle: str):  # type: ignore[no-untyped-def]
         .select_related("thread")
         .order_by("-created")[:RECENT]
     )
-    useful_received = Post.objects.filter(author=profile, deleted_at__isnull=True).aggregate(total=Sum("useful_count"))["total"] or 0
+    useful_received = (
+        Post.objects.filter(author=profile, deleted_at__isnull=True).aggregate(total=Sum("useful_count"))["total"] or 0
+    )
     return render(
         request,
         "threads/member_detail.html",

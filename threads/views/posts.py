@@ -3,7 +3,6 @@ accepting an answer, marking "nuttig". (The thread page itself: ``threads/views/
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -16,8 +15,6 @@ from community.errors import DomainError
 from threads import actions, permissions
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import Mark, Thread
-
-
 from threads.views.thread import page_of, thread_url
 
 
@@ -25,7 +22,9 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     member = request.user
     group = permissions.access_group(member, slug)
     allow_announcement = permissions.can_post_announcement(member, group)
-    form = ThreadForm(request.POST or None, allow_announcement=allow_announcement, initial={"kind": Thread.Kind.QUESTION})
+    form = ThreadForm(
+        request.POST or None, allow_announcement=allow_announcement, initial={"kind": Thread.Kind.QUESTION}
+    )
     status = 200
     if request.method == "POST":
         permissions.check_start_thread(member, group, request.POST.get("kind", ""))
@@ -38,7 +37,12 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 try:
                     thread = actions.create_thread(
-                        author=member, group=group, title=data["title"], kind=data["kind"], body=data["body"], themes=data["themes"]
+                        author=member,
+                        group=group,
+                        title=data["title"],
+                        kind=data["kind"],
+                        body=data["body"],
+                        themes=data["themes"],
                     )
                 except DomainError as error:
                     throttle.give_back(limit, member)
@@ -54,23 +58,32 @@ def limit_message(limit: throttle.Limit) -> str:
     """The rate limit, in words, with the promise that nothing typed is lost."""
     values = {"count": limit.count, "minutes": limit.minutes}
     if limit.what == "thread":
-        rule = ngettext(
-            "You can start %(count)d thread per %(minutes)d minutes.",
-            "You can start %(count)d threads per %(minutes)d minutes.",
-            limit.count,
-        ) % values
+        rule = (
+            ngettext(
+                "You can start %(count)d thread per %(minutes)d minutes.",
+                "You can start %(count)d threads per %(minutes)d minutes.",
+                limit.count,
+            )
+            % values
+        )
     elif limit.what == "post":
-        rule = ngettext(
-            "You can post %(count)d message per %(minutes)d minutes.",
-            "You can post %(count)d messages per %(minutes)d minutes.",
-            limit.count,
-        ) % values
+        rule = (
+            ngettext(
+                "You can post %(count)d message per %(minutes)d minutes.",
+                "You can post %(count)d messages per %(minutes)d minutes.",
+                limit.count,
+            )
+            % values
+        )
     else:
-        rule = ngettext(
-            "You can flag %(count)d post per %(minutes)d minutes.",
-            "You can flag %(count)d posts per %(minutes)d minutes.",
-            limit.count,
-        ) % values
+        rule = (
+            ngettext(
+                "You can flag %(count)d post per %(minutes)d minutes.",
+                "You can flag %(count)d posts per %(minutes)d minutes.",
+                limit.count,
+            )
+            % values
+        )
     parts = [_("Slow down a little."), rule]
     if limit.for_new_members:
         parts.append(_("The limits are stricter in your first week as a member."))
@@ -106,7 +119,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "threads/reply_form.html", {"thread": thread, "form": form}, status=status)
 
 
-def quote_text(member, post_id: int, thread: Thread | None = None) -> str:  # type: ignore[no-untyped-def]
+def quote_text(member, post_id: int, thread: Thread | None = None) -> str:
     post = permissions.access_post(member, post_id)
     if not post.is_visible:
         raise Http404
@@ -135,7 +148,9 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actions.edit_post(editor=member, post=post, body=data["body"], title=data.get("title"), reason=data.get("reason", ""))
+            actions.edit_post(
+                editor=member, post=post, body=data["body"], title=data.get("title"), reason=data.get("reason", "")
+            )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -182,7 +197,9 @@ def accept_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def unaccept_answer(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.user
     thread = permissions.access_thread(member, pk)
-    permissions.check(permissions.can_accept_answer(member, thread), _("Only the asker and the moderators choose the answer."))
+    permissions.check(
+        permissions.can_accept_answer(member, thread), _("Only the asker and the moderators choose the answer.")
+    )
     actions.unaccept_answer(actor=member, thread=thread)
     messages.success(request, _("The question no longer has an accepted answer."))
     return HttpResponseRedirect(thread.get_absolute_url() + "?page=1")
@@ -202,4 +219,3 @@ def toggle_useful(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
     return HttpResponseRedirect(thread_url(post.thread, page_of(post.number), post.number))
-

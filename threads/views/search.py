@@ -24,5 +24,12 @@ def search(request: HttpRequest) -> HttpResponse:
         blocks = render_blocks("search", request, query=text, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "blocks": blocks, "query_string": query.urlencode(), "max_length": MAX_QUERY_LENGTH, "max_terms": MAX_TERMS}
+    context = {
+        "form": form,
+        "page": page,
+        "blocks": blocks,
+        "query_string": query.urlencode(),
+        "max_length": MAX_QUERY_LENGTH,
+        "max_terms": MAX_TERMS,
+    }
     return render(request, "threads/search.html", context)

@@ -69,7 +69,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         request,
         "threads/thread_detail.html",
         {
-            "thread": thread, "page": page, "posts": posts, "accepted": accepted, "posts_html": posts_html, "can": can,
+            "thread": thread,
+            "page": page,
+            "posts": posts,
+            "accepted": accepted,
+            "posts_html": posts_html,
+            "can": can,
             "blocks": render_blocks("thread", request, thread=thread),
         },  # fmt: skip
     )
@@ -83,7 +88,7 @@ def _page_links(current: int, total: int) -> tuple[int | None, ...]:
     wanted = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
     links: list[int | None] = []
     for number in wanted:
-        if links and number - links[-1] > 1:  # type: ignore[operator]
+        if links and number - links[-1] > 1:
             links.append(None)
         links.append(number)
     return tuple(links)

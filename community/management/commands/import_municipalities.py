@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Import all Dutch municipalities, the provinces and the typologies, and create their groups. Idempotent."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Folder with the CSV files (default: community/data).")
+        parser.add_argument(
+            "--data-dir", type=Path, default=DATA_DIR, help="Folder with the CSV files (default: community/data)."
+        )
 
     def handle(self, *args: Any, data_dir: Path, **options: Any) -> None:
         try:

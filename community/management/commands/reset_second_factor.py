@@ -13,11 +13,15 @@ from community.twofactor.actions import reset_second_factor
 
 
 class Command(BaseCommand):
-    help = "Remove a member's two-step verification (lost phone, no recovery codes), with a reason for the moderation log."
+    help = (
+        "Remove a member's two-step verification (lost phone, no recovery codes), with a reason for the moderation log."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="The member's e-mail address.")
-        parser.add_argument("--reason", required=True, help="For the moderation log: why, and how the member was identified.")
+        parser.add_argument(
+            "--reason", required=True, help="For the moderation log: why, and how the member was identified."
+        )
 
     def handle(self, *args: Any, email: str, reason: str, **options: Any) -> None:
         member = Member.objects.filter(email__iexact=email.strip()).first()

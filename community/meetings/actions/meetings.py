@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -23,7 +24,7 @@ CALENDAR_FIELDS = ("title", "description", "kind", "location_name", "address", "
 EDITABLE_FIELDS = (*CALENDAR_FIELDS, "registration_deadline", "capacity")
 
 
-def _clean_details(fields: dict) -> dict:
+def _clean_details(fields: dict[str, Any]) -> dict[str, Any]:
     """Check the details of a meeting; the cleaned values."""
     fields = dict(fields)
     fields["title"] = (fields.get("title") or "").strip()
@@ -174,11 +175,18 @@ def invite_groups(*, actor: Member, meeting: Meeting, groups: Sequence[Group]) -
     )
     now = timezone.now()
     Invitation.objects.bulk_create(
-        [Invitation(meeting=meeting, member_id=member_id, invited_by=actor, created=now) for member_id in sorted(candidates)],
+        [
+            Invitation(meeting=meeting, member_id=member_id, invited_by=actor, created=now)
+            for member_id in sorted(candidates)
+        ],
         ignore_conflicts=True,
     )
     # Ours: the rows written now (a concurrent invitation of the same member keeps its own).
-    invited = set(Invitation.objects.filter(meeting=meeting, member_id__in=candidates, created=now).values_list("member_id", flat=True))
+    invited = set(
+        Invitation.objects.filter(meeting=meeting, member_id__in=candidates, created=now).values_list(
+            "member_id", flat=True
+        )
+    )
     if invited:
         signals.meeting_invited.send(sender=None, meeting=meeting, member_ids=invited, actor=actor)
     return invited
@@ -214,7 +222,7 @@ def publish_report(*, actor: Member, meeting: Meeting, report: str, group: Group
 def attach_report(*, meeting: Meeting, html: str, thread_id: int | None = None) -> Meeting:
     """Store the report's HTML, made safe by whoever renders it (``threads``), and the id of
     its follow-up thread. Called by the receiver of ``report_published``."""
-    fields = {"report_html": html}
+    fields: dict[str, Any] = {"report_html": html}
     if thread_id is not None:
         fields["report_thread_id"] = thread_id
     Meeting.objects.filter(pk=meeting.pk).update(**fields)

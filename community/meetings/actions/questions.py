@@ -82,12 +82,16 @@ def select_question(*, actor: Member, question: Question, selected: bool = True)
 
 @transaction.atomic
 def start_answering(*, actor: Member, question: Question) -> Question:
-    """"Now answering": the question the speakers take up now. The one answered before it
+    """ "Now answering": the question the speakers take up now. The one answered before it
     (if any) is marked answered."""
     question = _locked_question(question)
     if question.hidden:
         raise DomainError(_("A hidden question cannot be answered."))
-    for previous in Question.objects.select_for_update().filter(meeting_id=question.meeting_id, status=Question.Status.ANSWERING).exclude(pk=question.pk):
+    for previous in (
+        Question.objects.select_for_update()
+        .filter(meeting_id=question.meeting_id, status=Question.Status.ANSWERING)
+        .exclude(pk=question.pk)
+    ):
         _change(previous, actor, "answered", status=Question.Status.ANSWERED, answered_at=timezone.now())
     return _change(question, actor, "answering", status=Question.Status.ANSWERING)
 
@@ -112,8 +116,11 @@ def merge_question(*, actor: Member, question: Question, into: Question) -> Ques
     if question.author_id:
         voters.add(question.author_id)
     voters -= set(Vote.objects.filter(question=into).values_list("member_id", flat=True))
-    voters.discard(into.author_id)
-    Vote.objects.bulk_create([Vote(question=into, member_id=member_id) for member_id in sorted(voters)], ignore_conflicts=True)
+    if into.author_id is not None:
+        voters.discard(into.author_id)
+    Vote.objects.bulk_create(
+        [Vote(question=into, member_id=member_id) for member_id in sorted(voters)], ignore_conflicts=True
+    )
     into.vote_count = into.votes.count()
     into.save(update_fields=["vote_count"])
     if question.status == Question.Status.SELECTED and into.status == Question.Status.OPEN:

@@ -55,7 +55,9 @@ def register(*, member: Member, meeting: Meeting) -> Registration:
     counter = "registered_count" if has_seat else "waiting_count"
     Meeting.objects.filter(pk=locked.pk).update(**{counter: F(counter) + 1})
     _refresh_counts(meeting)
-    signals.registration_changed.send(sender=None, meeting=locked, member=member, registration=registration, actor=member)
+    signals.registration_changed.send(
+        sender=None, meeting=locked, member=member, registration=registration, actor=member
+    )
     return registration
 
 
@@ -74,7 +76,9 @@ def cancel_registration(*, member: Member, meeting: Meeting, actor: Member | Non
     counter = "registered_count" if had_seat else "waiting_count"
     Meeting.objects.filter(pk=locked.pk).update(**{counter: F(counter) - 1, "access_version": F("access_version") + 1})
     locked.refresh_from_db()
-    signals.registration_changed.send(sender=None, meeting=locked, member=member, registration=registration, actor=actor or member)
+    signals.registration_changed.send(
+        sender=None, meeting=locked, member=member, registration=registration, actor=actor or member
+    )
     if had_seat:
         _fill_seats(locked)
     _refresh_counts(meeting)
@@ -163,7 +167,9 @@ def _remind(meeting: Meeting) -> int:
     )
     if not due:
         return 0
-    Reminder.objects.bulk_create([Reminder(meeting=meeting, member_id=member_id, run=run) for member_id in due], ignore_conflicts=True)
+    Reminder.objects.bulk_create(
+        [Reminder(meeting=meeting, member_id=member_id, run=run) for member_id in due], ignore_conflicts=True
+    )
     ours = sorted(Reminder.objects.filter(meeting=meeting, run=run).values_list("member_id", flat=True))
     if ours:
         signals.meeting_reminder_due.send(sender=None, meeting=meeting, member_ids=ours)
@@ -176,7 +182,11 @@ def _remind(meeting: Meeting) -> int:
 def release_seats_of(member: Member) -> None:
     """The member's seats and waiting-list places for meetings still to come end (so the
     waiting list moves); their calendar feed goes. Past registrations stay (who came)."""
-    upcoming = Registration.objects.current().filter(member=member, meeting__starts_at__gt=timezone.now()).select_related("meeting")
+    upcoming = (
+        Registration.objects.current()
+        .filter(member=member, meeting__starts_at__gt=timezone.now())
+        .select_related("meeting")
+    )
     for registration in upcoming:
         cancel_registration(member=member, meeting=registration.meeting)
     CalendarFeed.objects.filter(member=member).delete()

@@ -28,8 +28,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Send what is due now, then exit.")
-        parser.add_argument("--batch-size", type=int, default=None, help="Rows claimed at a time (default: settings.OUTBOX).")
-        parser.add_argument("--interval", type=float, default=None, help="Seconds between looks when idle (default: settings.OUTBOX).")
+        parser.add_argument(
+            "--batch-size", type=int, default=None, help="Rows claimed at a time (default: settings.OUTBOX)."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=None, help="Seconds between looks when idle (default: settings.OUTBOX)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False

@@ -27,7 +27,9 @@ class Command(BaseCommand):
             "--date",
             help="Run as on this day (YYYY-MM-DD, site time zone): the period is the one that ended before it. Default: today.",
         )
-        parser.add_argument("--batch-size", type=int, default=None, help="Members per batch (default: settings.DIGEST).")
+        parser.add_argument(
+            "--batch-size", type=int, default=None, help="Members per batch (default: settings.DIGEST)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = None

@@ -29,10 +29,16 @@ DEMO_THREADS = [
         "Wie heeft een aanpak die werkt? Denk aan:\n\n"
         "- afspraken met uitzendbureaus\n- een inschrijfbalie op locatie\n- controles op huisvesting",
         [
-            ("thijs_willems", "In Westland werken we met een *RSE-balie* op de plekken waar de huisvesting is. "
-             "Uitzendbureaus melden nieuwe medewerkers vooraf; de inschrijving gebeurt dan in één keer."),
-            ("samira_haddou", "Goed voorbeeld, @thijs_willems. In Delft kijken we mee. Hebben jullie de afspraken met de "
-             "uitzendbureaus vastgelegd in een convenant?"),
+            (
+                "thijs_willems",
+                "In Westland werken we met een *RSE-balie* op de plekken waar de huisvesting is. "
+                "Uitzendbureaus melden nieuwe medewerkers vooraf; de inschrijving gebeurt dan in één keer.",
+            ),
+            (
+                "samira_haddou",
+                "Goed voorbeeld, @thijs_willems. In Delft kijken we mee. Hebben jullie de afspraken met de "
+                "uitzendbureaus vastgelegd in een convenant?",
+            ),
             ("thijs_willems", "Ja, een convenant met de tien grootste bureaus. Ik stuur het je graag toe."),
         ],
         0,
@@ -56,7 +62,12 @@ DEMO_THREADS = [
         "Engelstalige informatie van de gemeente: alles vertalen of niet?",
         ["expats", "taal"],
         "Amstelveen heeft veel expats. Vertalen we alle informatie, of stimuleren we juist het leren van Nederlands?",
-        [("lotte_de_boer", "Wij vertalen wat mensen nodig hebben om hun zaken te regelen, en wijzen daarbij steeds op taallessen.")],
+        [
+            (
+                "lotte_de_boer",
+                "Wij vertalen wat mensen nodig hebben om hun zaken te regelen, en wijzen daarbij steeds op taallessen.",
+            )
+        ],
         None,
     ),
     (
@@ -80,11 +91,17 @@ DEMO_THREADS = [
         "maar hebben wel met de gemeente te maken: parkeren, afval, een woning zoeken.\n\n"
         "Hoe zorgen jullie dat grensarbeiders de informatie vinden die ze nodig hebben?",
         [
-            ("yusuf_kaya", "In Enschede hebben we samen met Gronau één informatiepunt voor grensarbeiders, "
-             "in het Nederlands en het Duits. Werkgevers verwijzen er nieuwe medewerkers naartoe; "
-             "dat bereikt meer mensen dan onze eigen website."),
-            ("iris_kok", "Maastricht werkt met het GrensInfoPunt van de Euregio. Wij leveren de gemeentelijke "
-             "informatie aan, zij beantwoorden de vragen in drie talen."),
+            (
+                "yusuf_kaya",
+                "In Enschede hebben we samen met Gronau één informatiepunt voor grensarbeiders, "
+                "in het Nederlands en het Duits. Werkgevers verwijzen er nieuwe medewerkers naartoe; "
+                "dat bereikt meer mensen dan onze eigen website.",
+            ),
+            (
+                "iris_kok",
+                "Maastricht werkt met het GrensInfoPunt van de Euregio. Wij leveren de gemeentelijke "
+                "informatie aan, zij beantwoorden de vragen in drie talen.",
+            ),
         ],
         0,
     ),
@@ -120,7 +137,9 @@ class Command(BaseCommand):
                 body=body,
                 themes=list(Theme.objects.filter(slug__in=themes)),
             )
-            posts = [actions.reply_to_thread(author=accounts[handle], thread=thread, body=text) for handle, text in replies]
+            posts = [
+                actions.reply_to_thread(author=accounts[handle], thread=thread, body=text) for handle, text in replies
+            ]
             if accepted is not None:
                 actions.accept_answer(actor=accounts[author], thread=thread, post=posts[accepted])
             for post in posts:

@@ -65,20 +65,126 @@ def big_thread_title(posts: int) -> str:
 
 # --- Word lists ---------------------------------------------------------------------------------
 
-FIRST_NAMES = """
-Anouk Bram Daan Eva Femke Hamza Iris Joost Kees Lisa Lotte Marieke Martijn Milan Noor Pieter Ruben
-Samira Sanne Thijs Wouter Yusuf Esther Fatima Jeroen Mirjam Sven Laura Bas Emma Sophie Julia Tim
-Lars Sem Mohamed Ayoub Zeynep Mehmet Ilse Niels Anne Karin Gerard Henk Ingrid Nadia Sara Tom Rik
-Maarten Judith Hanneke Ahmed Khadija Priya Wim Paul Vera Elif Youssef Roos Floor Jesse Luuk Maud
-""".split()
+FIRST_NAMES = [
+    "Anouk",
+    "Bram",
+    "Daan",
+    "Eva",
+    "Femke",
+    "Hamza",
+    "Iris",
+    "Joost",
+    "Kees",
+    "Lisa",
+    "Lotte",
+    "Marieke",
+    "Martijn",
+    "Milan",
+    "Noor",
+    "Pieter",
+    "Ruben",
+    "Samira",
+    "Sanne",
+    "Thijs",
+    "Wouter",
+    "Yusuf",
+    "Esther",
+    "Fatima",
+    "Jeroen",
+    "Mirjam",
+    "Sven",
+    "Laura",
+    "Bas",
+    "Emma",
+    "Sophie",
+    "Julia",
+    "Tim",
+    "Lars",
+    "Sem",
+    "Mohamed",
+    "Ayoub",
+    "Zeynep",
+    "Mehmet",
+    "Ilse",
+    "Niels",
+    "Anne",
+    "Karin",
+    "Gerard",
+    "Henk",
+    "Ingrid",
+    "Nadia",
+    "Sara",
+    "Tom",
+    "Rik",
+    "Maarten",
+    "Judith",
+    "Hanneke",
+    "Ahmed",
+    "Khadija",
+    "Priya",
+    "Wim",
+    "Paul",
+    "Vera",
+    "Elif",
+    "Youssef",
+    "Roos",
+    "Floor",
+    "Jesse",
+    "Luuk",
+    "Maud",
+]
 
 SURNAMES = [
-    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit",
-    "Dijkstra", "Smits", "de Graaf", "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan",
-    "Vermeulen", "van den Heuvel", "van der Veen", "van den Broek", "de Bruijn", "de Jong", "Schouten",
-    "Willems", "Kaya", "Yilmaz", "El Amrani", "Ouali", "Haddou", "Bouzid", "Postma", "Hermans",
-    "Verhoeven", "Koster", "Prins", "Huisman", "Boersma", "Kuipers", "Veenstra", "Wijnands",
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van den Heuvel",
+    "van der Veen",
+    "van den Broek",
+    "de Bruijn",
+    "de Jong",
+    "Schouten",
+    "Willems",
+    "Kaya",
+    "Yilmaz",
+    "El Amrani",
+    "Ouali",
+    "Haddou",
+    "Bouzid",
+    "Postma",
+    "Hermans",
+    "Verhoeven",
+    "Koster",
+    "Prins",
+    "Huisman",
+    "Boersma",
+    "Kuipers",
+    "Veenstra",
+    "Wijnands",
 ]
 
 POSITIONS = [
@@ -91,65 +197,145 @@ POSITIONS = [
 ]
 
 TOPICS = [
-    "de huisvesting van arbeidsmigranten", "een taalcafé voor nieuwkomers", "een buddyproject voor statushouders",
-    "de opvang van Oekraïense ontheemden", "internationale studenten in de wijk", "de inschrijving in de BRP",
-    "een convenant met uitzendbureaus", "de Wet inburgering", "de spreiding van asielzoekers",
-    "Engelstalige informatie op de website", "een welkomstprogramma voor expats", "een meldpunt voor overbewoning",
-    "taalonderwijs voor volwassenen", "werkgeversbenadering voor statushouders", "de samenwerking met het COA",
-    "een integraal huisvestingsplan", "flexwonen op bedrijventerreinen", "de dialoog met omwonenden",
-    "een interculturele wijkaanpak", "de inzet van sleutelpersonen", "laaggeletterdheid onder nieuwkomers",
-    "de aansluiting op de arbeidsmarkt", "schoolgaande kinderen van arbeidsmigranten", "zorg voor ongedocumenteerden",
-    "het jongerenwerk in diverse wijken", "een anti-discriminatievoorziening", "gezinsmigranten en hun partners",
-    "de huisvesting van internationale studenten", "tijdelijke units voor spoedzoekers", "de regionale taaltafel",
+    "de huisvesting van arbeidsmigranten",
+    "een taalcafé voor nieuwkomers",
+    "een buddyproject voor statushouders",
+    "de opvang van Oekraïense ontheemden",
+    "internationale studenten in de wijk",
+    "de inschrijving in de BRP",
+    "een convenant met uitzendbureaus",
+    "de Wet inburgering",
+    "de spreiding van asielzoekers",
+    "Engelstalige informatie op de website",
+    "een welkomstprogramma voor expats",
+    "een meldpunt voor overbewoning",
+    "taalonderwijs voor volwassenen",
+    "werkgeversbenadering voor statushouders",
+    "de samenwerking met het COA",
+    "een integraal huisvestingsplan",
+    "flexwonen op bedrijventerreinen",
+    "de dialoog met omwonenden",
+    "een interculturele wijkaanpak",
+    "de inzet van sleutelpersonen",
+    "laaggeletterdheid onder nieuwkomers",
+    "de aansluiting op de arbeidsmarkt",
+    "schoolgaande kinderen van arbeidsmigranten",
+    "zorg voor ongedocumenteerden",
+    "het jongerenwerk in diverse wijken",
+    "een anti-discriminatievoorziening",
+    "gezinsmigranten en hun partners",
+    "de huisvesting van internationale studenten",
+    "tijdelijke units voor spoedzoekers",
+    "de regionale taaltafel",
 ]
 
 SUBJECTS = [
-    "Onze gemeente", "Het college", "De raad", "Ons team", "De wijkcoördinator", "Een collega uit de regio",
-    "De woningcorporatie", "Het sociaal wijkteam", "De GGD", "Ons werkgeversservicepunt", "De bibliotheek",
-    "Een buurgemeente", "Het welzijnswerk", "De portefeuillehouder", "Vluchtelingenwerk",
+    "Onze gemeente",
+    "Het college",
+    "De raad",
+    "Ons team",
+    "De wijkcoördinator",
+    "Een collega uit de regio",
+    "De woningcorporatie",
+    "Het sociaal wijkteam",
+    "De GGD",
+    "Ons werkgeversservicepunt",
+    "De bibliotheek",
+    "Een buurgemeente",
+    "Het welzijnswerk",
+    "De portefeuillehouder",
+    "Vluchtelingenwerk",
 ]
 
 VERBS = [
-    "werkt sinds vorig jaar aan", "heeft goede ervaringen met", "twijfelt nog over", "onderzoekt op dit moment",
-    "start na de zomer met", "evalueert binnenkort", "heeft een motie aangenomen over", "investeert fors in",
-    "zoekt partners voor", "heeft geld vrijgemaakt voor", "is kritisch over", "maakt samen met de regio afspraken over",
+    "werkt sinds vorig jaar aan",
+    "heeft goede ervaringen met",
+    "twijfelt nog over",
+    "onderzoekt op dit moment",
+    "start na de zomer met",
+    "evalueert binnenkort",
+    "heeft een motie aangenomen over",
+    "investeert fors in",
+    "zoekt partners voor",
+    "heeft geld vrijgemaakt voor",
+    "is kritisch over",
+    "maakt samen met de regio afspraken over",
 ]
 
 VERBS_WE = [
-    "werken we sinds vorig jaar aan", "hebben we goede ervaringen met", "twijfelen we nog over", "onderzoeken we",
-    "starten we binnenkort met", "evalueren we na de zomer", "maken we afspraken met de regio over",
+    "werken we sinds vorig jaar aan",
+    "hebben we goede ervaringen met",
+    "twijfelen we nog over",
+    "onderzoeken we",
+    "starten we binnenkort met",
+    "evalueren we na de zomer",
+    "maken we afspraken met de regio over",
 ]
 
 TAILS = [
-    "", " in de wijk", " samen met het onderwijs", " met steun van de provincie", " in de kleine kernen",
-    " voor de komende vier jaar", " met vrijwilligers uit de buurt", " in samenwerking met werkgevers",
-    " zonder extra formatie", " als pilot in twee wijken",
+    "",
+    " in de wijk",
+    " samen met het onderwijs",
+    " met steun van de provincie",
+    " in de kleine kernen",
+    " voor de komende vier jaar",
+    " met vrijwilligers uit de buurt",
+    " in samenwerking met werkgevers",
+    " zonder extra formatie",
+    " als pilot in twee wijken",
 ]
 
 QUESTIONS = [
-    "Hoe pakken jullie {topic} aan?", "Wie heeft ervaring met {topic}?", "Wat kost {topic} jullie per jaar?",
-    "Hebben jullie {topic} in een beleidsnota vastgelegd?", "Hoe betrekken jullie de raad bij {topic}?",
-    "Welke partners zijn bij {topic} onmisbaar gebleken?", "Hoe meten jullie het effect van {topic}?",
+    "Hoe pakken jullie {topic} aan?",
+    "Wie heeft ervaring met {topic}?",
+    "Wat kost {topic} jullie per jaar?",
+    "Hebben jullie {topic} in een beleidsnota vastgelegd?",
+    "Hoe betrekken jullie de raad bij {topic}?",
+    "Welke partners zijn bij {topic} onmisbaar gebleken?",
+    "Hoe meten jullie het effect van {topic}?",
 ]
 
 OBSERVATIONS = [
-    "Wat bij ons het verschil maakte, was {factor}.", "Het lastigste bleek {factor}.",
-    "Achteraf hadden we eerder moeten beginnen met {factor}.", "De raad vroeg vooral naar {factor}.",
-    "Inwoners waren positiever dan verwacht, mede door {factor}.", "Ik zou iedereen {factor} aanraden.",
+    "Wat bij ons het verschil maakte, was {factor}.",
+    "Het lastigste bleek {factor}.",
+    "Achteraf hadden we eerder moeten beginnen met {factor}.",
+    "De raad vroeg vooral naar {factor}.",
+    "Inwoners waren positiever dan verwacht, mede door {factor}.",
+    "Ik zou iedereen {factor} aanraden.",
 ]
 
 FACTORS = [
-    "vroeg in gesprek gaan met omwonenden", "een vast aanspreekpunt bij de gemeente", "duidelijke afspraken met werkgevers",
-    "voldoende capaciteit bij het wijkteam", "een goede vertaling van de brieven", "structurele financiering",
-    "het meten van resultaten", "de rol van sleutelfiguren uit de gemeenschap", "een realistische planning",
-    "de samenwerking tussen afdelingen", "taal vanaf de eerste dag", "korte lijnen met de corporatie",
+    "vroeg in gesprek gaan met omwonenden",
+    "een vast aanspreekpunt bij de gemeente",
+    "duidelijke afspraken met werkgevers",
+    "voldoende capaciteit bij het wijkteam",
+    "een goede vertaling van de brieven",
+    "structurele financiering",
+    "het meten van resultaten",
+    "de rol van sleutelfiguren uit de gemeenschap",
+    "een realistische planning",
+    "de samenwerking tussen afdelingen",
+    "taal vanaf de eerste dag",
+    "korte lijnen met de corporatie",
 ]
 
 LIST_ITEMS = [
-    "afspraken met uitzendbureaus", "een inschrijfbalie op locatie", "controles op huisvesting", "een maatje per gezin",
-    "taalles op de werkvloer", "een informatieavond per wijk", "een vaste contactpersoon", "materiaal in meerdere talen",
-    "een evaluatie na zes maanden", "betrokkenheid van de raad", "een budget voor activiteiten", "samenwerking met scholen",
-    "een klankbordgroep van bewoners", "monitoring met CBS-cijfers", "een startersbijeenkomst", "hulp bij formulieren",
+    "afspraken met uitzendbureaus",
+    "een inschrijfbalie op locatie",
+    "controles op huisvesting",
+    "een maatje per gezin",
+    "taalles op de werkvloer",
+    "een informatieavond per wijk",
+    "een vaste contactpersoon",
+    "materiaal in meerdere talen",
+    "een evaluatie na zes maanden",
+    "betrokkenheid van de raad",
+    "een budget voor activiteiten",
+    "samenwerking met scholen",
+    "een klankbordgroep van bewoners",
+    "monitoring met CBS-cijfers",
+    "een startersbijeenkomst",
+    "hulp bij formulieren",
 ]
 
 LINKS = [
@@ -163,15 +349,27 @@ LINKS = [
 ]
 
 SHORT_REPLIES = [
-    "Dank voor het delen!", "Herkenbaar, bij ons precies hetzelfde.", "Goede vraag, ik volg dit onderwerp.",
-    "Mag ik jullie notitie ontvangen?", "Interessant, we gaan dit intern bespreken.", "Helemaal mee eens.",
-    "Wij lopen tegen hetzelfde aan.", "Sterk voorbeeld, dank je wel.", "Goed om te lezen dat het werkt.",
+    "Dank voor het delen!",
+    "Herkenbaar, bij ons precies hetzelfde.",
+    "Goede vraag, ik volg dit onderwerp.",
+    "Mag ik jullie notitie ontvangen?",
+    "Interessant, we gaan dit intern bespreken.",
+    "Helemaal mee eens.",
+    "Wij lopen tegen hetzelfde aan.",
+    "Sterk voorbeeld, dank je wel.",
+    "Goed om te lezen dat het werkt.",
 ]
 
 TITLE_PATTERNS = [
-    "Hoe pakken jullie {topic} aan?", "Ervaring met {topic} in {municipality}", "Dilemma: {topic}",
-    "Vraag over {topic}", "{Topic}: wat werkt wel en wat niet?", "Wie heeft een goede aanpak voor {topic}?",
-    "Lessen uit {municipality} over {topic}", "{Topic} in kleine gemeenten", "Kosten van {topic}",
+    "Hoe pakken jullie {topic} aan?",
+    "Ervaring met {topic} in {municipality}",
+    "Dilemma: {topic}",
+    "Vraag over {topic}",
+    "{Topic}: wat werkt wel en wat niet?",
+    "Wie heeft een goede aanpak voor {topic}?",
+    "Lessen uit {municipality} over {topic}",
+    "{Topic} in kleine gemeenten",
+    "Kosten van {topic}",
     "Tips gezocht: {topic}",
 ]
 
@@ -220,7 +418,9 @@ class BodyWriter:
             label, url = r.choice(LINKS)
             parts.append(f"Zie ook [{label}]({url}).")
         if r.random() < 0.05:
-            parts.append(f"Dat is *echt* {r.choice(['een aanrader', 'de moeite waard', 'niet eenvoudig', 'maatwerk'])}.")
+            parts.append(
+                f"Dat is *echt* {r.choice(['een aanrader', 'de moeite waard', 'niet eenvoudig', 'maatwerk'])}."
+            )
         return " ".join(parts)
 
     def bullet_list(self) -> str:
@@ -235,7 +435,10 @@ class BodyWriter:
         if r.random() < 0.5:
             blocks.append("Waar we aan denken:\n\n" + self.bullet_list())
         if r.random() < 0.2:
-            blocks.append(f"### {r.choice(['Achtergrond', 'Wat we al deden', 'Onze vraag'])}\n\n" + self.paragraph(r.randint(1, 3)))
+            blocks.append(
+                f"### {r.choice(['Achtergrond', 'Wat we al deden', 'Onze vraag'])}\n\n"
+                + self.paragraph(r.randint(1, 3))
+            )
         blocks.append(r.choice(QUESTIONS).format(topic=r.choice(TOPICS)))
         return "\n\n".join(blocks)
 
@@ -295,16 +498,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--members", type=int, default=2000, help="Members to create (default 2000).")
         parser.add_argument("--threads", type=int, default=5000, help="Threads, including the big one (default 5000).")
-        parser.add_argument("--posts", type=int, default=200_000, help="Posts in all, opening posts included (default 200000).")
-        parser.add_argument("--big-thread-posts", type=int, default=5000, help="Posts in the big thread (default 5000).")
-        parser.add_argument("--bodies", type=int, default=500, help="Distinct post bodies rendered and shared (default 500).")
-        parser.add_argument("--readers", type=int, default=200, help="Members (the first ones) that have read threads (default 200).")
+        parser.add_argument(
+            "--posts", type=int, default=200_000, help="Posts in all, opening posts included (default 200000)."
+        )
+        parser.add_argument(
+            "--big-thread-posts", type=int, default=5000, help="Posts in the big thread (default 5000)."
+        )
+        parser.add_argument(
+            "--bodies", type=int, default=500, help="Distinct post bodies rendered and shared (default 500)."
+        )
+        parser.add_argument(
+            "--readers", type=int, default=200, help="Members (the first ones) that have read threads (default 200)."
+        )
         parser.add_argument("--seed", type=int, default=2024, help="Seed of the random generator (default 2024).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         self.verbosity = options["verbosity"]
-        n_members, n_threads, n_posts, n_big = options["members"], options["threads"], options["posts"], options["big_thread_posts"]
+        n_members, n_threads, n_posts, n_big = (
+            options["members"],
+            options["threads"],
+            options["posts"],
+            options["big_thread_posts"],
+        )
         if n_members < 2 or n_threads < 1 or n_big < 1 or options["bodies"] < 1:
             raise CommandError("Give at least 2 members, 1 thread, 1 post in the big thread and 1 body.")
         if n_posts < n_big + (n_threads - 1):
@@ -344,7 +560,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {count}")
         self.stdout.write("timings: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.timings.items()))
         self.stdout.write(self.style.SUCCESS(f"Large data created in {elapsed:.1f}s on {connection.vendor}."))
-        self.stdout.write(f"Log in as {bench_email(1)} (… {bench_email(n_members)}) with the password {BENCH_PASSWORD!r}.")
+        self.stdout.write(
+            f"Log in as {bench_email(1)} (… {bench_email(n_members)}) with the password {BENCH_PASSWORD!r}."
+        )
 
     # --- Members and memberships -------------------------------------------------------------
 
@@ -364,7 +582,9 @@ class Command(BaseCommand):
     def _members(self, count: int) -> None:
         lap = time.monotonic()
         rng = self.rng
-        municipalities = list(Municipality.objects.order_by("code").values_list("pk", "region_id", "name", "population"))
+        municipalities = list(
+            Municipality.objects.order_by("code").values_list("pk", "region_id", "name", "population")
+        )
         weights = [max(population, 1) ** 0.6 for _pk, _region, _name, population in municipalities]
         self.municipality_names = [name for _pk, _region, name, _population in municipalities]
         password = make_password(BENCH_PASSWORD)
@@ -421,7 +641,9 @@ class Command(BaseCommand):
                 self.group_members[group_id].append(member.pk)
                 memberships.append(Membership(member_id=member.pk, group_id=group_id, created=member.approved_at))
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
-        facts.memberships_changed(member_ids=[], group_ids=Group.objects.values_list("pk", flat=True))  # bulk_create sends no signals
+        facts.memberships_changed(
+            member_ids=[], group_ids=Group.objects.values_list("pk", flat=True)
+        )  # bulk_create sends no signals
         self.counts["members"] = len(members)
         self.counts["memberships"] = len(memberships)
         self.timings["members"] = time.monotonic() - lap
@@ -434,7 +656,10 @@ class Command(BaseCommand):
         rng = self.rng
         mentionable = self.members[: min(len(self.members), 300)]
         handles = [m.handle for m in mentionable]
-        targets = {m.handle.lower(): MentionTarget(handle=m.handle, url=reverse("member", args=[m.handle]), name=m.name) for m in mentionable}
+        targets = {
+            m.handle.lower(): MentionTarget(handle=m.handle, url=reverse("member", args=[m.handle]), name=m.name)
+            for m in mentionable
+        }
         id_of = {m.handle.lower(): m.pk for m in mentionable}
         writer = BodyWriter(rng, handles, self.municipality_names)
 
@@ -581,7 +806,9 @@ class Command(BaseCommand):
     def _title(self) -> str:
         rng = self.rng
         topic = rng.choice(TOPICS)
-        return rng.choice(TITLE_PATTERNS).format(topic=topic, Topic=_cap(topic), municipality=rng.choice(self.municipality_names))
+        return rng.choice(TITLE_PATTERNS).format(
+            topic=topic, Topic=_cap(topic), municipality=rng.choice(self.municipality_names)
+        )
 
     def _readers(self, plans: list[ThreadPlan], readers: int) -> None:
         """Read positions: every poster up to their last post (as the actions write them), and the
@@ -635,7 +862,11 @@ class Command(BaseCommand):
             )
         Thread.objects.bulk_create(threads, batch_size=BATCH)
         ThreadTheme.objects.bulk_create(
-            [ThreadTheme(content_object_id=thread.pk, tag_id=tag) for thread, plan in zip(threads, plans, strict=True) for tag in plan.theme_ids],
+            [
+                ThreadTheme(content_object_id=thread.pk, tag_id=tag)
+                for thread, plan in zip(threads, plans, strict=True)
+                for tag in plan.theme_ids
+            ],
             batch_size=BATCH,
         )
         self.timings["threads"] = time.monotonic() - lap
@@ -653,7 +884,13 @@ class Command(BaseCommand):
             marks, mentions = [], []
             for post, plan, body in pending:
                 for i, member_id in enumerate(plan.markers):
-                    marks.append(Mark(post_id=post.pk, member_id=member_id, created=min(self.end, plan.created + timedelta(hours=1 + i))))
+                    marks.append(
+                        Mark(
+                            post_id=post.pk,
+                            member_id=member_id,
+                            created=min(self.end, plan.created + timedelta(hours=1 + i)),
+                        )
+                    )
                 for member_id in body.mentioned_ids:
                     if member_id != plan.author_id:
                         mentions.append(Mention(post_id=post.pk, member_id=member_id))
@@ -693,7 +930,9 @@ class Command(BaseCommand):
             with_answer.append(threads[t])
         Thread.objects.bulk_update(with_answer, ["accepted_post"], batch_size=500)
         states = [
-            ReadState(member_id=member_id, thread_id=threads[t].pk, last_read_number=number, updated=min(when, self.end))
+            ReadState(
+                member_id=member_id, thread_id=threads[t].pk, last_read_number=number, updated=min(when, self.end)
+            )
             for (member_id, t), (number, when) in sorted(self.read.items())
         ]
         ReadState.objects.bulk_create(states, batch_size=BATCH)

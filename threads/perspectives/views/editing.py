@@ -37,7 +37,7 @@ POSTS_TO_CHOOSE = 30
 Status = Perspective.Status
 
 
-def _editor(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _editor(request: HttpRequest):
     member = request.user
     if not permissions.is_editor(member):
         raise Http404
@@ -53,7 +53,9 @@ def editors(request: HttpRequest) -> HttpResponse:
     marked), drafts, and the threads members suggested. Five queries, however many rows."""
     member = _editor(request)
     working = list(
-        Perspective.objects.filter(status__in=[Status.DRAFT, Status.REVIEW]).select_related("current_version", "submitted_by").order_by("-updated")
+        Perspective.objects.filter(status__in=[Status.DRAFT, Status.REVIEW])
+        .select_related("current_version", "submitted_by")
+        .order_by("-updated")
     )
     in_review = [p for p in working if p.status == Status.REVIEW]
     authors: dict[int, set[int]] = {p.pk: {p.submitted_by_id} for p in in_review}
@@ -64,7 +66,9 @@ def editors(request: HttpRequest) -> HttpResponse:
     for perspective in in_review:
         perspective.can_review = permissions.can_review_perspective(member, perspective, authors[perspective.pk])
     suggestions = [
-        s for s in Suggestion.objects.open().with_queue_data().order_by("created", "pk")[: QUEUE_SIZE * 2] if thread_permissions.can_read_thread(member, s.thread)
+        s
+        for s in Suggestion.objects.open().with_queue_data().order_by("created", "pk")[: QUEUE_SIZE * 2]
+        if thread_permissions.can_read_thread(member, s.thread)
     ][:QUEUE_SIZE]
     return render(
         request,
@@ -89,7 +93,9 @@ def new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("The draft is saved. Add examples from threads and sources, then send it for review."))
+            messages.success(
+                request, _("The draft is saved. Add examples from threads and sources, then send it for review.")
+            )
             return redirect("perspective_draft", perspective.slug)
     return render(request, "perspectives/form.html", {"form": form, "perspective": None})
 
@@ -115,12 +121,12 @@ def draft(request: HttpRequest, slug: str) -> HttpResponse:
     """The working copy with what editors can do to it now."""
     member = _editor(request)
     perspective = permissions.access_draft(
-        member, slug, Perspective.objects.select_related("current_version", "submitted_by", "superseded_by", "created_by")
+        member,
+        slug,
+        Perspective.objects.select_related("current_version", "submitted_by", "superseded_by", "created_by"),
     )
     authors = actions.round_authors(perspective) if perspective.status == Status.REVIEW else set()
-    examples = show_examples(
-        examples_of(perspective.citations.filter(removed_at__isnull=True)), member, public=False
-    )
+    examples = show_examples(examples_of(perspective.citations.filter(removed_at__isnull=True)), member, public=False)
     can = {
         "edit": permissions.can_edit_perspective(member, perspective),
         "submit": permissions.can_submit_perspective(member, perspective) and perspective.has_unpublished_changes,
@@ -146,7 +152,7 @@ def draft(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _workflow_step(request: HttpRequest, slug: str, step) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _workflow_step(request: HttpRequest, slug: str, step) -> HttpResponse:
     """Run one workflow action; a refusal is shown on the working copy's page."""
     member = _editor(request)
     perspective = permissions.access_draft(member, slug)
@@ -164,8 +170,10 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     form = SubmitForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
 
-    def step(member, perspective):  # type: ignore[no-untyped-def]
-        permissions.check(permissions.can_submit_perspective(member, perspective), _("Only a draft is sent for review."))
+    def step(member, perspective):
+        permissions.check(
+            permissions.can_submit_perspective(member, perspective), _("Only a draft is sent for review.")
+        )
         actions.submit_perspective(actor=member, perspective=perspective, note=note)
         return _("Sent for review. Another ambassador or the programme team reviews and publishes it.")
 
@@ -174,7 +182,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    def step(member, perspective):  # type: ignore[no-untyped-def]
+    def step(member, perspective):
         permissions.check_review_perspective(member, perspective, actions.round_authors(perspective))
         version = actions.publish_perspective(actor=member, perspective=perspective)
         return _("Version %(number)d is published.") % {"number": version.number}
@@ -187,8 +195,10 @@ def send_back(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReturnForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
 
-    def step(member, perspective):  # type: ignore[no-untyped-def]
-        permissions.check(permissions.can_return_perspective(member, perspective), _("This handelingsperspectief is not in review."))
+    def step(member, perspective):
+        permissions.check(
+            permissions.can_return_perspective(member, perspective), _("This handelingsperspectief is not in review.")
+        )
         actions.return_perspective(actor=member, perspective=perspective, note=note)
         return _("Sent back to draft.")
 
@@ -199,8 +209,11 @@ def send_back(request: HttpRequest, slug: str) -> HttpResponse:
 def make_public(request: HttpRequest, slug: str) -> HttpResponse:
     public = request.POST.get("public") == "1"
 
-    def step(member, perspective):  # type: ignore[no-untyped-def]
-        permissions.check(permissions.can_manage_perspective(member, perspective), _("Only a published handelingsperspectief can be made public."))
+    def step(member, perspective):
+        permissions.check(
+            permissions.can_manage_perspective(member, perspective),
+            _("Only a published handelingsperspectief can be made public."),
+        )
         actions.set_perspective_public(actor=member, perspective=perspective, public=public)
         if public:
             return _("The handelingsperspectief is public: readable without an account and in the feed.")
@@ -212,11 +225,16 @@ def make_public(request: HttpRequest, slug: str) -> HttpResponse:
 def supersede(request: HttpRequest, slug: str) -> HttpResponse:
     member = _editor(request)
     perspective = permissions.access_draft(member, slug)
-    permissions.check(permissions.can_manage_perspective(member, perspective), _("Only a published handelingsperspectief can be superseded."))
+    permissions.check(
+        permissions.can_manage_perspective(member, perspective),
+        _("Only a published handelingsperspectief can be superseded."),
+    )
     form = SupersedeForm(request.POST or None, perspective=perspective)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.supersede_perspective(actor=member, perspective=perspective, successor=form.cleaned_data["successor"])
+            actions.supersede_perspective(
+                actor=member, perspective=perspective, successor=form.cleaned_data["successor"]
+            )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -272,7 +290,7 @@ def remove_citation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def use_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    """"Gebruik in een handelingsperspectief": cite a post of a solved question, an
+    """ "Gebruik in een handelingsperspectief": cite a post of a solved question, an
     experience or a dilemma in a draft, or in a new perspective started here."""
     member = _editor(request)
     thread = thread_permissions.access_thread(member, thread_id)
@@ -285,7 +303,9 @@ def use_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         .values_list("pk", flat=True)[:POSTS_TO_CHOOSE]
     )
     posts = Post.objects.filter(pk__in=chosen).select_related("author__municipality").order_by("number")
-    drafts = list(Perspective.objects.filter(status__in=[Status.DRAFT, Status.PUBLISHED]).order_by("-updated")[:QUEUE_SIZE])
+    drafts = list(
+        Perspective.objects.filter(status__in=[Status.DRAFT, Status.PUBLISHED]).order_by("-updated")[:QUEUE_SIZE]
+    )
     wanted = request.GET.get("perspective", "")
     initial = {
         "post": thread.accepted_post_id or (chosen[0] if chosen else None),
@@ -296,7 +316,13 @@ def use_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         post = data["post"]
-        citing = {"actor": member, "post": post, "quote": data["quote"], "name_consent": data["name_consent"], "note": data["note"]}
+        citing = {
+            "actor": member,
+            "post": post,
+            "quote": data["quote"],
+            "name_consent": data["name_consent"],
+            "note": data["note"],
+        }
         perspective = data.get("draft")
         try:
             if perspective is None:
@@ -319,7 +345,9 @@ def use_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 def revisions(request: HttpRequest, slug: str) -> HttpResponse:
     member = _editor(request)
     perspective = permissions.access_draft(member, slug)
-    rows = list(PerspectiveRevision.objects.filter(perspective=perspective).select_related("editor").order_by("-number"))
+    rows = list(
+        PerspectiveRevision.objects.filter(perspective=perspective).select_related("editor").order_by("-number")
+    )
     published = dict(perspective.versions.values_list("revision", "number"))
     for row in rows:
         row.version_number = published.get(row.number)
@@ -334,7 +362,12 @@ def revision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     perspective = permissions.access_draft(member, slug)
     since = request.GET.get("since", "")
     base = int(since) if since.isdigit() and int(since) < number else number - 1
-    rows = {r.number: r for r in PerspectiveRevision.objects.filter(perspective=perspective, number__in=[base, number]).select_related("editor")}
+    rows = {
+        r.number: r
+        for r in PerspectiveRevision.objects.filter(perspective=perspective, number__in=[base, number]).select_related(
+            "editor"
+        )
+    }
     if number not in rows or (base > 0 and base not in rows):
         raise Http404
     before = rows[base].content if base in rows else None
@@ -364,7 +397,9 @@ def suggest(request: HttpRequest, thread_id: int) -> HttpResponse:
         except DomainError as error:
             messages.info(request, error.message)
         else:
-            messages.success(request, _("Thank you! The editors of the handelingsperspectieven will look at this thread."))
+            messages.success(
+                request, _("Thank you! The editors of the handelingsperspectieven will look at this thread.")
+            )
         return redirect(thread.get_absolute_url() + "?page=1")
     return render(request, "perspectives/suggest.html", {"form": form, "thread": thread})
 

@@ -21,7 +21,9 @@ class PublicPerspectivesFeed(Feed):
         return _("Handelingsperspectieven of %(site)s") % {"site": settings.SITE_NAME}
 
     def subtitle(self) -> str:
-        return _("Guidance for municipalities with comparable characteristics, built from what local administrators shared.")
+        return _(
+            "Guidance for municipalities with comparable characteristics, built from what local administrators shared."
+        )
 
     def link(self) -> str:
         return reverse("perspectives")
@@ -32,9 +34,13 @@ class PublicPerspectivesFeed(Feed):
     def author_name(self) -> str:
         return settings.SITE_NAME
 
-    def items(self):  # type: ignore[no-untyped-def]
+    def items(self):
         """Public perspectives, most recently published (or updated) first: one query."""
-        return Perspective.objects.public().select_related("current_version").order_by("-current_version__published_at", "-pk")[:ENTRIES]
+        return (
+            Perspective.objects.public()
+            .select_related("current_version")
+            .order_by("-current_version__published_at", "-pk")[:ENTRIES]
+        )
 
     def item_title(self, item: Perspective) -> str:
         return item.current_version.title
@@ -45,10 +51,10 @@ class PublicPerspectivesFeed(Feed):
     def item_link(self, item: Perspective) -> str:
         return item.get_absolute_url()
 
-    def item_pubdate(self, item: Perspective):  # type: ignore[no-untyped-def]
+    def item_pubdate(self, item: Perspective):
         return item.current_version.published_at
 
-    def item_updateddate(self, item: Perspective):  # type: ignore[no-untyped-def]
+    def item_updateddate(self, item: Perspective):
         return item.current_version.published_at
 
 

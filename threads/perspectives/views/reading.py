@@ -78,7 +78,9 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _version_page(request, perspective, permissions.access_version(request, perspective, number), frozen=True)
 
 
-def _version_page(request: HttpRequest, perspective: Perspective, version: PerspectiveVersion, *, frozen: bool = False) -> HttpResponse:
+def _version_page(
+    request: HttpRequest, perspective: Perspective, version: PerspectiveVersion, *, frozen: bool = False
+) -> HttpResponse:
     """One version with its examples as this reader may see them (``citations``): six
     queries, however many examples and sources."""
     member = request.user
@@ -100,7 +102,11 @@ def _version_page(request: HttpRequest, perspective: Perspective, version: Persp
             "sources": list(version.sources.order_by("created", "pk")),
             "typologies": list(version.typologies.order_by("name_nl")),
             "themes": list(version.themes.order_by("name")),
-            "versions": list(PerspectiveVersion.objects.filter(perspective=perspective).order_by("number").values("number", "published_at")),
+            "versions": list(
+                PerspectiveVersion.objects.filter(perspective=perspective)
+                .order_by("number")
+                .values("number", "published_at")
+            ),
             "can": {"edit": permissions.is_editor(member)},
         },
     )
