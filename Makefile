@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test messages clean
+.PHONY: install run serve test check messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ run: install
 ## The whole test suite; with DATABASE_URL and REDIS_URL set it runs on PostgreSQL and Redis.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint, formatting, types (strict on actions, permissions, querysets) and the one-way layers.
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 ## Regenerate the message catalogues after changing interface text (needs gettext).
 messages: install
