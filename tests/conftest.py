@@ -98,6 +98,36 @@ def _no_persistent_connections():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _a_redis_of_its_own_per_worker():
+    """``make test`` runs a test process per core (pytest-xdist). Tests empty the cache, which
+    on Redis empties its whole database, and name channel groups by ids that every test
+    database reuses: so each process gets its own Redis database and channel prefix."""
+    from urllib.parse import urlparse
+
+    from asgiref.local import Local
+    from channels.layers import channel_layers
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from community import settings as project_settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not settings.REDIS_URL:
+        return
+    number = int(worker.removeprefix("gw"))
+    parsed = urlparse(settings.REDIS_URL)
+    url = parsed._replace(path=f"/{int(parsed.path.strip('/') or 0) + 1 + number}").geturl()
+    prefix = f"{os.environ.get('CHANNEL_PREFIX', 'samenleven')}-{worker}"
+    settings.REDIS_URL = url
+    settings.CACHES = project_settings.redis_caches(url, key_prefix=prefix)
+    settings.CHANNEL_LAYERS = project_settings.redis_channel_layers(url, prefix=prefix)
+    caches._settings = None
+    caches.__dict__.pop("settings", None)
+    caches._connections = Local(caches.thread_critical)
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _strict_fragments():
     """A fragment whose template reads a value it does not declare fails the test."""
     from django.conf import settings

@@ -311,11 +311,20 @@ def _django_beside_playwright(django_db_setup) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _migrated_data_for_serialized_rollback() -> None:
-    """Runs before pytest-django's database fixtures (autouse first): see above."""
+def _migrated_data_for_serialized_rollback(django_db_blocker) -> None:
+    """Runs before pytest-django's database fixtures (autouse first): see above.
+
+    A transactional test that ran before in this process ended with a flush, after which
+    Django made the content types (and permissions) again, with new ids; the serialized
+    data brings them back with their first ids, so the new ones go first."""
+    from django.contrib.contenttypes.models import ContentType
+
     for alias, contents in _MIGRATED_CONTENTS.items():
         if not hasattr(connections[alias], "_test_serialized_contents"):
             connections[alias]._test_serialized_contents = contents
+    with django_db_blocker.unblock():
+        ContentType.objects.all().delete()
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(scope="package")

@@ -104,7 +104,7 @@ def test_the_map_works_without_javascript(asgi_live_server, new_context, log_in,
     assert link.get_attribute("href") == "/municipalities/GM0363/"
     page.locator("#id_measure").select_option("unanswered")
     with page.expect_navigation():
-        page.get_by_role("button", name="Toon").click()
+        page.get_by_role("button", name="Tonen").click()
     assert "measure=unanswered" in page.url and "sort=-members" in page.url
 
 
