@@ -70,6 +70,7 @@ def environment(database: str, redis_url: str) -> dict[str, str]:
         "CHANNEL_PREFIX": "samenleven-fanout",
         "CACHE_KEY_PREFIX": "samenleven-fanout",
         "EMAIL_URL": "console://",
+        "RATE_LIMITS": "0",  # one member replies run after run
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "community.settings",
     }
@@ -255,6 +256,7 @@ def main() -> None:
     thread_id, poster_email, listener_ids, sessions = prepare(env, options.clients)
 
     port = free_port()
+    env["SITE_URL"] = f"http://127.0.0.1:{port}"  # the socket's origin check compares the whole origin
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
         cwd=ROOT,

@@ -29,7 +29,9 @@ a thread that a thousand members have open a thousand HTTP requests.
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,6 +42,7 @@ from django.utils import translation
 
 from community.models import Group
 from community.performance.fragments import CSRF_PLACEHOLDER, render_in_process
+from community.performance.recent import recent
 from notifications import push
 from notifications.groups import moderation_group, thread_group
 from threads import permissions
@@ -104,7 +107,9 @@ def thread_message(
     facts = thread_facts(thread_id)
     if facts is None:
         return None
-    message: dict[str, Any] = {"type": "thread.event", "thread": facts, "event": event}
+    # ``serial`` names this message in every process that receives it: the sockets of a
+    # process share what they work out from it (``_shared``).
+    message: dict[str, Any] = {"type": "thread.event", "serial": uuid.uuid4().hex, "thread": facts, "event": event}
     if post_id is not None:
         thread = thread_from_facts(facts)
         posts, found = page_posts(thread, AnonymousUser(), 0, -1, also=post_id)
@@ -131,31 +136,69 @@ def thread_from_facts(facts: dict[str, Any]) -> Thread:
     return thread
 
 
-def for_viewer(member: Any, message: dict[str, Any], language: str) -> dict[str, Any] | None:
-    """What the member's socket gets of a thread event: the event, with the post rendered
-    for them; None when they may not read the thread (any more). No queries: the member's
-    roles are loaded."""
-    thread = thread_from_facts(message["thread"])
+class _Shared:
+    """What the sockets of one process share of one message: the thread and the post made
+    from its values, and the JSON each distinct viewer gets (by their rights on the post,
+    whether they may reply, their language and whether they marked it). A thousand sockets
+    following a thread then cost a few renders and serialisations, not a thousand."""
+
+    __slots__ = ("thread", "post_values", "texts")
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        self.thread = thread_from_facts(message["thread"])
+        self.post_values = (
+            PagePost.from_wire(message["post"], self.thread, is_marked=False).values if "post" in message else None
+        )
+        self.texts: dict[tuple[Any, ...], str] = {}
+
+
+#: By message serial: the last messages this process handled.
+_shared = recent(64)
+
+
+def _shared_of(message: dict[str, Any]) -> _Shared:
+    serial = message.get("serial")
+    shared = _shared.get(serial) if serial else None
+    if shared is None:
+        shared = _Shared(message)
+        if serial:
+            _shared.set(serial, shared)
+    return shared
+
+
+def for_viewer(member: Any, message: dict[str, Any], language: str) -> dict[str, Any] | str | None:
+    """What the member's socket gets of a thread event: None when they may not read the
+    thread (any more); an empty dict for a message that only re-decides access; the event;
+    or, for an event with a post, the JSON text of the event with the post rendered for them.
+    No queries: the member's roles are loaded. Decided for each socket, worked out once per
+    distinct viewer (``_Shared``)."""
+    shared = _shared_of(message)
+    thread = shared.thread
     if not permissions.can_read_thread(member, thread):
         return None
     event = message["event"]
     if event is None:
         return {}
-    if "post" not in message:
+    if shared.post_values is None:
         return event
-    post = PagePost.from_wire(message["post"], thread, is_marked=member.pk in message["marked_by"])
-    return {**event, "post": post.pk, "number": post.number, "html": render_post(member, thread, post, language, event)}
-
-
-def render_post(member: Any, thread: Thread, post: PagePost, language: str, event: dict[str, Any]) -> str:
-    """``threads/_post.html`` for this member, as on the thread page (the same fragment: a
-    page and a live post share the rendering). The CSRF token is left empty: the page's
-    script puts in the page's own token."""
+    post = PagePost(shared.post_values, thread, is_marked=member.pk in message["marked_by"])
     post.can = permissions.post_rights(member, thread, post)
+    can_reply = permissions.can_reply(member, thread)
+    key = (tuple(post.can.values()), can_reply, language, post.is_marked)
+    text = shared.texts.get(key)
+    if text is None:
+        html = render_post(post, thread, language, event, can_reply=can_reply)
+        text = shared.texts[key] = json.dumps({**event, "post": post.pk, "number": post.number, "html": html})
+    return text
+
+
+def render_post(post: PagePost, thread: Thread, language: str, event: dict[str, Any], *, can_reply: bool) -> str:
+    """``threads/_post.html`` for a member (their rights in ``post.can``), as on the thread
+    page (the same fragment: a page and a live post share the rendering). The CSRF token is
+    left empty: the page's script puts in the page's own token."""
     post.is_unread = event["type"] == "thread.post_created"
-    fragment = post.fragment(can_reply=permissions.can_reply(member, thread))
     with translation.override(language):
-        return render_in_process(fragment).replace(CSRF_PLACEHOLDER, "")
+        return render_in_process(post.fragment(can_reply=can_reply)).replace(CSRF_PLACEHOLDER, "")
 
 
 def readable_thread_ids(member: Any, thread_ids: Iterable[int]) -> set[int]:

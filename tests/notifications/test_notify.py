@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -55,9 +57,9 @@ def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(
     assert "Thijs Willems" in to_member["text"]
     message = next(message for groups, message in published.messages if message["type"] == "thread.event")
     assert message["event"] == {"type": "thread.post_created", "thread": question.pk}
-    for_outsider = live.for_viewer(Member.objects.get(pk=outsider.pk), message, "en")
+    for_outsider = json.loads(live.for_viewer(Member.objects.get(pk=outsider.pk), message, "en"))
     assert for_outsider["number"] == 2 and "Een antwoord" in for_outsider["html"] and "Useful" in for_outsider["html"]
-    for_author = live.for_viewer(Member.objects.get(pk=colleague.pk), message, "nl")
+    for_author = json.loads(live.for_viewer(Member.objects.get(pk=colleague.pk), message, "nl"))
     assert "Bewerken" in for_author["html"] and "Nuttig" not in for_author["html"]
 
 
