@@ -23,14 +23,14 @@ WEBINAR_TITLE = "Webinar: huisvesting van arbeidsmigranten"
 REPORT = """Op de eerste thematische bijeenkomst van het programma kwamen bestuurders en beleidsmedewerkers uit de
 provincie Utrecht samen in het stadhuis van Amersfoort.
 
-## Wat we bespraken
+# Wat we bespraken
 
 - **Huisvesting van arbeidsmigranten**: Amersfoort liet zien hoe afspraken met werkgevers en corporaties
   overbewoning tegengaan.
 - **Taal en ontmoeting**: taalcafés in de bibliotheek werken het best als nieuwkomers ze zelf mee organiseren.
 - **Draagvlak in kleine kernen**: vroeg en open met inwoners praten, ook als nog niet alles vaststaat.
 
-## Beantwoorde vragen
+# Beantwoorde vragen
 
 1. *Hoe houd je de BRP-registratie op orde?* Met een inschrijfbalie op locatie en afspraken met uitzendbureaus.
 2. *Wie betaalt de tolk bij een bewonersavond?* In de meeste gemeenten het sociaal domein; zie de presentatie.
