@@ -21,9 +21,12 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.models import Group, Member, Municipality
 from community.performance.fragments import Fragment
+from community.performance.jinja import Words
 from community.performance.recent import recent
 from community.performance.rows import Column, RowSpec, among
 from threads.models import ReadState, Thread
@@ -75,11 +78,19 @@ KINDS = dict(Thread.Kind.choices)
 ListRow = list_row().dataclass("ListRow", bases=(_RowShown,), namespace={"__module__": __name__})
 
 
+#: The words of ``threads/_thread_row.jinja``.
+ROW_WORDS = Words(
+    solved=_("solved"), pinned=_("pinned"), closed=_("closed"), hidden=_("hidden"), replies=_("Replies"),
+    last_activity=_("Last activity"), unread=_("Unread"), new=_("new"),
+    unread_count=ngettext_lazy("%(counter)s unread", "%(counter)s unread", "counter"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadRowFragment(Fragment):
-    """``threads/_thread_row.html``: one thread of a list."""
+    """``threads/_thread_row.jinja``: one thread of a list."""
 
-    template_name: ClassVar[str] = "threads/_thread_row.html"
+    template_name: ClassVar[str] = "threads/_thread_row.jinja"
 
     row: Any  # ListRow
     themes: tuple[tuple[str, str], ...]
@@ -88,6 +99,9 @@ class ThreadRowFragment(Fragment):
     #: the position itself, so that members who are as far behind share the fragment).
     is_new: bool
     unread_count: int
+
+    def context(self) -> dict[str, Any]:
+        return {"f": self, "words": ROW_WORDS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,15 @@ from functools import cache
 from typing import Any, ClassVar
 
 from django.db import connection
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from markupsafe import Markup
 
 from community.models import Group, Member, Municipality
 from community.performance.fragments import Fragment, render_declared
+from community.performance.jinja import Words
 from community.performance.rows import Column, Columns, RowSpec
 from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
@@ -117,7 +122,7 @@ class PagePost:
         return cls(PostValues(*converted), thread, is_marked=is_marked)
 
     def fragment(self, *, can_reply: bool) -> PostFragment:
-        """The post as ``threads/_post.html`` shows it to this member."""
+        """The post as ``threads/_post.jinja`` shows it to this member."""
         return PostFragment(
             post=self.values, is_marked=self.is_marked, can=PostRights(**self.can), is_unread=self.is_unread,
             is_accepted=self.pk == self.thread.accepted_post_id, thread_id=self.thread.pk, can_reply=can_reply,
@@ -139,11 +144,21 @@ class PostRights:
     unhide: bool
 
 
+#: The words of ``threads/_post.jinja``.
+POST_WORDS = Words(
+    link_to_post=_("Link to post %(number)s"), edited=_("edited"), deleted=_("This post has been deleted."),
+    hidden=_("Hidden by a moderator."), useful=_("Useful"),
+    useful_count=ngettext_lazy("%(counter)s × useful", "%(counter)s × useful", "counter"), quote=_("Quote"),
+    accept=_("Accept as answer"), edit=_("Edit"), delete=_("Delete"), flag=_("Flag"),
+    flag_label=_("Flag post %(number)s for the moderators"), hide=_("Hide"), show_again=_("Show again"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class PostFragment(Fragment):
-    """``threads/_post.html``: one post as a member sees it, on the page and live."""
+    """``threads/_post.jinja``: one post as a member sees it, on the page and live."""
 
-    template_name: ClassVar[str] = "threads/_post.html"
+    template_name: ClassVar[str] = "threads/_post.jinja"
 
     post: Any  # PostValues
     is_marked: bool
@@ -152,6 +167,9 @@ class PostFragment(Fragment):
     is_accepted: bool
     thread_id: int
     can_reply: bool
+
+    def context(self) -> dict[str, Any]:
+        return {"f": self, "words": POST_WORDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +185,20 @@ class AcceptedFragment:
         return post_url(self.thread_id, self.post.number)
 
 
+#: The words of ``threads/_thread_posts.jinja``.
+THREAD_POSTS_WORDS = Words(
+    posts=_("Posts"), accepted=_("Accepted answer"), go_to_answer=_("Go to the answer in the thread"),
+    not_the_answer=_("This is not the answer after all"), closed=_("This thread is closed; it takes no new replies."),
+    pages=_("Pages of this thread"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadPostsFragment(Fragment):
-    """``threads/_thread_posts.html``: the posts of one page of a thread, the accepted
+    """``threads/_thread_posts.jinja``: the posts of one page of a thread, the accepted
     answer, the page links and the reply form, for members with the same rights."""
 
-    template_name: ClassVar[str] = "threads/_thread_posts.html"
+    template_name: ClassVar[str] = "threads/_thread_posts.jinja"
 
     thread_id: int
     locked: bool
@@ -193,12 +219,16 @@ class ThreadPostsFragment(Fragment):
         # their placeholders until the page's are put in), and the reply form.
         posts = render_declared(None, self.posts)
         reply = render_declared(None, [ReplyFragment(thread_id=self.thread_id)])[0] if self.can_reply else ""
+        pager = ""
+        if self.page_count > 1:
+            pager = render_to_string(
+                "_pager.html",
+                {"number": self.page, "has_next": self.has_next_page, "links": self.page_links, "label": THREAD_POSTS_WORDS.pages},
+            )  # fmt: skip
         return {
-            "f": self,
-            "rows": tuple(zip(self.posts, posts, strict=True)),
-            "reply_html": reply,
-            "per_page": POSTS_PER_PAGE,
-        }
+            "f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": Markup(reply),
+            "pager_html": Markup(pager), "per_page": POSTS_PER_PAGE, "words": THREAD_POSTS_WORDS,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

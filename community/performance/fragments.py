@@ -49,6 +49,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from community.performance import jinja
 from community.performance.recent import recent
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 def _site_files() -> list[Path]:
     folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])]
-    templates = sorted(file for folder in folders for file in folder.rglob("*.html"))
+    templates = sorted(file for folder in folders for file in [*folder.rglob("*.html"), *folder.rglob("*.jinja")])
     catalogues = sorted(file for folder in settings.LOCALE_PATHS for file in Path(folder).glob("*/LC_MESSAGES/*.mo"))
     # Fragments hold {% static %} addresses: with hashed names, a new stylesheet is a new address.
     manifest_name = getattr(staticfiles_storage, "manifest_name", None)
@@ -96,7 +97,7 @@ def _template_digest(template_name: str) -> str:
     unless DEBUG is on (templates are then read again on every use, and may have changed)."""
     if not settings.DEBUG and template_name in _template_digests:
         return _template_digests[template_name]
-    source = get_template(template_name).template.source
+    source = _template(template_name).source
     site = _site_stamp() if settings.DEBUG else _site_digest()
     digest = hashlib.blake2b(f"{source}\x00{site}".encode(), digest_size=8).hexdigest()
     _template_digests[template_name] = digest
@@ -259,7 +260,7 @@ def render_declared(
     if not fragments:
         return []
     template_name = type(fragments[0]).template_name
-    template = get_template(template_name).template
+    template = _template(template_name)
     if getattr(settings, "FRAGMENTS_STRICT", False):
         for fragment in fragments:
             problem = plain_values_problem(fragment)
@@ -267,9 +268,7 @@ def render_declared(
                 raise FragmentLookupError(f"{template_name}: {problem}")
 
     def renderer(fragment: Fragment) -> Callable[[dict[str, str]], str]:
-        return lambda placeholders: template.render(
-            KeyedContext({**fragment.context(), **placeholders}, origin=template_name)
-        )
+        return lambda placeholders: _render(template, template_name, {**fragment.context(), **placeholders})
 
     return cached_fragments(
         request, template_name, [(fragment, renderer(fragment)) for fragment in fragments], fill=fill or {}
@@ -284,10 +283,22 @@ def render_in_process(fragment: Fragment) -> str:
     key = fragment_key(template_name, fragment)
     html = recent_fragments.get(key)
     if html is None:
-        context = KeyedContext({**fragment.context(), "csrf_token": CSRF_PLACEHOLDER}, origin=template_name)
-        html = get_template(template_name).template.render(context)
+        html = _render(_template(template_name), template_name, {**fragment.context(), "csrf_token": CSRF_PLACEHOLDER})
         recent_fragments.set(key, html)
     return html
+
+
+def _template(template_name: str) -> Any:
+    """The compiled template: Jinja2 for ``.jinja`` names (``jinja.py``), else Django's."""
+    if jinja.is_jinja(template_name):
+        return jinja.get_template(template_name)
+    return get_template(template_name).template
+
+
+def _render(template: Any, template_name: str, values: dict[str, Any]) -> str:
+    if jinja.is_jinja(template_name):
+        return str(template.render(values))
+    return str(template.render(KeyedContext(values, origin=template_name)))
 
 
 PLAIN_TYPES = (str, int, float, bool, type(None), datetime.datetime, datetime.date)
