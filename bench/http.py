@@ -2,12 +2,19 @@
 
     .venv/bin/python bench/http.py [--database sqlite|postgres] [--topology single|nginx]
                                    [--duration 10] [--connections 16]
+    .venv/bin/python bench/http.py --cold 400 [--database sqlite|postgres]
 
 Starts the site with DEBUG=0 on 127.0.0.1 (one daphne process, or nginx in front of two),
 prepares the bench database (migrate, import_municipalities, seed_large, collectstatic), logs in
 as a seeded member and runs wrk against each page as that member. Prints one Markdown table.
 Everything it starts is stopped at the end (also on Ctrl-C and on errors), by PID. Bounded:
 ``len(URLS) * (warm-up + duration + single-duration)`` seconds of load, wrk stops by itself.
+
+With ``--cold N`` it measures what a member meets who opens many threads a few times each:
+the cache's Redis database is emptied, one application process is started, and N distinct
+thread pages, drawn at random across the whole seed (random thread, random page), are asked
+for one at a time; each page is the first of its kind the process and the cache have seen.
+Then the same N pages again, warm. Prints the latency percentiles of both passes.
 
 See bench/README.md for what is measured and the goals.
 """
@@ -694,6 +701,131 @@ def cpu_model() -> str:
     return platform.processor()
 
 
+# --- Cold mode ------------------------------------------------------------------------------------
+
+
+def empty_cache(env: dict[str, str]) -> None:
+    """Empty the site's cache database (the bench's own Redis database, never another)."""
+    import redis
+
+    url = env["REDIS_URL"]
+    client = redis.Redis.from_url(url)
+    keys = client.dbsize()
+    client.flushdb()
+    client.close()
+    print(f"emptied the cache ({url}: {keys} keys)")
+
+
+def cold_paths(count: int, *, seed: int, exclude: set[str]) -> list[str]:
+    """``count`` distinct thread pages the bench member may read, drawn at random across the
+    whole seed: a random thread, then a random page of it."""
+    import random
+
+    from community.models import Member
+    from threads.models import Thread
+
+    member = Member.objects.get(email=LOGIN_EMAIL)
+    threads = list(Thread.objects.visible_to(member).only("pk", "slug", "last_post_number"))
+    if not threads:
+        raise SystemExit(f"{LOGIN_EMAIL} may read no thread")
+    rng = random.Random(seed)
+    chosen: list[str] = []
+    seen = set(exclude)
+    for _attempt in range(count * 50):
+        if len(chosen) == count:
+            break
+        thread = rng.choice(threads)
+        path = f"{thread.get_absolute_url()}?page={rng.randint(1, thread.page_count)}"
+        if path not in seen:
+            seen.add(path)
+            chosen.append(path)
+    return chosen
+
+
+def timed_pass(port: int, paths: list[str], cookies: dict[str, str], pids: list[int]) -> dict:
+    """Ask for each path once, one request at a time on one kept-alive connection."""
+    hz = os.sysconf("SC_CLK_TCK")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie_header(cookies)}
+    times: list[float] = []
+    before = cpu_ticks(pids)
+    for path in paths:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise SystemExit(f"GET {path} answered {response.status}, not 200")
+    cpu_ms = (cpu_ticks(pids) - before) / hz * 1000 / len(paths)
+    conn.close()
+    ordered = sorted(times)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {
+        "n": len(times),
+        "p50": pct(0.50),
+        "p90": pct(0.90),
+        "p99": pct(0.99),
+        "mean": sum(times) / len(times),
+        "max": ordered[-1],
+        "cpu": cpu_ms,
+    }
+
+
+def run_cold(args: argparse.Namespace, env: dict[str, str], db_note: str) -> str:
+    from threads.management.commands.seed_large import BIG_TITLE_PREFIX
+    from threads.models import Thread
+
+    empty_cache(env)
+    procs = Processes()
+    tmp = Path(tempfile.mkdtemp(prefix="samenleven-bench-"))
+    try:
+        ((port, daphne),) = start_daphne(procs, env, tmp, 1, proxy_headers=False, server=args.server)
+        pids = with_children([daphne.pid])
+        cookies = login(port)
+        # The process's first requests import and compile what every page needs; they warm
+        # the code, not the cache of the pages measured (which are never these).
+        big = Thread.objects.get(title__startswith=BIG_TITLE_PREFIX)
+        warm_up = [f"{big.get_absolute_url()}?page=1", "/", "/latest/"]
+        for path in warm_up:
+            for _ in range(3):
+                fetch(port, path, cookies)
+        paths = cold_paths(args.cold, seed=args.cold_seed, exclude=set(warm_up))
+        background = wait_for_quiet(args.quiet / 100, args.quiet_wait)
+        cold = timed_pass(port, paths, cookies, pids)
+        warm = timed_pass(port, paths, cookies, pids)
+    finally:
+        procs.stop_all()
+        if not args.keep_logs:
+            shutil.rmtree(tmp, ignore_errors=True)
+    rows = [
+        "| pass | pages | p50 ms | p90 ms | p99 ms | mean ms | max ms | app CPU ms/page |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in (("cold (first visit, cache emptied)", cold), ("warm (the same pages again)", warm)):
+        rows.append(
+            f"| {name} | {result['n']} | {result['p50']:.1f} | {result['p90']:.1f} | {result['p99']:.1f} "
+            f"| {result['mean']:.1f} | {result['max']:.1f} | {result['cpu']:.1f} |"
+        )
+    return "\n".join(
+        [
+            "",
+            f"### {args.database}, cold thread pages (one {args.server} process, one request at a time)",
+            "",
+            f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores ({cpu_model()}), "
+            f"{platform.python_implementation()} {platform.python_version()}, revision {git_revision()}. "
+            f"{args.cold} distinct pages drawn with seed {args.cold_seed}; other work used {background * 100:.0f}% "
+            f"of the CPU just before; load average {os.getloadavg()[0]:.2f}. Logged in as {LOGIN_EMAIL}. {db_note}.",
+            "",
+            "\n".join(rows),
+            "",
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -742,6 +874,11 @@ def main() -> None:
     parser.add_argument("--seed-args", default="", help="extra arguments for seed_large, e.g. '--posts 20000'")
     parser.add_argument("--markdown", type=Path, help="also append the report to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary folder with the server logs")
+    parser.add_argument(
+        "--cold", type=int, metavar="N",
+        help="cold mode: empty the cache, then N distinct random thread pages once each, then again warm",
+    )  # fmt: skip
+    parser.add_argument("--cold-seed", type=int, default=1, help="the random seed of --cold's pages (default 1)")
     args = parser.parse_args()
     for name, value in (("duration", args.duration), ("single-duration", args.single_duration)):
         if not 1 <= value <= 120:
@@ -764,6 +901,15 @@ def main() -> None:
     django_setup(env)
     db_note = check_database_options(args.database)
     print(db_note)
+    if args.cold:
+        if not 1 <= args.cold <= 5000:
+            parser.error("--cold must be between 1 and 5000 pages")
+        report = run_cold(args, env, db_note)
+        print(report)
+        if args.markdown:
+            with open(args.markdown, "a") as handle:
+                handle.write(report + "\n")
+        return
     all_targets = targets()
     if args.only:
         all_targets = [t for t in all_targets if args.only in t.name or args.only in t.path]
