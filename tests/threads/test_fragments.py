@@ -314,6 +314,36 @@ def test_a_declared_fragment_shows_only_what_it_declares(settings, tmp_path, rf)
     assert render_declared(rf.get("/"), [Welcome("Thijs")]) == ["Hallo Thijs"]
 
 
+def test_a_jinja_fragment_shows_only_what_it_declares(settings, tmp_path, rf):
+    """The same for the fragments written in Jinja2: a lookup outside the object (here
+    ``member``) is an error in strict mode, not an empty string cached under a key that does
+    not cover it."""
+    from jinja2 import UndefinedError
+
+    from community.performance import jinja
+
+    @dataclass(frozen=True, slots=True)
+    class Greeting(Fragment):
+        template_name: ClassVar[str] = "_greeting.jinja"
+        name: str
+
+    @dataclass(frozen=True, slots=True)
+    class Welcome(Fragment):
+        template_name: ClassVar[str] = "_welcome.jinja"
+        name: str
+
+    (tmp_path / "_greeting.jinja").write_text("Hallo {{ f.name }}, {{ member.name }}")
+    (tmp_path / "_welcome.jinja").write_text("Hallo {{ f.name }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    jinja.environment.cache_clear()
+    try:
+        with pytest.raises(UndefinedError, match="'member' is undefined"):
+            render_declared(rf.get("/"), [Greeting("Fatima")])
+        assert render_declared(rf.get("/"), [Welcome("Thijs")]) == ["Hallo Thijs"]
+    finally:
+        jinja.environment.cache_clear()
+
+
 def test_a_declared_fragment_holds_plain_values_only(rf, member):
     """A model object in a fragment reaches past the key (its other attributes, its
     relations): refused in strict mode."""
