@@ -3,7 +3,8 @@
 A template tag so that the threads app need not know about notifications. It reads the
 member's level for that one target (one small query, kept in process memory by the
 member's ``cache_version``, which every watch change moves) and takes the form from the
-cached fragments (one per target and level; the return address is filled in).
+cached fragments (one per kind of target and level, the same for every thread, group or
+theme: the form's address, its field's id and the return address are filled in).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from community.performance.fragments import Fragment, render_declared
@@ -41,8 +43,12 @@ def watch_control(context: dict[str, Any], target: str, obj: Any) -> SafeString:
         _recent_levels.set(key, current)
     [html] = render_declared(
         request,
-        [WatchControl(target=target, target_id=obj.pk, current=current)],
-        fill={"next": request.get_full_path()},
+        [WatchControl(target=target, current=current)],
+        fill={
+            "action": reverse("set_watch", args=[target, obj.pk]),
+            "field_id": f"watch-{target}-{obj.pk}",
+            "next": request.get_full_path(),
+        },
     )
     return html
 
@@ -54,7 +60,6 @@ class WatchControl(Fragment):
     template_name: ClassVar[str] = "notifications/_watch.html"
 
     target: str
-    target_id: int
     current: int
 
     def context(self) -> dict[str, Any]:

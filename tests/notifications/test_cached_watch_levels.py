@@ -36,3 +36,28 @@ def test_a_default_watch_moves_the_version_when_it_is_written(colleague, questio
     actions.watch_by_default(member=colleague, thread=question, level=Watch.Level.WATCHING)
     assert fresh(colleague).cache_version == version + 1, "an existing level stays, nothing cached changed"
     assert Watch.objects.get(member=colleague, thread=question).level == Watch.Level.TRACKING
+
+
+def test_one_cached_watch_form_serves_every_thread_with_its_own_address(client, login, member, plein, question):
+    """The watch form is one fragment per kind of target and level, whatever the thread: a
+    member's first view of a thread renders nothing new for it, and each page's form still
+    posts to its own thread and labels its own field."""
+    from django.urls import reverse
+
+    from community.performance import fragments
+    from tests.threads.conftest import make_thread
+
+    other = make_thread(member, plein, title="Een tweede onderwerp over taal")
+    login(member)
+    first = client.get(question.get_absolute_url() + "?page=1").content.decode()
+    rendered = []
+    original = fragments._render
+    fragments._render = lambda template, name, values: rendered.append(name) or original(template, name, values)
+    try:
+        second = client.get(other.get_absolute_url() + "?page=1").content.decode()
+    finally:
+        fragments._render = original
+    assert "notifications/_watch.html" not in rendered
+    for page, thread in ((first, question), (second, other)):
+        assert f'action="{reverse("set_watch", args=["thread", thread.pk])}"' in page
+        assert f'<label for="watch-thread-{thread.pk}">' in page and f'id="watch-thread-{thread.pk}"' in page

@@ -534,3 +534,26 @@ def test_the_history_never_shows_an_editor_a_closed_groups_text_or_thread_title(
         assert FATIMA_SAYS not in body and regional.title not in body
     draft = page(client, reverse("perspective_draft", args=[published_perspective.slug]))
     assert FATIMA_SAYS not in draft and CLOSED in draft
+
+
+def test_the_first_view_of_a_thread_no_perspective_cites_asks_nothing_of_its_own(
+    published_perspective, member, plein, exact_queries
+):
+    """Most threads are cited by no perspective: once the site's cited threads are known,
+    a thread among the others needs no query and no cache entry of its own (a member who
+    opens many threads for the first time pays nothing for the block)."""
+    from django.core.cache import cache
+
+    from threads.perspectives.actions import cited_threads_key
+    from threads.perspectives.blocks import cited_thread_ids, citing_perspectives
+
+    other = make_thread(member, plein, title="Een onderwerp dat niemand aanhaalt")
+    cited = cited_thread_ids()
+    assert other.pk not in cited and cited  # the published perspective cites other threads
+    with exact_queries(0, "the perspectives of a thread no perspective cites"):
+        assert citing_perspectives(other.pk) == []
+    assert cache.get(cited_threads_key(other.pk)) is None
+    [cited_thread] = sorted(cited)[:1]
+    assert citing_perspectives(cited_thread) == [
+        (published_perspective.slug, published_perspective.current_version.title)
+    ]

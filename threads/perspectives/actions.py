@@ -435,12 +435,18 @@ def cited_threads_key(thread_id: int) -> str:
     return f"perspectives:cited-by:{thread_id}"
 
 
+#: The cache key of the ids of every thread a published perspective cites (few): a thread
+#: page that is not among them needs no query of its own (``blocks.citing_perspectives``).
+CITED_THREAD_IDS_KEY = "perspectives:cited-threads"
+
+
 def _forget_cited_threads(thread_ids: Iterable[int | None]) -> None:
     """The thread pages read their list of citing perspectives afresh: forgotten now, and
     again after commit (a page read between the two would have cached the old list)."""
     keys = [cited_threads_key(pk) for pk in set(thread_ids) if pk is not None]
     if not keys:
         return
+    keys.append(CITED_THREAD_IDS_KEY)
 
     def forget() -> None:
         try:

@@ -25,7 +25,7 @@ from community.permissions import is_participant
 from threads import blocks
 from threads.models import Thread
 from threads.perspectives import permissions
-from threads.perspectives.actions import cited_threads_key
+from threads.perspectives.actions import CITED_THREAD_IDS_KEY, cited_threads_key
 from threads.perspectives.models import Perspective
 from threads.perspectives.search import search_perspectives
 
@@ -84,10 +84,33 @@ def search_block(request: HttpRequest, *, query: str, filters, **context: Any) -
     return render_to_string("perspectives/_search_block.html", {"hits": hits, "query": query}, request=request)
 
 
+def cited_thread_ids() -> frozenset[int]:
+    """The ids of the threads that published perspectives cite, from the cache when it
+    holds them: one entry for the whole site, so that the first view of any other thread
+    (most of them) costs no query and no entry of its own."""
+    try:
+        found = cache.get(CITED_THREAD_IDS_KEY)
+    except Exception:
+        found = None
+    if found is None:
+        found = frozenset(
+            pk
+            for pk in Perspective.objects.published().values_list("current_version__citations__thread_id", flat=True)
+            if pk is not None
+        )
+        try:
+            cache.set(CITED_THREAD_IDS_KEY, found, CITED_TIMEOUT)
+        except Exception:
+            pass
+    return found
+
+
 def citing_perspectives(thread_id: int) -> list[tuple[str, str]]:
     """(slug, title) of the published perspectives whose current version cites the thread,
     from the cache when it holds them (``actions.publish_perspective`` and
     ``supersede_perspective`` forget the entries they change)."""
+    if thread_id not in cited_thread_ids():
+        return []
     key = cited_threads_key(thread_id)
     try:
         found = cache.get(key)
