@@ -19,6 +19,7 @@ Python with ``gettext_lazy`` (``make messages`` finds them there), not from the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -51,7 +53,13 @@ def url(name: str, value: int | str) -> str:
 
 
 def _date(value: Any, format_name: str) -> str:
-    return "" if value is None else date_format(value, format_name)
+    """Django's ``date`` filter: an aware time is shown in the site's time zone
+    (Europe/Amsterdam), as Django's templates convert it before formatting."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, format_name)
 
 
 def _iso(value: Any) -> str:

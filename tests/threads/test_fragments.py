@@ -375,3 +375,17 @@ def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(
     assert "post--accepted" not in answer_article()
     actions.accept_answer(actor=member, thread=question, post=answer)
     assert "post--accepted" in answer_article()
+
+
+def test_times_in_the_jinja_fragments_are_shown_in_the_sites_time_zone(client, login, member, question):
+    """A post written at 12:00 UTC in December was written at 13:00 in the Netherlands, on
+    the thread page (Jinja2) as on every Django page."""
+    import datetime
+
+    from threads.models import Post
+
+    noon_utc = datetime.datetime(2026, 12, 6, 12, 0, tzinfo=datetime.UTC)
+    Post.objects.filter(thread=question, number=1).update(created=noon_utc)
+    login(member)
+    page = client.get(question.get_absolute_url() + "?page=1").content.decode()
+    assert '<time datetime="2026-12-06T12:00:00+00:00">6 dec 2026, 13:00</time>' in page
