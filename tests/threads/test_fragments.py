@@ -389,3 +389,25 @@ def test_times_in_the_jinja_fragments_are_shown_in_the_sites_time_zone(client, l
     login(member)
     page = client.get(question.get_absolute_url() + "?page=1").content.decode()
     assert '<time datetime="2026-12-06T12:00:00+00:00">6 dec 2026, 13:00</time>' in page
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_jinja_date_filter_writes_what_djangos_writes(language):
+    """The compiled formats give what Django's formatter gives, for every named format, in
+    both languages, across years of times (winter and summer time included)."""
+    import datetime
+    import random
+
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    from community.performance.jinja import _date
+
+    rng = random.Random(7)
+    with translation.override(language):
+        for _ in range(500):
+            moment = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+                minutes=rng.randint(0, 3 * 365 * 24 * 60)
+            )
+            for name in ("DATETIME_FORMAT", "DATE_FORMAT", "SHORT_DATE_FORMAT", "TIME_FORMAT"):
+                assert _date(moment, name) == date_format(timezone.localtime(moment), name), (name, moment)
