@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from community.metrics import CHANNEL_LAYER_ERRORS, WEBSOCKETS_ACCEPTED, WEBSOCKETS_OPEN
 from community.permissions import may_moderate
 from community.twofactor.state import lacks_second_factor
 from notifications import groups, live, meetinglive
@@ -35,6 +36,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         # Accept first: a close before accepting loses its code in the handshake.
         await self.accept()
+        WEBSOCKETS_ACCEPTED.inc()
+        WEBSOCKETS_OPEN.inc()
+        self.counted = True
         session = self.scope.get("session")
         session_key = getattr(session, "session_key", None)
         if user is None or not user.is_authenticated or not session_key:
@@ -80,8 +84,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            WEBSOCKETS_OPEN.dec()
+            self.counted = False
         for group in list(getattr(self, "joined", ())):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._layer("group_discard", group)
         self.joined = set()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -159,13 +166,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "meeting.unavailable", "meeting": meeting_id})
 
     async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self._layer("group_add", group)
         self.joined.add(group)
 
     async def _leave(self, group: str) -> None:
         if group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._layer("group_discard", group)
             self.joined.discard(group)
+
+    async def _layer(self, operation: str, group: str) -> None:
+        """``group_add`` or ``group_discard``; a failure is counted (``/metrics``), then raised."""
+        try:
+            await getattr(self.channel_layer, operation)(group, self.channel_name)
+        except Exception:
+            CHANNEL_LAYER_ERRORS.labels(operation).inc()
+            raise
 
     async def _leave_thread(self, thread_id: int) -> None:
         self.threads.discard(thread_id)
