@@ -160,7 +160,7 @@ def test_the_systemd_units_and_timers_pass_systemd_analyze_verify(kit):
     (units / "samenleven-daphne@8001.service").symlink_to(units / "samenleven-daphne@.service")
     names = sorted(path.name for path in units.iterdir() if path.name != "samenleven-daphne@.service")
     assert {"samenleven-mail.service", "samenleven-digest-daily.timer", "samenleven-digest-weekly.timer",
-            "samenleven-signup-reminders.timer", "samenleven-meeting-reminders.timer"} <= set(names)  # fmt: skip
+            "samenleven-signup-reminders.timer", "samenleven-meeting-reminders.timer", "samenleven-backup.timer"} <= set(names)  # fmt: skip
     result = subprocess.run(
         [analyze, "verify", "--man=no", *names],
         cwd=units,
@@ -188,3 +188,4 @@ def test_each_timer_starts_the_command_it_is_named_for(kit):
         assert f"manage.py {command}\n" in (units / f"samenleven-{name}.service").read_text()
         assert "OnCalendar=" in (units / f"samenleven-{name}.timer").read_text()
     assert "manage.py deliver_mail\n" in (units / "samenleven-mail.service").read_text()
+    assert "/deploy/backup.sh " in (units / "samenleven-backup.service").read_text()
