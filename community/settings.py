@@ -9,6 +9,7 @@ every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -430,8 +431,6 @@ LOGGING = {
 # comma-separated. Prometheus scrapes each ASGI process on its own loopback port.
 METRICS_ALLOWED = env_list("METRICS_ALLOWED") or ["127.0.0.1", "::1"]
 try:
-    import ipaddress
-
     for _entry in METRICS_ALLOWED:
         ipaddress.ip_network(_entry, strict=False)
 except ValueError as error:
