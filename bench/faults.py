@@ -795,7 +795,13 @@ def main() -> int:
             if (tmp / name).exists():
                 keep.mkdir(exist_ok=True)
                 shutil.copy(tmp / name, keep / name)
-        shutil.rmtree(tmp / "pg", ignore_errors=True)
+        for entry in tmp.iterdir():  # the cluster, the static files, the rest of the logs
+            if entry == keep:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
         log(f"stopped everything; logs and report in {keep}")
 
 
