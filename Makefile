@@ -3,18 +3,36 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Every dependency, pinned with its hashes: generated from pyproject.toml by `make lock`.
+LOCK := requirements.lock
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip-tools==7.7.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test check messages clean
+.PHONY: install run serve test check messages clean lock lock-upgrade
 
-$(STAMP): pyproject.toml
+## Installs exactly what the lock file names (pip refuses anything unpinned or with another
+## hash), then the project itself without looking at its dependencies again.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Regenerate the lock file from pyproject.toml: pins already in it are kept, new
+## dependencies are added at their newest version, removed ones dropped. To move pins:
+## `make lock-upgrade` (everything) or `make lock LOCK_ARGS="--upgrade-package Django"`.
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet "$(PIP_TOOLS)"; }
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --extra test \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host --newline LF \
+		--output-file $(LOCK) $(LOCK_ARGS) pyproject.toml
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 ## The embedded default: SQLite, in-memory channel layer, e-mail written to var/mail/.
 ## The mail worker (manage.py deliver_mail) runs next to daphne and stops when daphne stops.
@@ -48,4 +66,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore ".venv/*"
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) $(LOCK_VENV) var staticfiles

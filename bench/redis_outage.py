@@ -177,6 +177,7 @@ def site_env(database: str, redis_port: int) -> dict[str, str]:
             "STATIC_ROOT": str(STATIC_ROOT),
             "HTTP_THREADS": "1",
             "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "plain",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )

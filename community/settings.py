@@ -9,6 +9,7 @@ every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -39,6 +40,9 @@ def env_list(name: str) -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Earlier keys, comma-separated, still accepted while a new SECRET_KEY is rolled out
+# (sessions, links in e-mails): deploy/README.md, "Rotating SECRET_KEY".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -86,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, and every answer counted and timed (community/metrics.py).
+    "community.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -401,13 +407,34 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Logging ------------------------------------------------------------------
+# --- Logging and metrics --------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line, with the request's id (community/requestlog.py);
+# plain: text. ACCESS_LOG: a line per answered request (method, path, status, view, time,
+# queries, client address).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+ACCESS_LOG = env_bool("ACCESS_LOG", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "community.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s [request %(request_id)s]"},
+        "json": {"()": "community.requestlog.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Client addresses (community.throttle.client_ip) and networks that may read /metrics,
+# comma-separated. Prometheus scrapes each ASGI process on its own loopback port.
+METRICS_ALLOWED = env_list("METRICS_ALLOWED") or ["127.0.0.1", "::1"]
+try:
+    for _entry in METRICS_ALLOWED:
+        ipaddress.ip_network(_entry, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED holds something that is no address or network: {error}") from None
+# Plain HTTP on the process's own port answers /metrics, for the scraper, also with HTTPS on.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 CSRF_FAILURE_VIEW = "community.views.csrf_failure"

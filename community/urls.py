@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from community import views
+from community import metrics, views
 from community.decorators import account_page
 from community.forms import ResetPasswordForm, ThrottledLoginForm
 from community.twofactor import views as twofactor_views
 from community.twofactor.state import before_second_factor
+
+# The 500 page, and a 503 that says so while the database is unreachable.
+handler500 = "community.views.server_error"
 
 admin.site.site_header = "Samenleven"
 admin.site.site_title = "Samenleven"
@@ -52,6 +55,7 @@ account_urls = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("language/", views.set_language, name="set_language"),
     path("accounts/", include(account_urls)),
     path("members/", views.member_list, name="members"),

@@ -15,9 +15,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from community.metrics import CHANNEL_LAYER_ERRORS, WEBSOCKETS_ACCEPTED, WEBSOCKETS_OPEN
 from community.permissions import may_moderate
 from community.twofactor.state import lacks_second_factor
-from notifications import groups, live, meetinglive
+from notifications import groups, layerwatch, live, meetinglive
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -35,6 +36,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         # Accept first: a close before accepting loses its code in the handshake.
         await self.accept()
+        WEBSOCKETS_ACCEPTED.inc()
+        WEBSOCKETS_OPEN.inc()
+        self.counted = True
         session = self.scope.get("session")
         session_key = getattr(session, "session_key", None)
         if user is None or not user.is_authenticated or not session_key:
@@ -50,6 +54,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.member = member
         self.language = live.language_of(member)
+        layerwatch.watch.add(self)
         await self._join(groups.session_group(session_key))
         await self._join(groups.member_group(member.pk))
         await self.send_json(
@@ -75,13 +80,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         (with a thousand sockets it was most of the time a reply took to reach them)."""
         handler = self.WITHOUT_DATABASE.get(message.get("type", ""))
         if handler is not None:
-            await getattr(self, handler)(message)
+            # While the layer is known to have lost messages, an event that does arrive is
+            # held back: passing it on would move the page's last notification id past one
+            # that was lost, and the catch-up after the resync (notifications/layerwatch.py)
+            # would then skip it. The catch-up delivers this one too.
+            if not layerwatch.watch.broken:
+                await getattr(self, handler)(message)
         else:
             await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        layerwatch.watch.discard(self)
+        if getattr(self, "counted", False):
+            WEBSOCKETS_OPEN.dec()
+            self.counted = False
         for group in list(getattr(self, "joined", ())):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._layer("group_discard", group)
         self.joined = set()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -159,13 +173,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "meeting.unavailable", "meeting": meeting_id})
 
     async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self._layer("group_add", group)
         self.joined.add(group)
 
     async def _leave(self, group: str) -> None:
         if group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._layer("group_discard", group)
             self.joined.discard(group)
+
+    async def _layer(self, operation: str, group: str) -> None:
+        """``group_add`` or ``group_discard``; a failure is counted (``/metrics``), then raised."""
+        try:
+            await getattr(self.channel_layer, operation)(group, self.channel_name)
+        except Exception:
+            CHANNEL_LAYER_ERRORS.labels(operation).inc()
+            raise
 
     async def _leave_thread(self, thread_id: int) -> None:
         self.threads.discard(thread_id)

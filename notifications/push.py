@@ -14,6 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from community.metrics import CHANNEL_LAYER_ERRORS
+
 logger = logging.getLogger(__name__)
 CHUNK = 200
 
@@ -43,6 +45,7 @@ def send_message(groups: list[str], message: dict[str, Any]) -> None:
     try:
         async_to_sync(send_all)()
     except Exception:
+        CHANNEL_LAYER_ERRORS.labels("publish").inc()
         logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
 
 

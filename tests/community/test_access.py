@@ -25,6 +25,8 @@ SECRET_NAME = "Zichtbaar Alleen Voorleden"
 ACCOUNT_AND_PUBLIC = {
     "home",
     "healthz",
+    # Figures for Prometheus, no content: served to METRICS_ALLOWED addresses (the test client's 127.0.0.1).
+    "metrics",
     "set_language",
     "signup",
     "signup_sent",
