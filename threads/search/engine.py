@@ -6,16 +6,17 @@ hidden and deleted posts, and threads in groups the member may not read; the
 filter is part of the one query that matches, ranks and counts, so nothing the
 member may not read shows up in results, snippets or the number of results.
 
-PostgreSQL: ``search_vector @@ tsquery`` over the GIN index (migration 0003), ranked
+PostgreSQL: ``search_vector @@ tsquery`` over the GIN index (migrations 0003 and 0007,
+configuration ``samenleven``: ``dutch`` with accents folded), ranked
 with ``ts_rank`` (the title weighs more than the text); at equal rank title matches
 and accepted answers come first, then the newest. A common word can match a fifth of
 all posts, so the ranking looks at the ``CANDIDATES`` newest matches and at the
 ``TITLE_CANDIDATES`` threads whose title matches best, not at every match (see
 ``_postgresql_page``). Snippets come from ``ts_headline`` with random markers, put
-back as ``<mark>`` after escaping.
+back as ``<mark>`` after escaping (``marks.headline``: a phrase only where it stands whole).
 
-Elsewhere (SQLite) ``threads.search.fallback`` finds the posts: every term must occur,
-without ranking.
+Elsewhere (SQLite) ``threads.search.fallback`` finds the posts: every term must occur
+(and no excluded one) as whole words, accents folded, without ranking.
 
 Either way a page costs a few queries, never more with more hits: the synonyms; the
 thread ids and member ids of the filters that have them; on PostgreSQL the newest post
@@ -55,8 +56,6 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from community.models import Member
 from community.permissions import is_participant
@@ -65,13 +64,15 @@ from threads.permissions import readable_groups_q
 from threads.querysets import TOP_PERIODS
 from threads.search.fallback import fallback_page
 from threads.search.hits import RESULTS_PER_PAGE, Hit, SearchPage, page_posts
+from threads.search.marks import headline
 from threads.search.query import ParsedQuery, SynonymIndex, parse_query
 
 if TYPE_CHECKING:
     from community.models import Group, Municipality, Region
     from threads.models import Theme
 
-CONFIG = "dutch"
+# The text search configuration of migration 0007: 'dutch' with accents folded.
+CONFIG = "samenleven"
 # How many of the newest matching posts PostgreSQL ranks, looking first among the
 # RECENT newest posts, and how many of the best title matches (see _postgresql_page).
 CANDIDATES = 500
@@ -247,16 +248,19 @@ def search_posts(
 
 
 def tsquery(query: ParsedQuery) -> SearchQuery:
-    """Every term (AND), each term any of its alternatives (OR). The words travel as
-    parameters of plainto_tsquery/phraseto_tsquery, which ignore operator characters."""
+    """Every term (AND), each term any of its alternatives (OR), none of the excluded
+    terms (AND NOT). Each alternative travels as a parameter of websearch_to_tsquery,
+    quoted (a phrase: its words next to each other); ``parse_query`` has left only
+    letters, digits and hyphens in it, so the quotes are all the syntax it sees."""
     combined = None
-    for term in query.terms:
+    for term in (*query.included, *query.excluded):
         either = None
         for words in term.alternatives:
-            alternative = SearchQuery(
-                " ".join(words), config=CONFIG, search_type="phrase" if len(words) > 1 else "plain"
-            )
+            alternative = SearchQuery('"' + " ".join(words) + '"', config=CONFIG, search_type="websearch")
             either = alternative if either is None else either | alternative
+        assert either is not None
+        if term.excluded:
+            either = ~either
         combined = either if combined is None else combined & either
     assert combined is not None
     return combined
@@ -278,7 +282,7 @@ class Eras(SearchQuery):
 class TitleVector(Func):
     """The thread title's vector, as the expression index of migration 0003 has it."""
 
-    template = "to_tsvector('pg_catalog.dutch'::regconfig, %(expressions)s)"
+    template = "to_tsvector('public.samenleven'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()
 
 
@@ -339,7 +343,11 @@ def _postgresql_page(scope: Scope, query: ParsedQuery, *, offset: int, limit: in
         title_text=SearchHeadline("thread__title", match, highlight_all=True, **marks),
     )
     hits = [
-        Hit(post=post, title=_marked(post.title_text, start, stop), snippet=_marked(post.snippet_text, start, stop))
+        Hit(
+            post=post,
+            title=headline(post.title_text, start, stop, query),
+            snippet=headline(post.snippet_text, start, stop, query),
+        )
         for post in page
     ]
     return hits, total, is_lower_bound
@@ -365,7 +373,8 @@ def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, of
             .order_by("-title_rank", "-id")
             .values("id")[:TITLE_CANDIDATES]
         )
-        titled = scope.opening_posts.filter(thread_id__in=Subquery(best_titles))
+        # The opening post holds the title: the same match, which leaves out what was excluded.
+        titled = scope.opening_posts.filter(thread_id__in=Subquery(best_titles), search_vector=match)
         titled_sql, titled_params = _ranked(titled, match).order_by().query.sql_with_params()
     except EmptyResultSet:  # a filter that nothing can pass, such as an empty list of authors
         return []
@@ -386,8 +395,3 @@ def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, of
     with connection.cursor() as cursor:
         cursor.execute(sql, [*newest_params, *titled_params, limit, offset])
         return cursor.fetchall()
-
-
-def _marked(headline: str, start: str, stop: str) -> SafeString:
-    """Escape everything, then turn the (random, letters-and-digits) markers into <mark>."""
-    return mark_safe(escape(headline or "").replace(start, "<mark>").replace(stop, "</mark>"))  # escaped first
