@@ -689,10 +689,10 @@ def test_the_recent_eras_give_the_same_newest_matches_as_all_posts(monkeypatch, 
     Post.objects.bulk_create(posts)
     newest = Post.objects.order_by("-id").first()
     assert Post.objects.filter(
-        search_vector=engine.Eras(first=newest.pk // engine.ERA, last=newest.pk // engine.ERA)
+        search_vector=engine.Tsquery(engine.eras(first=newest.pk // engine.ERA, last=newest.pk // engine.ERA))
     ).exists()
     assert not Post.objects.filter(
-        search_vector=engine.Eras(first=newest.pk // engine.ERA + 1, last=newest.pk // engine.ERA + 1)
+        search_vector=engine.Tsquery(engine.eras(first=newest.pk // engine.ERA + 1, last=newest.pk // engine.ERA + 1))
     ).exists()
 
     def results(page):

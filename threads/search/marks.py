@@ -62,6 +62,8 @@ def headline(text: str, start: str, stop: str, query: ParsedQuery) -> SafeString
     as escaped HTML with <mark>, keeping a phrase's words marked only where the whole
     phrase stands."""
     text = text or ""
+    if not any(len(words) > 1 for words in query.alternatives):  # every mark is a searched word
+        return mark_safe(escape(text).replace(start, "<mark>").replace(stop, "</mark>"))  # escaped first
     spans = list(re.finditer(re.escape(start) + "(.*?)" + re.escape(stop), text, re.DOTALL))
     keep = [True] * len(spans)
     phrases = tuple(words for words in query.alternatives if len(words) > 1)
