@@ -20,7 +20,7 @@ Elsewhere (SQLite) ``threads.search.fallback`` finds the posts: every term must 
 
 Either way a page costs a few queries, never more with more hits: the synonyms; the
 thread ids and member ids of the filters that have them; on PostgreSQL the newest post
-id and one query (two when the recent posts hold too few matches) that
+id and one query (two or three when the recent posts hold too few matches) that
 matches, ranks, counts and pages; on SQLite one that matches, counts (a window
 function, no COUNT query) and pages (LIMIT per page + 1); and one for the page's posts
 with their thread, group, author and municipality.
