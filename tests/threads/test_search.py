@@ -188,6 +188,12 @@ def test_a_quoted_phrase_highlights_the_phrase_and_no_other_word(member, plein, 
     assert {word.lower() for word in marked(hit.snippet)} <= {"den haag", "den", "haag"}
     assert "Denk" not in marked(hit.snippet) and "denk" not in marked(hit.snippet)
     assert not any("houden" in passage for passage in marked(hit.snippet))
+    # A phrase with stop words: only where it stands whole ("werk" alone stays unmarked).
+    start(member, plein, "Aan de slag", "Statushouders aan het werk. Het werk van de gemeente is ander werk.")
+    hit = search_posts(member=member, text='"aan het werk"').hits[0]
+    assert hit.thread.title == "Aan de slag"
+    assert len(marked(hit.snippet)) == 1 and marked(hit.snippet)[0].endswith("werk"), hit.snippet
+    assert "gemeente is ander werk." in str(hit.snippet)
 
 
 def test_a_minus_leaves_out_posts_with_that_word(member, colleague, plein, themes):

@@ -276,7 +276,7 @@ class Tsquery(SearchQuery):
         return self
 
     def as_sql(self, compiler, connection, function=None, template=None):
-        return f"({self.sql})", list(self.params)
+        return f"!!({self.sql})" if self.invert else f"({self.sql})", list(self.params)
 
     def windowed(self) -> Tsquery:
         """This query with a place for the era lexemes of a window (``window``): the SQL

@@ -18,7 +18,6 @@ from django.utils.safestring import SafeString, mark_safe
 from threads.search.query import ParsedQuery, fold, fold_with_origins, whole_words
 
 SNIPPET_CHARACTERS = 240
-LETTER = re.compile(r"[^\W_]")
 
 
 def _matches(text: str, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
@@ -60,42 +59,39 @@ def excerpt(text: str, pattern: re.Pattern[str] | None, length: int = SNIPPET_CH
 def headline(text: str, start: str, stop: str, query: ParsedQuery) -> SafeString:
     """A ``ts_headline`` with the markers ``start``/``stop`` (random letters and digits)
     as escaped HTML with <mark>, keeping a phrase's words marked only where the whole
-    phrase stands."""
+    phrase stands (found in the headline's text as the search without PostgreSQL finds
+    it: the words in order, whole, with only spaces or punctuation between them)."""
     text = text or ""
-    if not any(len(words) > 1 for words in query.alternatives):  # every mark is a searched word
-        return mark_safe(escape(text).replace(start, "<mark>").replace(stop, "</mark>"))  # escaped first
-    spans = list(re.finditer(re.escape(start) + "(.*?)" + re.escape(stop), text, re.DOTALL))
-    keep = [True] * len(spans)
     phrases = tuple(words for words in query.alternatives if len(words) > 1)
-    if phrases and spans:
-        keep = [False] * len(spans)
-        runs: list[list[int]] = []
-        for index, span in enumerate(spans):
-            joined = runs and not LETTER.search(text, spans[runs[-1][-1]].end(), span.start())
-            if joined:
-                runs[-1].append(index)
-            else:
-                runs.append([index])
-        for run in runs:
-            words = [fold(spans[index].group(1)) for index in run]
-            for phrase in phrases:
-                whole = whole_words((phrase,))
-                for first in range(len(run) - len(phrase) + 1):
-                    if whole.fullmatch(" ".join(words[first : first + len(phrase)])):
-                        for index in run[first : first + len(phrase)]:
-                            keep[index] = True
-        phrase_words = whole_words(tuple((word,) for phrase in phrases for word in phrase))
-        single = tuple(words for words in query.alternatives if len(words) == 1)
-        singles = whole_words(single) if single else None
-        for index, span in enumerate(spans):
-            word = fold(span.group(1))
-            if not keep[index] and (not phrase_words.fullmatch(word) or (singles and singles.fullmatch(word))):
-                keep[index] = True  # marked for a single word that was searched for
-    parts, position = [], 0
-    for index, span in enumerate(spans):
-        parts.append(escape(text[position : span.start()]))
-        marked = escape(span.group(1))
-        parts.append(f"<mark>{marked}</mark>" if keep[index] else marked)
+    if not phrases:  # every mark is a word that was searched for
+        return mark_safe(escape(text).replace(start, "<mark>").replace(stop, "</mark>"))  # escaped first
+    # The text without markers, and where the marked words stand in it.
+    plain: list[str] = []
+    marked: list[tuple[int, int]] = []
+    length = position = 0
+    for span in re.finditer(re.escape(start) + "(.*?)" + re.escape(stop), text, re.DOTALL):
+        plain.append(text[position : span.start()])
+        length += span.start() - position
+        plain.append(span.group(1))
+        marked.append((length, length + len(span.group(1))))
+        length += len(span.group(1))
         position = span.end()
-    parts.append(escape(text[position:]))
+    plain.append(text[position:])
+    whole = "".join(plain)
+    regions = _matches(whole, whole_words(phrases))
+    phrase_words = whole_words(tuple((word,) for phrase in phrases for word in phrase))
+    single = tuple(words for words in query.alternatives if len(words) == 1)
+    singles = whole_words(single) if single else None
+    parts, position = [], 0
+    for first, last in marked:
+        word = fold(whole[first:last])
+        keep = (
+            any(begin <= first and last <= end for begin, end in regions)
+            or not phrase_words.fullmatch(word)  # marked for a word searched for alone
+            or (singles is not None and singles.fullmatch(word) is not None)
+        )
+        parts.append(escape(whole[position:first]))
+        parts.append(f"<mark>{escape(whole[first:last])}</mark>" if keep else escape(whole[first:last]))
+        position = last
+    parts.append(escape(whole[position:]))
     return mark_safe("".join(parts))  # every part is escaped
