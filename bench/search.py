@@ -15,6 +15,12 @@ through Django's test client: middleware, form, search, template), over all runs
 best run of each query. With ``--explain N`` it prints EXPLAIN ANALYZE of the main query for the
 N slowest queries.
 
+On a shared machine the clock also counts the time spent waiting for a CPU. So next to
+the latency it reports the CPU time of each search: this process's (``time.process_time``)
+plus that of its PostgreSQL backend, and the time both spent ready but waiting for a
+CPU, from Linux's ``/proc/<pid>/schedstat`` (nanoseconds; the server must run on this
+machine). On a quiet machine the latency is about the CPU time plus a little.
+
 With ``DATABASE_URL=`` (empty) it measures the SQLite fallback, if that database holds the large
 seed already (no goal there). Goal (search issue): p95 of the function under 50 ms on
 PostgreSQL over 200,000 posts. See bench/README.md, section "Search".
@@ -142,6 +148,16 @@ def prepare() -> None:
         call_command("seed_large")
 
 
+def schedstat(pid: int | str) -> tuple[float, float]:
+    """(ms on a CPU, ms ready but waiting for one) of a process, from Linux's schedstat."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            running, waiting, _slices = stat.read().split()
+    except OSError:
+        return 0.0, 0.0
+    return int(running) / 1e6, int(waiting) / 1e6
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
@@ -183,7 +199,10 @@ def main() -> int:
         flush=True,
     )
 
+    backend = None
     function_ms: list[float] = []
+    cpu_ms: list[float] = []
+    wait_ms: list[float] = []
     page_ms: list[float] = []
     function_best: list[float] = []
     page_best: list[float] = []
@@ -196,11 +215,20 @@ def main() -> int:
         query_text, parsed_filters = form.search_arguments()
         searcher = Member.objects.get(pk=member.pk)  # roles loaded once, as in a request
         search_posts(member=searcher, text=query_text, filters=parsed_filters)  # warm-up
+        if connection.vendor == "postgresql":  # the connection may be a new one after a page
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
         times = []
         for _ in range(args.repeat):
+            own_cpu, own = time.process_time(), schedstat("self")
+            server = schedstat(backend) if backend else (0.0, 0.0)
             started = time.perf_counter()
             result = search_posts(member=searcher, text=query_text, filters=parsed_filters)
             times.append((time.perf_counter() - started) * 1000)
+            own_after, server_after = schedstat("self"), schedstat(backend) if backend else (0.0, 0.0)
+            cpu_ms.append((time.process_time() - own_cpu) * 1000 + server_after[0] - server[0])
+            wait_ms.append(own_after[1] - own[1] + server_after[1] - server[1])
         url = "/search/?" + urlencode(params)
         assert client.get(url).status_code == 200
         page_times = []
@@ -235,6 +263,9 @@ def main() -> int:
         print(f"| {text} | {described} | {total} | {function_p50:.1f} | {page_p50:.1f} |")
     print()
     print(f"search_posts (function), all runs:          {summary(function_ms)}")
+    if backend:
+        print(f"  of which CPU (process + PostgreSQL):      {summary(cpu_ms)}")
+        print(f"  and waiting for a CPU (both):             {summary(wait_ms)}")
     print(f"GET /search/ (page), all runs:              {summary(page_ms)}")
     print(f"search_posts (function), best run of each:  {summary(function_best)}")
     print(f"GET /search/ (page), best run of each:      {summary(page_best)}")

@@ -47,8 +47,13 @@ class SignupForm(forms.Form):
         help_text=_("At least 10 characters; not a common password."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    municipality = municipality_field()
-    position = forms.ChoiceField(label=_("Position"), choices=Member.Position.choices)
+    municipality = municipality_field(error_messages={"required": _("Choose your municipality.")})
+    # No position is chosen for the newcomer: the list starts at "Choose…" and one must be picked.
+    position = forms.ChoiceField(
+        label=_("Position"),
+        choices=[("", _("Choose…")), *Member.Position.choices],
+        error_messages={"required": _("Choose your position.")},
+    )
     handle = forms.CharField(
         label=_("Handle"),
         required=False,
@@ -78,7 +83,19 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(password, candidate)
             except forms.ValidationError as error:
                 self.add_error("password", error)
+        if self.errors:
+            self.ask_for_the_password_again()
         return cleaned
+
+    def ask_for_the_password_again(self) -> None:
+        """The password is never sent back to the browser (PasswordInput does not render
+        its value): in the page it would sit in plain text in the HTML, in the browser's
+        history and back-forward cache, and in anything that keeps copies of responses.
+        So a form that comes back with other errors comes back without it, and says so
+        plainly on the field (and in the error summary) instead of leaving it empty
+        without a word."""
+        if self.data.get("password") and "password" not in self.errors:
+            self.add_error("password", _("Type your password again: for your safety we do not send it back to you."))
 
 
 class ThrottledLoginForm(AuthenticationForm):

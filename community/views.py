@@ -145,6 +145,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if throttle.hit("signup-ip", ip, window_seconds=limits["window_seconds"]) > limits["per_ip"]:
             throttle.unhit("signup-ip", ip)
             form.add_error(None, _("Too many sign-ups from this network. Try again in an hour."))
+            form.ask_for_the_password_again()
         else:
             data = form.cleaned_data
             try:
@@ -159,6 +160,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 form.add_error(None, error.message)
+                form.ask_for_the_password_again()
             else:
                 return redirect("signup_sent")
     return render(request, "community/signup.html", {"form": form})

@@ -10,3 +10,10 @@ class ThreadsConfig(AppConfig):
         from threads import meetings, receivers  # noqa: F401  (connects the privacy receivers)
 
         meetings.connect()  # meeting blocks, themes and report threads (threads/meetings.py)
+
+        from django.db.backends.signals import connection_created
+
+        from threads.search.fallback import register_functions
+
+        # The search without PostgreSQL matches whole words in SQL (threads/search/fallback.py).
+        connection_created.connect(register_functions, dispatch_uid="threads-search-functions")

@@ -62,8 +62,8 @@ def test_the_pages_are_scanned_with_the_site_stylesheet_and_script_loaded(asgi_l
         "() => Array.from(document.styleSheets).some(s => s.href && s.href.endsWith('/static/css/site.css') && s.cssRules.length > 0)"
     )
     assert applied, "site.css is not applied"
-    # site.js ran: it put the filter box before the municipality select.
-    assert page.locator("#id_municipality-filter").count() == 1
+    # site.js ran: it made the municipality select a combobox.
+    assert page.locator("#id_municipality[role=combobox]").count() == 1
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES.values(), ids=ANONYMOUS_PAGES.keys())

@@ -348,3 +348,55 @@ def test_a_pending_member_can_ask_for_a_new_link(client, municipality, login, dj
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/verify/" in mail.outbox[0].body
+
+
+# --- A form that cannot trip: no chosen position, an error summary, the password --------
+
+
+def test_the_position_starts_empty_and_must_be_chosen(client, municipality):
+    body = client.get(reverse("signup")).content.decode()
+    select = re.search(r'<select name="position"[^>]*>(.*?)</select>', body, re.DOTALL)
+    assert select and "required" in select.group(0)
+    first = re.search(r"<option([^>]*)>([^<]*)</option>", select.group(1))
+    assert first.group(1).strip() in ('value=""', 'value="" selected') and first.group(2) == "Kies…"
+    assert re.findall(r'<option value="(\w+)" selected', select.group(1)) == []  # no position chosen for you
+    response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, position=""))
+    assert response.status_code == 200
+    assert response.context["form"].errors["position"] == ["Kies je functie."]
+    assert not Member.objects.filter(email="noor.hendriks@gemeente.example").exists()
+
+
+def test_errors_are_summarised_at_the_top_with_a_link_to_each_field(client):
+    response = client.post(reverse("signup"), signup_data(name="", municipality="", position=""))
+    body = response.content.decode()
+    summary = re.search(r'<div class="error-summary" id="error-summary" tabindex="-1"(.*?)</ul>', body, re.DOTALL)
+    assert summary, "no error summary"
+    assert body.index('class="error-summary"') < body.index('name="name"')  # above the fields
+    assert 'role="alert"' in summary.group(1) and "Er is een probleem" in summary.group(1)
+    links = re.findall(r'<a href="#(id_\w+)">([^<]*)</a>', summary.group(1))
+    assert [target for target, _text in links] == ["id_name", "id_password", "id_municipality", "id_position"]
+    assert ("id_municipality", "Gemeente: Kies je gemeente.") in links
+    for target, _text in links:
+        assert f'id="{target}"' in body  # every link leads to a field
+
+
+def test_the_password_is_never_sent_back_and_the_form_says_to_type_it_again(client, municipality):
+    password = "een-lang-wachtwoord-42"
+    response = client.post(reverse("signup"), signup_data(municipality=municipality.pk, position=""))
+    body = response.content.decode()
+    assert password not in body
+    assert response.context["form"].errors["password"] == [
+        "Typ je wachtwoord opnieuw: voor je veiligheid sturen we het niet naar je terug."
+    ]
+    assert '<a href="#id_password">' in body
+    # Other fields keep what was typed.
+    assert 'value="Noor Hendriks"' in body and f'<option value="{municipality.pk}" selected>' in body
+    # Without a password there is nothing to type again: only "required".
+    response = client.post(reverse("signup"), signup_data(password="", position=""))
+    assert response.context["form"].errors["password"] == ["Dit veld is verplicht."]
+
+
+def test_the_summary_is_shared_by_other_forms(client, member):
+    response = client.post(reverse("login"), {"username": member.email, "password": "wrong-password-123"})
+    body = response.content.decode()
+    assert "data-error-summary" in body and 'role="alert"' in body

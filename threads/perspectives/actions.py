@@ -423,10 +423,12 @@ def _update_search_vector(version: PerspectiveVersion) -> None:
         return
     from django.contrib.postgres.search import SearchVector
 
+    from threads.search.engine import CONFIG  # accents folded, as the posts (threads migration 0007)
+
     PerspectiveVersion.objects.filter(pk=version.pk).update(
-        search_vector=SearchVector("title", weight="A", config="dutch")
-        + SearchVector("summary", weight="B", config="dutch")
-        + SearchVector("text", weight="C", config="dutch")
+        search_vector=SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("summary", weight="B", config=CONFIG)
+        + SearchVector("text", weight="C", config=CONFIG)
     )
 
 

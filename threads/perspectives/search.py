@@ -4,9 +4,9 @@ What is searched: the current version of published perspectives (not superseded)
 title, summary, sections, typologies, themes and sources; never the quoted examples (a
 quote from a closed group must not make a perspective turn up for a word only that
 group could read). The query is parsed as for threads (``threads.search.query``: the same
-words, phrases, stop words and synonyms). PostgreSQL matches with the ``dutch``
-configuration on the version's search vector (GIN index, migration 0002) and ranks;
-SQLite looks for every term in the version's plain text, newest first.
+words, phrases, ``or``, ``-word``, stop words and synonyms). PostgreSQL matches with the ``dutch``
+configuration (``samenleven``: ``dutch`` with accents folded) on the version's search vector (GIN index, migration 0002) and ranks;
+SQLite looks for every term as whole words in the version's plain text, newest first.
 
 Of the search filters, the theme applies, a typology group means perspectives for that
 typology, and the period means published in it; filters that describe posts (kind,
@@ -28,8 +28,8 @@ from community.permissions import is_participant
 from threads.perspectives.models import Perspective
 from threads.querysets import TOP_PERIODS
 from threads.search import Filters, load_synonyms, parse_query
-from threads.search.fallback import excerpt, highlight
-from threads.search.query import ParsedQuery, singular
+from threads.search.fallback import term_condition
+from threads.search.marks import excerpt, highlight
 
 LIMIT = 10
 
@@ -39,10 +39,6 @@ class PerspectiveHit:
     perspective: Perspective
     title: SafeString
     snippet: SafeString
-
-
-def _needles(query: ParsedQuery) -> list[str]:
-    return [singular(words[0]) if len(words) == 1 else " ".join(words) for words in query.alternatives]
 
 
 def _scoped(filters: Filters):
@@ -95,18 +91,15 @@ def search_perspectives(
     else:
         condition = Q()
         for term in query.terms:
-            either = Q()
-            for words in term.alternatives:
-                needle = singular(words[0]) if len(words) == 1 else " ".join(words)
-                either |= Q(current_version__text__icontains=needle)
-            condition &= either
+            holds = term_condition(term, text="current_version__text", title=None)
+            condition &= ~holds if term.excluded else holds
         found = perspectives.filter(condition).order_by("-current_version__published_at", "-pk")
-    needles = _needles(query)
+    pattern = query.pattern
     return [
         PerspectiveHit(
             perspective=perspective,
-            title=highlight(perspective.current_version.title, needles),
-            snippet=highlight(excerpt(perspective.current_version.summary, needles), needles),
+            title=highlight(perspective.current_version.title, pattern),
+            snippet=highlight(excerpt(perspective.current_version.summary, pattern), pattern),
         )
         for perspective in found.select_related("current_version")[:limit]
     ]

@@ -6,20 +6,21 @@ hidden and deleted posts, and threads in groups the member may not read; the
 filter is part of the one query that matches, ranks and counts, so nothing the
 member may not read shows up in results, snippets or the number of results.
 
-PostgreSQL: ``search_vector @@ tsquery`` over the GIN index (migration 0003), ranked
+PostgreSQL: ``search_vector @@ tsquery`` over the GIN index (migrations 0003 and 0007,
+configuration ``samenleven``: ``dutch`` with accents folded), ranked
 with ``ts_rank`` (the title weighs more than the text); at equal rank title matches
 and accepted answers come first, then the newest. A common word can match a fifth of
 all posts, so the ranking looks at the ``CANDIDATES`` newest matches and at the
 ``TITLE_CANDIDATES`` threads whose title matches best, not at every match (see
 ``_postgresql_page``). Snippets come from ``ts_headline`` with random markers, put
-back as ``<mark>`` after escaping.
+back as ``<mark>`` after escaping (``marks.headline``: a phrase only where it stands whole).
 
-Elsewhere (SQLite) ``threads.search.fallback`` finds the posts: every term must occur,
-without ranking.
+Elsewhere (SQLite) ``threads.search.fallback`` finds the posts: every term must occur
+(and no excluded one) as whole words, accents folded, without ranking.
 
 Either way a page costs a few queries, never more with more hits: the synonyms; the
 thread ids and member ids of the filters that have them; on PostgreSQL the newest post
-id and one query (two when the recent posts hold too few matches) that
+id and one query (two or three when the recent posts hold too few matches) that
 matches, ranks, counts and pages; on SQLite one that matches, counts (a window
 function, no COUNT query) and pages (LIMIT per page + 1); and one for the page's posts
 with their thread, group, author and municipality.
@@ -28,13 +29,16 @@ with their thread, group, author and municipality.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryField,
     SearchRank,
     SearchVectorField,
 )
@@ -46,7 +50,6 @@ from django.db.models import (
     F,
     Field,
     Func,
-    Max,
     Q,
     QuerySet,
     Subquery,
@@ -55,8 +58,6 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from community.models import Member
 from community.permissions import is_participant
@@ -65,17 +66,22 @@ from threads.permissions import readable_groups_q
 from threads.querysets import TOP_PERIODS
 from threads.search.fallback import fallback_page
 from threads.search.hits import RESULTS_PER_PAGE, Hit, SearchPage, page_posts
+from threads.search.marks import headline
 from threads.search.query import ParsedQuery, SynonymIndex, parse_query
 
 if TYPE_CHECKING:
     from community.models import Group, Municipality, Region
     from threads.models import Theme
 
-CONFIG = "dutch"
+# The text search configuration of migration 0007: 'dutch' with accents folded.
+CONFIG = "samenleven"
 # How many of the newest matching posts PostgreSQL ranks, looking first among the
 # RECENT newest posts, and how many of the best title matches (see _postgresql_page).
-CANDIDATES = 500
-RECENT = 25_000
+# Reading the matches among the recent posts is most of a search's cost (the search
+# index, then the rows): 200 candidates among the 10,000 newest posts give ten pages
+# of threads for a common word at 40 % of the cost of 500 among 25,000 (bench/README.md).
+CANDIDATES = 200
+RECENT = 10_000
 # Posts per era lexeme in the search vectors: the same number is in migration 0003.
 ERA = 1000
 TITLE_CANDIDATES = 100
@@ -101,8 +107,14 @@ class Filters:
 
 
 def load_synonyms() -> SynonymIndex:
-    """The staff's synonym list, in one query (it holds tens of rows, not thousands)."""
-    return SynonymIndex.build(Synonym.objects.values_list("term", "synonyms", "mutual"))
+    """The staff's synonym list, in one query (it holds tens of rows, not thousands);
+    the index is built once per distinct list, not per search."""
+    return _synonym_index(tuple(Synonym.objects.values_list("term", "synonyms", "mutual")))
+
+
+@lru_cache(maxsize=4)
+def _synonym_index(rows: tuple[tuple[str, str, bool], ...]) -> SynonymIndex:
+    return SynonymIndex.build(rows)
 
 
 @dataclass
@@ -246,39 +258,76 @@ def search_posts(
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def tsquery(query: ParsedQuery) -> SearchQuery:
-    """Every term (AND), each term any of its alternatives (OR). The words travel as
-    parameters of plainto_tsquery/phraseto_tsquery, which ignore operator characters."""
-    combined = None
-    for term in query.terms:
-        either = None
-        for words in term.alternatives:
-            alternative = SearchQuery(
-                " ".join(words), config=CONFIG, search_type="phrase" if len(words) > 1 else "plain"
-            )
-            either = alternative if either is None else either | alternative
-        combined = either if combined is None else combined & either
-    assert combined is not None
-    return combined
+class Tsquery(SearchQuery):
+    """A whole tsquery as one SQL fragment with its parameters.
 
+    Built once per search and used in up to seven places (the match, the recent match,
+    two ranks, the title match and rank, two headlines). A tree of ``SearchQuery``
+    objects, one per synonym, cost the ORM milliseconds to resolve and compile in each
+    place; this costs nothing, and PostgreSQL folds the constant functions at planning.
+    """
 
-class Eras(SearchQuery):
-    """Posts of the eras ``first`` to ``last`` (ids ``ERA * first`` to ``ERA * (last + 1) - 1``),
-    as a tsquery on the era lexemes of migration 0003: the search index answers it by
-    itself, so combined with the words it reads only the recent matches."""
+    def __init__(self, sql: str, params: Sequence[str] = ()) -> None:
+        Func.__init__(self, output_field=SearchQueryField())
+        self.invert = False
+        self.sql, self.params = sql, tuple(params)
 
-    def __init__(self, *, first: int, last: int) -> None:
-        super().__init__(" | ".join(f"'~e{era}'" for era in range(max(first, 0), last + 1)))
+    def resolve_expression(self, *args, **kwargs):
+        return self
 
     def as_sql(self, compiler, connection, function=None, template=None):
-        # A literal tsquery: to_tsquery() would parse the lexemes as words and drop the "~".
-        return Func.as_sql(self, compiler, connection, template="%(expressions)s::tsquery")
+        return f"!!({self.sql})" if self.invert else f"({self.sql})", list(self.params)
+
+    def windowed(self) -> Tsquery:
+        """This query with a place for the era lexemes of a window (``window``): the SQL
+        is written once and searched with several windows."""
+        return Tsquery(f"{self.sql}{WINDOW}", self.params)
+
+
+# Where the SQL of a search takes the window's era lexemes: replaced by " && " and the
+# lexemes (``window``), or by nothing to search all posts.
+WINDOW = " && '~window'::tsquery"
+
+
+def window(*, newest_id: int, posts: int | None) -> str:
+    """Only the ``posts`` newest posts (about: whole eras), by the era lexemes of
+    migration 0003: the search index answers that by itself, so it reads only the
+    recent matches. ``None``: all posts."""
+    if posts is None:
+        return ""
+    return " && " + eras(first=(newest_id - posts) // ERA, last=newest_id // ERA)
+
+
+def eras(*, first: int, last: int) -> str:
+    """The literal tsquery of the era lexemes (to_tsquery() would drop the "~")."""
+    return "'" + " | ".join(f"''~e{era}''" for era in range(max(first, 0), last + 1)) + "'::tsquery"
+
+
+def tsquery(query: ParsedQuery) -> Tsquery:
+    """Every term (AND), each term any of its alternatives (OR), none of the excluded
+    terms (AND NOT). Each alternative travels as a parameter: a phrase quoted to
+    websearch_to_tsquery (its words next to each other), a word to plainto_tsquery
+    (the same lexemes, but a hyphenated word as all of its parts rather than a phrase,
+    which the search index can answer without reading the rows again). ``parse_query``
+    has left only letters, digits and hyphens in them, so the quotes are all the syntax
+    either function sees."""
+    groups, params = [], []
+    for term in (*query.included, *query.excluded):
+        alternatives = list(dict.fromkeys(term.alternatives))
+        either = " || ".join(
+            "websearch_to_tsquery(%s::regconfig, %s)" if len(words) > 1 else "plainto_tsquery(%s::regconfig, %s)"
+            for words in alternatives
+        )
+        groups.append(f"!!({either})" if term.excluded else f"({either})")
+        for words in alternatives:
+            params.extend([CONFIG, f'"{" ".join(words)}"' if len(words) > 1 else words[0]])
+    return Tsquery(" && ".join(groups), params)
 
 
 class TitleVector(Func):
     """The thread title's vector, as the expression index of migration 0003 has it."""
 
-    template = "to_tsvector('pg_catalog.dutch'::regconfig, %(expressions)s)"
+    template = "to_tsvector('public.samenleven'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()
 
 
@@ -312,21 +361,34 @@ def _postgresql_page(scope: Scope, query: ParsedQuery, *, offset: int, limit: in
     matches than that, and a lower bound otherwise.
 
     The newest matches are looked for among the ``RECENT`` newest posts first (by their
-    era lexemes, see ``Eras``), and only when there are not enough there among all. A
-    common word then costs reading a few thousand posts instead of tens of thousands,
-    a rare one all its few matches; the result is the same. (Looking further back in
-    steps would need many era lexemes in one query, which costs the index more than it
-    saves.) With narrow filters the search index and the id lists already leave few
-    posts to read: all of them are looked at at once.
+    era lexemes, see ``Tsquery.within_eras``). When there are some but not enough there
+    (a wide filter such as "unsolved questions" or "this month" leaves fewer), once more
+    as far back as should hold enough by the share found, and only when that falls short
+    too among all posts; when there are none at all (a rare word) at once among all. A
+    common word then costs reading a thousand posts or so instead of tens of thousands,
+    a rare one all its few matches; the result is the same. With narrow filters the
+    search index and the id lists already leave few posts to read: all of them are
+    looked at at once.
     """
     match = tsquery(query)
-    newest_id = Post.objects.aggregate(newest=Max("id"))["newest"] or 0
-    rows = []
-    if newest_id > RECENT and not scope.narrow:
-        recent = match & Eras(first=(newest_id - RECENT) // ERA, last=newest_id // ERA)
-        rows = _candidate_page(scope, match, recent, offset=offset, limit=limit)
-    if not rows or rows[0][2] < CANDIDATES:
-        rows = _candidate_page(scope, match, match, offset=offset, limit=limit)
+    with connection.cursor() as cursor:  # plain SQL: the ORM took longer to write it than PostgreSQL to run it
+        cursor.execute("SELECT max(id) FROM threads_post")
+        newest_id = cursor.fetchone()[0] or 0
+    written = _candidate_sql(scope, match)
+    if written is None:  # a filter that nothing can pass, such as an empty list of authors
+        return [], 0, False
+    posts: int | None = RECENT
+    while True:
+        if scope.narrow or (posts is not None and posts >= newest_id // 2):
+            posts = None  # all posts
+        rows = _candidate_page(written, window(newest_id=newest_id, posts=posts), offset=offset, limit=limit)
+        found = rows[0][2] if rows else 0
+        if found >= CANDIDATES or posts is None:
+            break
+        # Too few among the recent posts (a filter, a rarer word): once more, as far back
+        # as should hold enough by the share found in the eras searched; then all posts.
+        searched = newest_id - ERA * max((newest_id - posts) // ERA, 0)
+        posts = searched * CANDIDATES * 3 // (2 * found) if found and posts == RECENT else None
     rows = [row for row in rows if row[0] is not None]
     if not rows:
         return [], 0, False
@@ -339,21 +401,25 @@ def _postgresql_page(scope: Scope, query: ParsedQuery, *, offset: int, limit: in
         title_text=SearchHeadline("thread__title", match, highlight_all=True, **marks),
     )
     hits = [
-        Hit(post=post, title=_marked(post.title_text, start, stop), snippet=_marked(post.snippet_text, start, stop))
+        Hit(
+            post=post,
+            title=headline(post.title_text, start, stop, query),
+            snippet=headline(post.snippet_text, start, stop, query),
+        )
         for post in page
     ]
     return hits, total, is_lower_bound
 
 
-def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, offset: int, limit: int) -> list[tuple]:
-    """Rows (post id, threads with a hit, newest candidates, title candidates) of one
-    page, best first; one row with no post id when the page is empty, for the counts.
+def _candidate_sql(scope: Scope, match: Tsquery) -> tuple[str, list] | None:
+    """The SQL (with ``WINDOW`` for the era lexemes) and parameters of a page of
+    candidates, written once per search; ``None`` when a filter leaves nothing.
 
-    ``recent`` finds the posts (``match``, maybe limited to recent eras); ``match`` ranks them.
+    The newest posts are found by ``match`` in a window (``window``) and ranked by ``match``.
     """
     try:
         newest_sql, newest_params = (
-            _ranked(scope.posts.filter(search_vector=recent), match)
+            _ranked(scope.posts.filter(search_vector=match.windowed()), match)
             .order_by("-id")[:CANDIDATES]
             .query.sql_with_params()
         )
@@ -365,10 +431,11 @@ def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, of
             .order_by("-title_rank", "-id")
             .values("id")[:TITLE_CANDIDATES]
         )
-        titled = scope.opening_posts.filter(thread_id__in=Subquery(best_titles))
+        # The opening post holds the title: the same match, which leaves out what was excluded.
+        titled = scope.opening_posts.filter(thread_id__in=Subquery(best_titles), search_vector=match)
         titled_sql, titled_params = _ranked(titled, match).order_by().query.sql_with_params()
-    except EmptyResultSet:  # a filter that nothing can pass, such as an empty list of authors
-        return []
+    except EmptyResultSet:
+        return None
     # Django cannot select FROM subqueries: the ORM writes both candidate queries
     # (with their parameters); this SQL only combines, dedupes per thread and pages.
     # What was typed is only ever in the parameters, never in the SQL text.
@@ -383,11 +450,15 @@ def _candidate_page(scope: Scope, match: SearchQuery, recent: SearchQuery, *, of
         "(SELECT count(*) FROM candidates WHERE NOT newest) FROM (SELECT 1) AS one "
         "LEFT JOIN (SELECT * FROM ranked ORDER BY position LIMIT %s OFFSET %s) AS page ON true ORDER BY page.position"
     )
+    assert sql.count(WINDOW) == 1
+    return sql, [*newest_params, *titled_params]
+
+
+def _candidate_page(written: tuple[str, list], window_sql: str, *, offset: int, limit: int) -> list[tuple]:
+    """Rows (post id, threads with a hit, newest candidates, title candidates) of one
+    page, best first, searching the window ``window_sql``; one row with no post id when the
+    page is empty, for the counts."""
+    sql, params = written
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*newest_params, *titled_params, limit, offset])
+        cursor.execute(sql.replace(WINDOW, window_sql), [*params, limit, offset])
         return cursor.fetchall()
-
-
-def _marked(headline: str, start: str, stop: str) -> SafeString:
-    """Escape everything, then turn the (random, letters-and-digits) markers into <mark>."""
-    return mark_safe(escape(headline or "").replace(start, "<mark>").replace(stop, "</mark>"))  # escaped first

@@ -1,38 +1,67 @@
 """The search on SQLite (and any database without full-text search): every term must
-occur, case-insensitively (LIKE), in the post's text or, for the opening post, in the
-thread's title. Newest first, without ranking; snippets cut and highlighted in Python."""
+occur, and no excluded term, as whole words with their plural and verb endings
+(``query.word_pattern``), accents folded, in the post's text or, for the opening post,
+in the thread's title. Newest first, without ranking; snippets cut and highlighted in
+Python (``marks``).
+
+The matching runs in SQL as ``samenleven_matches(pattern, text)``, a function that
+``register_functions`` gives every SQLite connection: the pattern (built from what was
+typed, escaped) is a parameter, the text is folded as ``query.fold`` does.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.db.models import BooleanField, F, Func, Max, Q, QuerySet, Value
 
 from threads.models import Post
 from threads.search.hits import Hit, page_posts
-from threads.search.query import ParsedQuery, Words, singular
+from threads.search.marks import excerpt, highlight
+from threads.search.query import ParsedQuery, Term, fold
 
-SNIPPET_CHARACTERS = 240
+FUNCTION = "samenleven_matches"
 
 
-def _needle(words: Words) -> str:
-    """What LIKE looks for: the phrase as typed, a single word in its singular form
-    (arbeidsmigranten -> arbeidsmigrant, which also finds the plural)."""
-    return singular(words[0]) if len(words) == 1 else " ".join(words)
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def matches(pattern: str | None, text: str | None) -> bool:
+    """Whether the folded ``text`` holds the pattern (SQL: ``samenleven_matches``)."""
+    if pattern is None or text is None:
+        return False
+    return _compiled(pattern).search(fold(text)) is not None
+
+
+def register_functions(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver: the matching function on every SQLite connection."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(FUNCTION, 2, matches, deterministic=True)
+
+
+class Matches(Func):
+    function = FUNCTION
+    output_field = BooleanField()
+
+
+def term_condition(term: Term, text: str = "text", title: str | None = "thread__title") -> Q:
+    """A post holds the term: in its text, or (opening posts) in the thread's title."""
+    pattern = Value(term.pattern.pattern)
+    condition = Q(Matches(pattern, F(text)))
+    if title is not None:
+        condition |= Q(number=1) & Q(Matches(pattern, F(title)))
+    return condition
 
 
 def fallback_page(posts: QuerySet[Post], query: ParsedQuery, *, offset: int, limit: int) -> tuple[list[Hit], int, bool]:
     condition = Q()
     for term in query.terms:
-        either = Q()
-        for words in term.alternatives:
-            needle = _needle(words)
-            either |= Q(text__icontains=needle) | Q(number=1, thread__title__icontains=needle)
-        condition &= either
+        condition &= ~term_condition(term) if term.excluded else term_condition(term)
     # The newest matching post of each thread (ids grow with time), newest first, with
     # the number of threads from a window function, as on PostgreSQL: no second query.
     per_thread = posts.filter(condition).values("thread_id").annotate(hit=Max("id")).order_by()
@@ -49,53 +78,13 @@ def fallback_page(posts: QuerySet[Post], query: ParsedQuery, *, offset: int, lim
     if not rows:
         return [], 0, False
     ids, total = [row[0] for row in rows], rows[0][1]
-    needles = [_needle(words) for words in query.alternatives]
+    pattern = query.pattern
     hits = [
         Hit(
             post=post,
-            title=highlight(post.thread.title, needles),
-            snippet=highlight(excerpt(post.text, needles), needles),
+            title=highlight(post.thread.title, pattern),
+            snippet=highlight(excerpt(post.text, pattern), pattern),
         )
         for post in page_posts(ids)
     ]
     return hits, total, False
-
-
-def _pattern(needles: list[str]) -> re.Pattern[str] | None:
-    needles = sorted({needle for needle in needles if needle}, key=len, reverse=True)
-    if not needles:
-        return None
-    # The whole word that contains the match (student -> studenten).
-    return re.compile(r"[^\W_]*(?:" + "|".join(re.escape(needle) for needle in needles) + r")[^\W_]*", re.IGNORECASE)
-
-
-def excerpt(text: str, needles: list[str], length: int = SNIPPET_CHARACTERS) -> str:
-    """About ``length`` characters of ``text`` around the first match, cut at spaces."""
-    text = " ".join(text.split())
-    if len(text) <= length:
-        return text
-    pattern = _pattern(needles)
-    found = pattern.search(text) if pattern else None
-    start = max(0, (found.start() if found else 0) - length // 3)
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 30 else start
-    end = min(len(text), start + length)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + length // 2 else end
-    return ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
-
-
-def highlight(text: str, needles: list[str]) -> SafeString:
-    """``text`` escaped, with every word that contains a needle in <mark>."""
-    pattern = _pattern(needles)
-    if pattern is None:
-        return escape(text)
-    parts, position = [], 0
-    for found in pattern.finditer(text):
-        parts.append(escape(text[position : found.start()]))
-        parts.append(f"<mark>{escape(found.group())}</mark>")
-        position = found.end()
-    parts.append(escape(text[position:]))
-    return mark_safe("".join(parts))  # every part is escaped

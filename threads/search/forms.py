@@ -43,7 +43,8 @@ class SearchForm(forms.Form):
         required=False,
         strip=True,
         # Longer queries are cut (with a notice), never refused: no max_length here.
-        widget=forms.TextInput(attrs={"type": "search"}),
+        # The help on quotes, "or" and "-" is written in the template, next to the field.
+        widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q_helptext"}),
     )
     group = forms.ModelChoiceField(
         label=_("Group"),
