@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("groups/<slug:slug>/", pages.group_detail, name="group"),
     path("groups/<slug:slug>/new/", posts.new_thread, name="new_thread"),
+    path("new/", posts.choose_group, name="choose_group"),
     path("municipalities/<str:code>/", pages.municipality_detail, name="municipality"),
     path("members/<str:handle>/", pages.member_detail, name="member"),
     path("t/<int:pk>/", thread.thread_detail, name="thread"),

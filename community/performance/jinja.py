@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -51,7 +52,10 @@ def url(name: str, value: int | str) -> str:
 
 
 def _date(value: Any, format_name: str) -> str:
-    return "" if value is None else date_format(value, format_name)
+    if value is None:
+        return ""
+    # As Django's ``date`` filter: an aware time is shown in the site's time zone.
+    return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, format_name)
 
 
 def _iso(value: Any) -> str:
@@ -80,7 +84,7 @@ def environment(strict: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date=_date, iso=_iso, capitalize_first=capfirst)
-    env.globals.update(url=url, byline=_byline(), theme_url=lambda slug: url("theme", slug))
+    env.globals.update(url=url, byline=_byline(), when=_when(), theme_url=lambda slug: url("theme", slug))
     return env
 
 
@@ -88,6 +92,12 @@ def _byline() -> Callable[..., Markup]:
     from community.templatetags.site import byline
 
     return lambda **values: Markup(byline(**values))
+
+
+def _when() -> Callable[..., Markup]:
+    from community.templatetags.site import when
+
+    return lambda value, format_name="DATETIME_FORMAT": Markup(when(value, format_name))
 
 
 def get_template(name: str) -> _Template:

@@ -281,7 +281,7 @@ def move_thread(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.user
     thread = permissions.access_thread(member, pk)
     permissions.check_move_thread(member, thread)
-    scope = moderated_group_ids(member)
+    scope = permissions.move_target_ids(member)
     groups = Group.objects.exclude(pk=thread.group_id).order_by("kind", "name")
     if scope is not None:
         groups = groups.filter(pk__in=scope)

@@ -12,10 +12,21 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community import throttle
 from community.errors import DomainError
+from community.members import groups_of
 from threads import actions, permissions
+from threads.diffs import word_diff
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import Mark, Thread
 from threads.views.thread import page_of, thread_url
+
+
+@require_safe
+def choose_group(request: HttpRequest) -> HttpResponse:
+    """ "New thread" from the home page: in which of the member's groups? With one group, that one."""
+    groups = [group for group in groups_of(request.user) if permissions.can_start_thread(request.user, group)]
+    if len(groups) == 1:
+        return redirect("new_thread", groups[0].slug)
+    return render(request, "threads/choose_group.html", {"groups": groups})
 
 
 def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
@@ -165,7 +176,18 @@ def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_see_post_body(request.user, post):
         raise Http404
     revisions = list(post.revisions.select_related("editor").order_by("-number"))
-    return render(request, "threads/post_revisions.html", {"post": post, "revisions": revisions})
+    # Each version against the one before it, word by word: the current text against the
+    # newest revision, and so on down to the first version, which has nothing before it.
+    texts = [post.body, *(revision.body for revision in revisions)]
+    changes = [word_diff(older, newer) for newer, older in zip(texts, texts[1:], strict=False)]
+    current_change = changes[0] if changes else None
+    for revision, change in zip(revisions, [*changes[1:], None], strict=True):
+        revision.change = change
+    return render(
+        request,
+        "threads/post_revisions.html",
+        {"post": post, "revisions": revisions, "current_change": current_change},
+    )
 
 
 def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
