@@ -12,7 +12,7 @@ from community.models import ModerationLogEntry
 from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
 from threads.models import Flag, Theme, Thread
 
-BODY_HELP = _("Markdown: **bold**, *italic*, [link](https://...), lists with -, @handle to mention someone.")
+BODY_HELP = _("You can format your text: see “Help with formatting” below the box.")
 
 
 class BodyField(forms.CharField):
