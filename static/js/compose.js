@@ -10,11 +10,12 @@ function insertAtCaret(textarea, text) {
   textarea.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
-/** Quote buttons fetch the post's Markdown and add it to the reply form on the same page. */
+/** Quote and reply buttons fetch the post's Markdown and add it to the reply form on the same page. */
 function enhanceQuoteButtons() {
   const textarea = document.querySelector(".reply textarea");
   if (!textarea) return;
-  document.querySelectorAll("a[data-quote]").forEach((link) => {
+  // "Quote" takes the whole post; "Reply to this post" its first words (data-reply-to).
+  document.querySelectorAll("a[data-quote], a[data-reply-to]").forEach((link) => {
     link.addEventListener("click", async (event) => {
       event.preventDefault();
       try {

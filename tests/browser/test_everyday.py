@@ -319,3 +319,25 @@ def test_the_account_pages_and_page_not_found_have_no_accessibility_violations(
     assert response.status == 404
     violations = Axe().run(page).response["violations"]
     assert violations == [], describe(violations)
+
+
+def test_replying_to_a_post_puts_a_reference_in_the_reply_and_tells_its_author(
+    asgi_live_server, new_context, log_in, member, colleague
+):
+    from playwright.sync_api import expect
+
+    from notifications.models import Notification
+
+    thread, _reply = a_question(member, colleague)
+    opening = thread.posts.get(number=1)
+    page = new_context().new_page()
+    log_in(page, colleague)
+    page.goto(f"/t/{thread.pk}/?page=1")
+    page.locator(f"#post-1 a[data-reply-to='{opening.pk}']").click()
+    expect(reply_box(page)).to_have_value(f"[quote=post:{opening.pk}]\nWie heeft ervaring?\n[/quote]\n\n")
+    expect(reply_box(page)).to_be_focused()
+    page.keyboard.type("Wij, in de bibliotheek.")
+    with page.expect_navigation():
+        page.locator(".reply [type=submit]").click()
+    expect(page.locator("#post-3 blockquote a")).to_have_attribute("href", f"/posts/{opening.pk}/")
+    assert Notification.objects.filter(recipient=member, kind=Notification.Kind.QUOTED).exists()
