@@ -118,3 +118,18 @@ def test_a_thread_is_posted_without_a_draft_too(member, plein, themes):
         themes=[Theme.objects.first()],
     )  # fmt: skip
     assert thread.pk and not Draft.objects.exists()
+
+
+def test_drafts_are_in_the_data_export_and_go_with_the_account(member, question, plein):
+    from community import actions as community_actions
+    from community.privacy import export_personal_data
+
+    actions.save_draft(member=member, thread=question, body="Mijn halve reactie")
+    actions.save_draft(member=member, group=plein, title="Nog een vraag", body="Over wonen")
+    exported = export_personal_data(member)["drafts"]
+    assert [(d["thread"], d["group"], d["text_markdown"]) for d in exported] == [
+        (question.pk, None, "Mijn halve reactie"),
+        (None, plein.slug, "Over wonen"),
+    ]
+    community_actions.delete_account(member=member)
+    assert not Draft.objects.exists()
