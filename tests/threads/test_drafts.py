@@ -133,3 +133,32 @@ def test_drafts_are_in_the_data_export_and_go_with_the_account(member, question,
     ]
     community_actions.delete_account(member=member)
     assert not Draft.objects.exists()
+
+
+def test_the_composer_endpoints_and_the_own_page_have_query_budgets(client, login, member, colleague, question):
+    """The thread page itself reads no draft (the script asks for it), so its budget is
+    unchanged; the draft costs the member's own page one query, whatever their number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import assert_queries, steady_queries
+
+    login(colleague)
+    url = reverse("draft") + f"?thread={question.pk}"
+    assert_queries(steady_queries(client, url), DRAFT_GET, "reading a draft")
+    client.post(reverse("draft"), {"thread": question.pk, "body": "Eerste"})
+    with CaptureQueriesContext(connection) as captured:
+        client.post(reverse("draft"), {"thread": question.pk, "body": "Tweede"})
+    assert_queries([q["sql"] for q in captured], DRAFT_SAVE, "saving a draft")
+    own = steady_queries(client, reverse("member", args=[colleague.handle]))
+    others = steady_queries(client, reverse("member", args=[member.handle]))
+    assert len(own) == len(others) + 1
+    for number in range(5):
+        actions.save_draft(member=colleague, group=Group.objects.get(slug="het-plein"), body=f"Concept {number}")
+    assert len(steady_queries(client, reverse("member", args=[colleague.handle]))) == len(own)
+
+
+#: Session and member, roles come from memory; the thread with its group; the draft.
+DRAFT_GET = 3
+#: The same reads, then the draft read and updated, in the action's transaction (a savepoint here).
+DRAFT_SAVE = 6

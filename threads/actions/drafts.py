@@ -39,13 +39,19 @@ def save_draft(
         "title": title[:MAX_TITLE_LENGTH] if group is not None else "",
         "updated": timezone.now(),
     }
+    draft = Draft.objects.filter(member=member, **place).first()
+    if draft is not None:
+        for name, value in values.items():
+            setattr(draft, name, value)
+        draft.save(update_fields=list(values))
+        return draft
     try:
         with transaction.atomic():
-            draft, _created = Draft.objects.update_or_create(member=member, **place, defaults=values)
+            draft = Draft.objects.create(member=member, **place, **values)
     except IntegrityError:
-        # Two saves of the same draft at once (two tabs): the other one created it first.
+        # Two first saves of the same draft at once (two tabs): the other one created it.
+        Draft.objects.filter(member=member, **place).update(**values)
         draft = Draft.objects.get(member=member, **place)
-        Draft.objects.filter(pk=draft.pk).update(**values)
     return draft
 
 
