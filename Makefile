@@ -35,13 +35,32 @@ lock-upgrade:
 	$(MAKE) lock LOCK_ARGS=--upgrade
 
 ## The embedded default: SQLite, in-memory channel layer, e-mail written to var/mail/.
+## The demo runs as production does (DEBUG off), so that it shows the site's own error pages:
+## a secret key made once in var/, the hosts and the address it is served on, the SQLite file
+## as DATABASE_URL, plain HTTP, and the static files collected for WhiteNoise to serve.
 ## The mail worker (manage.py deliver_mail) runs next to daphne and stops when daphne stops.
+DEMO_ENV = DEBUG=0 HTTPS=0 SECRET_KEY="$$(cat var/demo-secret-key)" \
+	ALLOWED_HOSTS=$(HOST),127.0.0.1,localhost SITE_URL=http://$(HOST):$(PORT) \
+	CSRF_TRUSTED_ORIGINS=http://localhost:$(PORT),http://127.0.0.1:$(PORT) \
+	DATABASE_URL=sqlite:///$(CURDIR)/var/samenleven.sqlite3 EMAIL_URL=file://$(CURDIR)/var/mail
+
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_municipalities
-	$(PY) manage.py seed_demo
 	@mkdir -p var/mail
+	@test -s var/demo-secret-key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/demo-secret-key
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py import_municipalities
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/  (e-mail is written to var/mail/ by the mail worker)"
+	@export $(DEMO_ENV); \
+	$(PY) manage.py deliver_mail & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
+
+## The same site with DEBUG on (Django's error pages, templates read again on every change).
+serve: install
+	$(PY) manage.py migrate --noinput
+	@mkdir -p var/mail
 	@export EMAIL_URL=file://$(CURDIR)/var/mail; \
 	$(PY) manage.py deliver_mail & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -1,5 +1,6 @@
 """The site's URLs. Paths listed in SPEC section 5 are stable promises."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -13,8 +14,12 @@ from community.twofactor.state import before_second_factor
 # The 500 page, and a 503 that says so while the database is unreachable.
 handler500 = "community.views.server_error"
 
-admin.site.site_header = "Samenleven"
-admin.site.site_title = "Samenleven"
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = settings.SITE_NAME
+
+#: Django's account views put the host's name (a ``RequestSite``) in ``site_name``; the
+#: site's own name is the setting, on the pages and in the reset e-mail.
+SITE = {"site_name": settings.SITE_NAME}
 
 account_urls = [
     path("signup/", views.signup, name="signup"),
@@ -25,6 +30,7 @@ account_urls = [
             template_name="registration/login.html",
             authentication_form=ThrottledLoginForm,
             redirect_authenticated_user=True,
+            extra_context=SITE,
         ),
         name="login",
     ),
@@ -41,16 +47,24 @@ account_urls = [
         auth_views.PasswordResetView.as_view(
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
+            extra_context=SITE,
+            extra_email_context=SITE,
         ),
         name="password_reset",
     ),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/sent/", auth_views.PasswordResetDoneView.as_view(extra_context=SITE), name="password_reset_done"
+    ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm),
+        auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm, extra_context=SITE),
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(extra_context=SITE),
+        name="password_reset_complete",
+    ),
 ]
 
 urlpatterns = [

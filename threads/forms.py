@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,7 @@ from community.models import ModerationLogEntry
 from threads.actions import MAX_BODY_LENGTH, MAX_THEMES, MAX_TITLE_LENGTH, MIN_THEMES
 from threads.models import Flag, Theme, Thread
 
-BODY_HELP = _("Markdown: **bold**, *italic*, [link](https://...), lists with -, @handle to mention someone.")
+BODY_HELP = _("You can format your text: see “Help with formatting” below the box.")
 
 
 class BodyField(forms.CharField):
@@ -151,20 +153,25 @@ class ReviewFlagsForm(forms.Form):
         ("hide", _("Agree: keep the post hidden")),
         ("remove", _("Agree: remove the post")),
     ]
+    #: The reason is required for these outcomes: the author is told why their post goes.
+    NEED_A_REASON = ("hide", "remove")
+    # The reason is not optional when agreeing, so the field is not marked "(optional)"; the
+    # browser is not asked to require it either (it does not know the decision's rule).
+    use_required_attribute = False
+
     outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES, widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
+        label=_("Reason (required when you agree)"),
         max_length=2000,
-        help_text=_("Needed when you agree: the author is told this reason."),
+        help_text=_("The author is told this reason. When you disagree it may stay empty."),
+        error_messages={"required": _("Give a reason: when you agree, the author is told why.")},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("outcome") in ("hide", "remove") and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Give a reason: the author is told why."))
-        return cleaned
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get(self.add_prefix("outcome")) not in self.NEED_A_REASON:
+            self.fields["reason"].required = False
 
 
 class LogFilterForm(forms.Form):

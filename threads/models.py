@@ -360,3 +360,40 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.post}"
+
+
+class Draft(models.Model):
+    """What a member is writing and has not posted yet: a reply to a thread, or a new thread
+    in a group (its title and text). One per member and thread, and one per member and group
+    for a new thread; saved while they type (``threads.actions.save_draft``), removed when
+    they post it or throw it away."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="drafts")
+    group = models.ForeignKey("community.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    updated = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(thread__isnull=False, group__isnull=True) | Q(thread__isnull=True, group__isnull=False),
+                name="draft_for_a_thread_or_a_group",
+            ),
+            models.UniqueConstraint(fields=["member", "thread"], name="draft_once_per_thread"),
+            models.UniqueConstraint(
+                fields=["member", "group"], condition=Q(thread__isnull=True), name="draft_once_per_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.thread or self.group}"
+
+    def get_absolute_url(self) -> str:
+        """Where the draft is written: the thread's reply form, or the group's new-thread form."""
+        if self.thread_id is not None:
+            return reverse("reply", args=[self.thread_id])
+        return reverse("new_thread", args=[self.group.slug])

@@ -151,6 +151,8 @@ POST_WORDS = Words(
     useful_count=ngettext_lazy("%(counter)s × useful", "%(counter)s × useful", "counter"), quote=_("Quote"),
     accept=_("Accept as answer"), edit=_("Edit"), delete=_("Delete"), flag=_("Flag"),
     flag_label=_("Flag post %(number)s for the moderators"), hide=_("Hide"), show_again=_("Show again"),
+    new=_("new"), new_since=_(": written since your last visit"), reply_to=_("Reply to this post"),
+    reply_to_label=_("Reply to post %(number)s"),
 )  # fmt: skip
 
 

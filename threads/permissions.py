@@ -280,10 +280,24 @@ def can_hide_thread(member: Member, thread: Thread) -> bool:
 
 
 def can_move_thread(member: Member, thread: Thread, target: Group | None = None) -> bool:
-    """Moderators of the thread's group move it to another group they moderate (staff: any)."""
+    """Moderators of the thread's group move it to another group they may move threads to
+    (``move_target_ids``; staff: any)."""
     if not may_moderate(member, "move_thread", group_id=thread.group_id):
         return False
-    return target is None or (target.pk != thread.group_id and may_moderate(member, "move_thread", group_id=target.pk))
+    if target is None:
+        return True
+    targets = move_target_ids(member)
+    return target.pk != thread.group_id and (targets is None or target.pk in targets)
+
+
+def move_target_ids(member: Member) -> frozenset[int] | None:
+    """The groups a moderator may move a thread into: the groups they moderate, the groups
+    they belong to and the groups open to every member; None means all (staff). An
+    ambassador moderates one group, their province's: a misplaced thread moves from there to
+    Het Plein or a typology group they take part in."""
+    if member.is_staff:
+        return None
+    return member.roles.moderated_group_ids | member.roles.readable_group_ids
 
 
 def can_hide_post(member: Member, post: Post | PostState) -> bool:

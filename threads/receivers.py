@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from community import signals as community_signals
-from threads.models import Flag, Mark, Mention, Post, PostRevision, ReadState, Thread
+from threads.models import Draft, Flag, Mark, Mention, Post, PostRevision, ReadState, Thread
 
 QUOTE_CHUNK = 200
 
@@ -83,18 +83,29 @@ def export_threads_data(sender: Any, member, **kwargs: Any) -> dict[str, Any]:
             {"thread": state.thread_id, "last_read_post": state.last_read_number, "updated": state.updated}
             for state in ReadState.objects.filter(member=member).order_by("thread_id")
         ],
+        "drafts": [
+            {
+                "thread": draft.thread_id,
+                "group": draft.group.slug if draft.group_id else None,
+                "title": draft.title,
+                "text_markdown": draft.body,
+                "saved": draft.updated,
+            }
+            for draft in Draft.objects.filter(member=member).select_related("group").order_by("updated", "pk")
+        ],
     }
 
 
 @receiver(community_signals.account_deleted)
 def erase_threads_data(sender: Any, member, former, **kwargs: Any) -> None:
-    """Read states go; posts stay. Other members' posts that @mention the member or
+    """Read states and drafts go; posts stay. Other members' posts that @mention the member or
     quote their posts are rewritten so that they no longer carry the name or handle
     (as forum software does when a user is anonymised), and so are the member's own
     posts that contain their name, handle or address; earlier versions included."""
     from threads.actions import render_body
 
     ReadState.objects.filter(member=member).delete()
+    Draft.objects.filter(member=member).delete()
     affected: set[int] = set(Mention.objects.filter(member=member).values_list("post_id", flat=True))
     Mention.objects.filter(member=member).delete()
     own = list(Post.objects.filter(author=member).values_list("pk", flat=True))

@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from threads.views import lists, moderation, pages, posts, search, thread
+from threads.views import drafts, lists, moderation, pages, posts, search, thread
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("groups/<slug:slug>/", pages.group_detail, name="group"),
     path("groups/<slug:slug>/new/", posts.new_thread, name="new_thread"),
+    path("new/", posts.choose_group, name="choose_group"),
+    path("drafts/", drafts.draft, name="draft"),
+    path("drafts/discard/", drafts.discard_draft, name="discard_draft"),
+    path("posts/preview/", drafts.preview, name="preview_post"),
     path("municipalities/<str:code>/", pages.municipality_detail, name="municipality"),
     path("members/<str:handle>/", pages.member_detail, name="member"),
     path("t/<int:pk>/", thread.thread_detail, name="thread"),

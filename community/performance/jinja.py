@@ -140,7 +140,7 @@ def environment(strict: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date=_date, iso=_iso, capitalize_first=capfirst)
-    env.globals.update(url=url, byline=_byline(), theme_url=lambda slug: url("theme", slug))
+    env.globals.update(url=url, byline=_byline(), when=_when(), theme_url=lambda slug: url("theme", slug))
     return env
 
 
@@ -148,6 +148,12 @@ def _byline() -> Callable[..., Markup]:
     from community.templatetags.site import byline
 
     return lambda **values: Markup(byline(**values))
+
+
+def _when() -> Callable[..., Markup]:
+    from community.templatetags.site import when
+
+    return lambda value, format_name="DATETIME_FORMAT": Markup(when(value, format_name))
 
 
 def get_template(name: str) -> _Template:

@@ -171,3 +171,30 @@ def member_cards(context: template.Context, members: Any) -> SafeString:
         member.fragment() if hasattr(member, "fragment") else MemberCardFragment.of(member) for member in members
     ]
     return mark_safe("".join(render_declared(context.get("request"), fragments)))
+
+
+#: The exact time, in full, for the tooltip and for screen readers: "zondag 6 december 2026, 22:16".
+FULL_DATETIME = "l j F Y, H:i"
+
+
+@register.simple_tag
+def when(value: Any, format_name: str = "DATETIME_FORMAT") -> SafeString | str:
+    """A moment, written the same way in the Django templates and the Jinja fragments:
+    ``<time datetime title data-relative>`` with the date in ``format_name`` as its text.
+
+    The text stays the exact time in the HTML, which is cached (``performance/fragments``) and
+    would otherwise go stale; ``static/js/dates.js`` shows it as "3 minuten geleden" and
+    keeps the exact time in the title (on hover) and, for screen readers, in the text."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}" data-relative>{}</time>',
+        value.isoformat(),
+        date_format(value, FULL_DATETIME),
+        date_format(value, format_name),
+    )

@@ -45,8 +45,28 @@ function toast(text, url) {
   close.addEventListener("click", () => item.remove());
   item.append(link, close);
   toasts.append(item);
+  keepToastsClear();
   window.setTimeout(() => item.remove(), 8000);
 }
+
+// Toasts sit at the bottom of the window, or at the top while the reply form is there: they
+// never cover what someone is writing. (Everything in them is also announced and in the bell.)
+function overlaps(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+function keepToastsClear() {
+  const composer = document.querySelector(".reply form, form[data-composer]");
+  if (!toasts || !composer || !toasts.childElementCount) return;
+  const area = composer.getBoundingClientRect();
+  toasts.classList.remove("toasts--top", "toasts--tucked");
+  if (!overlaps(toasts.getBoundingClientRect(), area)) return;
+  toasts.classList.add("toasts--top");
+  if (overlaps(toasts.getBoundingClientRect(), area)) toasts.classList.replace("toasts--top", "toasts--tucked");
+}
+
+window.addEventListener("scroll", keepToastsClear, { passive: true });
+window.addEventListener("resize", keepToastsClear);
 
 function onNotification(event) {
   if (lastNotificationId !== null && event.id <= lastNotificationId) return;
@@ -115,7 +135,9 @@ function showNewRepliesButton() {
         target.focus();
       }
     });
-    threadElement.append(newRepliesButton);
+    // Right under the posts, above the page links and the reply form: sticky to the bottom
+    // of the window only while that place is below it, so it never covers the reply form.
+    postList.after(newRepliesButton);
   }
   const count = pendingPosts.length;
   newRepliesButton.textContent = count === 1

@@ -68,7 +68,7 @@ def test_an_ambassador_enrols_with_the_shown_secret_and_logs_in_with_a_code(
     assert totp_device(ambassador).key == key
 
     # A new login asks for the code, computed from the secret the page showed.
-    page.locator(".site-tools").get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.wait_for_url(f"{asgi_live_server.url}/")
     password_step(page, ambassador, "/moderation/")
     expect(page).to_have_url(f"{asgi_live_server.url}/accounts/two-factor/verify/?next=%2Fmoderation%2F")
@@ -78,7 +78,7 @@ def test_an_ambassador_enrols_with_the_shown_secret_and_logs_in_with_a_code(
     expect(page).to_have_url(f"{asgi_live_server.url}/moderation/")
 
     # And once more with a recovery code instead of the app.
-    page.locator(".site-tools").get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.wait_for_url(f"{asgi_live_server.url}/")
     password_step(page, ambassador, "/moderation/")
     with page.expect_navigation():
@@ -129,3 +129,11 @@ def test_the_two_step_pages_have_no_accessibility_violations(
     submit(stranger, "#id_code")
     expect(stranger.locator(".field__errors")).to_be_visible()
     assert_no_violations_here(stranger)
+
+
+def log_out(page) -> None:
+    """The log-out button, in the header or, on a phone, behind its menu button."""
+    menu = page.locator(".site-menu > summary")
+    if menu.is_visible():
+        menu.click()
+    page.locator(".site-tools").get_by_role("button", name="Uitloggen").click()

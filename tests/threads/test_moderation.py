@@ -145,12 +145,21 @@ def test_a_moved_thread_keeps_its_links_notifications_and_watchers(
         actions.move_thread(actor=staff, thread=regional, group=plein)
 
 
-def test_moderators_move_only_between_groups_they_moderate(client, login, regional, ambassador):
-    login(ambassador)
+def test_the_move_form_offers_an_ambassador_the_groups_they_may_move_to(client, login, regional, ambassador):
+    """An ambassador moderates one group, their province's: the form offers Het Plein (open to
+    every member) and the groups they belong to, never a closed group they are not in."""
+    closed = GroupFactory(slug="besloten", name="Besloten groep", read_access=Group.ReadAccess.MEMBERS)
     plein = Group.objects.get(slug="het-plein")
-    response = client.post(reverse("move_thread", args=[regional.pk]), {"group": plein.pk})
+    login(ambassador)
+    offered = list(client.get(reverse("move_thread", args=[regional.pk])).context["form"].fields["group"].queryset)
+    assert plein in offered and closed not in offered
+    assert all(group.slug != "zuid-holland" for group in offered)
+    response = client.post(reverse("move_thread", args=[regional.pk]), {"group": closed.pk})
     assert response.status_code == 200 and "group" in response.context["form"].errors
     assert Thread.objects.get(pk=regional.pk).group.slug == "zuid-holland"
+    response = client.post(reverse("move_thread", args=[regional.pk]), {"group": plein.pk, "reason": "Voor iedereen."})
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=regional.pk).group.slug == "het-plein"
 
 
 # --- Posts -----------------------------------------------------------------------
@@ -502,3 +511,22 @@ def test_the_nav_shows_moderation_to_every_moderator(client, login, dutch_data, 
     assert reverse("moderation") in client.get(reverse("groups")).content.decode()
     login(member)
     assert reverse("moderation") not in client.get(reverse("groups")).content.decode()
+
+
+def test_the_review_reason_is_labelled_as_required_when_agreeing_and_says_why_it_is_missing(
+    client, login, regional, reply, colleague, ambassador
+):
+    login(colleague)
+    client.post(reverse("flag_post", args=[reply.pk]), {"reason": "spam"})
+    login(ambassador)
+    page = client.get(reverse("review_flags", args=[reply.pk])).content.decode()
+    label = page[page.index(f'<label for="id_review-{reply.pk}-reason">') :].split("</label>")[0]
+    assert "verplicht als je het eens bent" in label and "optioneel" not in label
+    prefix = f"review-{reply.pk}"
+    for outcome in ("hide", "remove"):
+        response = client.post(reverse("review_flags", args=[reply.pk]), {f"{prefix}-outcome": outcome})
+        assert response.status_code == 200
+        assert response.context["form"].errors["reason"] == [
+            "Geef een reden: als je het eens bent, hoort de schrijver waarom."
+        ]
+    assert Flag.objects.get().status == Flag.Status.OPEN

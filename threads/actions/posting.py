@@ -25,7 +25,7 @@ from community.models import Group, Member, ModerationLogEntry
 from community.permissions import may_moderate
 from threads import permissions, signals
 from threads.markup import MentionTarget, QuoteSource, Rendered, render_markdown, render_title
-from threads.models import Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
+from threads.models import Draft, Mark, Mention, Post, PostRevision, ReadState, Theme, Thread
 
 MIN_THEMES, MAX_THEMES = 1, 5
 MAX_BODY_LENGTH = 30_000
@@ -132,6 +132,8 @@ def create_thread(*, author: Member, group: Group, title: str, kind: str, body: 
     )
     mentioned = _save_mentions(post, rendered, exclude={author.pk})
     ReadState.objects.create(member=author, thread=thread, last_read_number=1, updated=now)
+    # What was drafted for a new thread in this group is posted now.
+    Draft.objects.filter(member=author, group=group, thread__isnull=True).delete()
     signals.thread_created.send(
         sender=None, thread=thread, post=post, mentioned=mentioned, quoted=_quoted_posts(rendered)
     )
@@ -173,6 +175,8 @@ def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
     )
     thread.last_post_number, thread.last_activity_at, thread.last_poster = number, now, author
     thread.reply_count = number - 1
+    # The draft of this reply is posted now (one DELETE, also when there is none).
+    Draft.objects.filter(member=author, thread=thread).delete()
     mentioned = _save_mentions(post, rendered, exclude={author.pk})
     signals.post_created.send(sender=None, post=post, mentioned=mentioned, quoted=_quoted_posts(rendered))
     return post

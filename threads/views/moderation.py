@@ -175,6 +175,7 @@ def _thread_step(
     title: str = "",
     explanation: str = "",
     submit: str = "",
+    danger: bool = False,
 ) -> HttpResponse:
     """One moderation step on a thread: POST only, or a form with a reason (GET shows it)."""
     member = request.user
@@ -203,6 +204,7 @@ def _thread_step(
             "title": title,
             "explanation": explanation,
             "submit": submit,
+            "danger": danger,
             "thread": thread,
             "cancel_url": thread_url(thread),
         },
@@ -263,6 +265,7 @@ def hide_thread(request: HttpRequest, pk: int) -> HttpResponse:
             "Only the moderators of the group and the programme team still see a hidden thread. The author is told the reason."
         ),
         submit=_("Hide the thread"),
+        danger=True,
     )
 
 
@@ -281,7 +284,7 @@ def move_thread(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.user
     thread = permissions.access_thread(member, pk)
     permissions.check_move_thread(member, thread)
-    scope = moderated_group_ids(member)
+    scope = permissions.move_target_ids(member)
     groups = Group.objects.exclude(pk=thread.group_id).order_by("kind", "name")
     if scope is not None:
         groups = groups.filter(pk__in=scope)
@@ -342,6 +345,7 @@ def hide_post(request: HttpRequest, pk: int) -> HttpResponse:
                 "Members see “hidden by a moderator” instead; the author and the moderators still see the post, with your reason."
             ),
             "submit": _("Hide the post"),
+            "danger": True,
             "cancel_url": thread_url(post.thread, page_of(post.number), post.number),
         },
     )

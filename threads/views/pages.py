@@ -19,7 +19,7 @@ from community.similarity import similar_municipalities
 from community.twofactor.permissions import can_reset_second_factor
 from threads import permissions
 from threads.blocks import render_blocks
-from threads.models import Post, Thread
+from threads.models import Draft, Post, Thread
 from threads.views.listing import thread_page
 
 MEMBERS_PER_PAGE = 30
@@ -145,6 +145,18 @@ def member_detail(request, handle: str):
         .select_related("thread")
         .order_by("-created")[:RECENT]
     )
+    # Only on the member's own page: what they are writing and have not posted yet (one query).
+    drafts = (
+        [
+            draft
+            for draft in Draft.objects.filter(member=viewer)
+            .select_related("thread__group", "group")
+            .order_by("-updated")
+            if draft.thread is None or permissions.can_read_thread(viewer, draft.thread)
+        ]
+        if profile.pk == viewer.pk
+        else []
+    )
     useful_received = (
         Post.objects.filter(author=profile, deleted_at__isnull=True).aggregate(total=Sum("useful_count"))["total"] or 0
     )
@@ -156,6 +168,7 @@ def member_detail(request, handle: str):
             "groups": groups,
             "recent_posts": recent_posts,
             "useful_received": useful_received,
+            "drafts": drafts,
             "can": {
                 "edit": profile.pk == viewer.pk,
                 "suspend": community_permissions.can_suspend_member(viewer, profile),

@@ -3,19 +3,33 @@ accepting an answer, marking "nuttig". (The thread page itself: ``threads/views/
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from community import throttle
 from community.errors import DomainError
+from community.members import groups_of
 from threads import actions, permissions
+from threads.diffs import word_diff
 from threads.forms import EditPostForm, ReplyForm, ThreadForm
 from threads.models import Mark, Thread
 from threads.views.thread import page_of, thread_url
+
+
+@require_safe
+def choose_group(request: HttpRequest) -> HttpResponse:
+    """ "New thread" from the home page: in which of the member's groups? With one group, that one."""
+    groups = [group for group in groups_of(request.user) if permissions.can_start_thread(request.user, group)]
+    if len(groups) == 1:
+        return redirect("new_thread", groups[0].slug)
+    return render(request, "threads/choose_group.html", {"groups": groups})
 
 
 def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
@@ -100,7 +114,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {}
     quote_id = request.GET.get("quote", "")
     if quote_id.isdigit():
-        initial["body"] = quote_text(member, int(quote_id), thread)
+        initial["body"] = quote_text(member, int(quote_id), thread, short="short" in request.GET)
     form = ReplyForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -119,17 +133,29 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "threads/reply_form.html", {"thread": thread, "form": form}, status=status)
 
 
-def quote_text(member, post_id: int, thread: Thread | None = None) -> str:
+def quote_text(member, post_id: int, thread: Thread | None = None, *, short: bool = False) -> str:
+    """The Markdown that quotes a post: all of it, or (``short``, "reply to this post") its
+    first words as a reference. Either way the quote links to the post and its author is
+    notified when the reply is posted (``Notification.Kind.QUOTED``)."""
     post = permissions.access_post(member, post_id)
     if not post.is_visible:
         raise Http404
-    return f"[quote=post:{post.pk}]\n{post.body}\n[/quote]\n\n"
+    text = post.body if not short else _MARKDOWN_SIGN.sub(r"\\\g<0>", Truncator(post.text).words(REFERENCE_WORDS))
+    return f"[quote=post:{post.pk}]\n{text}\n[/quote]\n\n"
+
+
+#: How many words of a post "reply to this post" quotes: enough to recognise it.
+REFERENCE_WORDS = 20
+#: The signs Markdown reads as formatting, escaped in a reference's plain words.
+_MARKDOWN_SIGN = re.compile(r"[\\`*_{}\[\]()#+\-.!<>|~]")
 
 
 @require_safe
 def post_quote(request: HttpRequest, pk: int) -> HttpResponse:
-    """The Markdown that quotes a post, for the quote button's script."""
-    return HttpResponse(quote_text(request.user, pk), content_type="text/plain; charset=utf-8")
+    """The Markdown that quotes a post (``?short``: its first words), for the quote and
+    reply buttons' script."""
+    text = quote_text(request.user, pk, short="short" in request.GET)
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 @require_safe
@@ -165,7 +191,18 @@ def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_see_post_body(request.user, post):
         raise Http404
     revisions = list(post.revisions.select_related("editor").order_by("-number"))
-    return render(request, "threads/post_revisions.html", {"post": post, "revisions": revisions})
+    # Each version against the one before it, word by word: the current text against the
+    # newest revision, and so on down to the first version, which has nothing before it.
+    texts = [post.body, *(revision.body for revision in revisions)]
+    changes = [word_diff(older, newer) for newer, older in zip(texts, texts[1:], strict=False)]
+    current_change = changes[0] if changes else None
+    for revision, change in zip(revisions, [*changes[1:], None], strict=True):
+        revision.change = change
+    return render(
+        request,
+        "threads/post_revisions.html",
+        {"post": post, "revisions": revisions, "current_change": current_change},
+    )
 
 
 def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
