@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0011_moderation_log_create_group'),
-        ('threads', '0006_thread_unread_check'),
+        ('threads', '0008_stemming_synonyms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
