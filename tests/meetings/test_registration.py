@@ -181,7 +181,16 @@ def test_without_the_row_lock_both_would_get_the_last_seat(small_meeting, member
     """The control for the test above: with the lock taken away the race is lost (PostgreSQL)."""
     need_postgres()
     actions.register(member=member, meeting=small_meeting)
-    monkeypatch.setattr(registrations, "_lock", lambda meeting: Meeting.objects.get(pk=meeting.pk))
+    both_read = threading.Barrier(2)
+
+    def read_without_lock(meeting):
+        # Both registrations read the meeting before either writes: the interleaving the
+        # row lock prevents, made certain rather than left to the scheduler.
+        found = Meeting.objects.get(pk=meeting.pk)
+        both_read.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(registrations, "_lock", read_without_lock)
     barrier = threading.Barrier(2)
     results: dict[int, str] = {}
 

@@ -167,7 +167,13 @@ def test_the_limit_holds_across_processes_through_redis(client, login, newcomer,
         "from community import throttle\n"
         f"print(throttle.count('rate-post', '{newcomer.pk}'), throttle.hit('rate-post', '{newcomer.pk}', window_seconds=600))\n"
     )
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "community.settings"}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "community.settings",
+        # The Redis database and key prefix of this test process (a parallel run gives each its own).
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+    }
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
     )
