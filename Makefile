@@ -42,7 +42,7 @@ lock-upgrade:
 DEMO_ENV = DEBUG=0 HTTPS=0 SECRET_KEY="$$(cat var/demo-secret-key)" \
 	ALLOWED_HOSTS=$(HOST),127.0.0.1,localhost SITE_URL=http://$(HOST):$(PORT) \
 	CSRF_TRUSTED_ORIGINS=http://localhost:$(PORT),http://127.0.0.1:$(PORT) \
-	DATABASE_URL=sqlite:///$(CURDIR)/var/samenleven.sqlite3 EMAIL_URL=file://$(CURDIR)/var/mail
+	DATABASE_URL=sqlite:///$(CURDIR)/var/samenleven.sqlite3 EMAIL_URL=file://$(CURDIR)/var/mail LOG_FORMAT=plain
 
 run: install
 	@mkdir -p var/mail
