@@ -349,6 +349,9 @@ OUTBOX = {
     "backoff_max_seconds": 6 * 3600,
     "lease_seconds": 900,  # a worker's claim on a row; a crashed worker's rows return after it
     "keep_sent_days": 30,  # sent rows are deleted after this
+    # E-mail about replies and mentions waits this long, so that the posts of a busy thread
+    # arrive in one e-mail and what the member read on the site meanwhile is not sent.
+    "window_seconds": int(os.environ.get("EMAIL_WINDOW_SECONDS", "600")),
 }
 DIGEST = {
     "batch_size": 500,  # members built and queued per transaction

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 
 from community import facts
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from threads.models import Theme
 
 KIND_ORDER = [kind for kind, _label in Notification.Kind.choices]
+# One unread notification per recipient, thread and kind of these, counting the posts.
+GROUPED_KINDS = frozenset({Notification.Kind.REPLIED, Notification.Kind.POSTED})
 
 
 def most_specific(kinds: Iterable[str]) -> str:
@@ -59,7 +62,9 @@ def notify_about_thread(
     *, recipients: dict[int, set[str]], thread: Thread, post: Post | None, actor: Member | None
 ) -> list[Notification]:
     """One notification per member, of the most specific kind, for members who
-    may read the thread and have not muted it."""
+    may read the thread and have not muted it. Replies and posts join the
+    member's unread group of the thread (``GROUPED_KINDS``); mentions and quotes
+    stay notifications of their own."""
     recipients = {
         member_id: kinds
         for member_id, kinds in recipients.items()
@@ -69,14 +74,16 @@ def notify_about_thread(
         return []
     theme_ids = list(thread.theme_links.values_list("tag_id", flat=True))
     allowed = readers_among(set(recipients), thread) - muted_among(set(recipients), thread, theme_ids)
+    actor_name = actor.name if actor else ""
     notifications = [
         Notification(
             recipient_id=member_id,
             kind=most_specific(recipients[member_id]),
             actor=actor,
-            actor_name=actor.name if actor else "",
+            actor_name=actor_name,
             thread=thread,
             post=post,
+            last_number=post.number if post is not None else None,
             title=thread.title,
         )
         for member_id in sorted(allowed)
@@ -90,30 +97,89 @@ def notify_member(*, member: Member, kind: str, actor: Member | None = None, tit
     )[0]
 
 
+def _fold_into_groups(notifications: list[Notification]) -> dict[int, int]:
+    """Join new replies and posts to the recipient's unread notification of the same
+    thread and kind: the new row counts them all and points at the first unread post;
+    the old row goes (the new one has a new id, so lists ordered by id show the group
+    as the newest, and clients catching up by id see it). Returns {new row's
+    recipient: the id it replaces}. Reply actions lock the thread row, so the groups
+    of a thread change one reply at a time; ``select_for_update`` makes marking them
+    read wait for this transaction."""
+    grouped = {
+        (n.recipient_id, n.thread_id, n.kind): n
+        for n in notifications
+        if n.kind in GROUPED_KINDS and n.thread_id is not None
+    }
+    if not grouped:
+        return {}
+    rows = (
+        Notification.objects.select_for_update()
+        .filter(
+            thread_id__in={thread_id for _member, thread_id, _kind in grouped},
+            kind__in=GROUPED_KINDS,
+            read_at__isnull=True,
+        )
+        .values_list("pk", "recipient_id", "thread_id", "kind", "count", "post_id")
+    )
+    replaced: dict[int, int] = {}
+    for pk, recipient_id, thread_id, kind, count, post_id in rows:
+        new = grouped.get((recipient_id, thread_id, kind))
+        if new is None:
+            continue
+        new.count = count + 1
+        new.post_id = post_id
+        replaced[recipient_id] = pk
+    if replaced:
+        Notification.objects.filter(pk__in=list(replaced.values())).delete()
+    return replaced
+
+
 def _store_and_push(notifications: list[Notification]) -> list[Notification]:
+    """Write the rows (one insert), count them unread, queue their e-mails and schedule
+    one push per recipient for after commit. Texts are made once per language and
+    wording, not once per recipient; a notification that joins an unread group
+    replaces it without raising the member's unread count."""
     if not notifications:
         return []
+    replaced = _fold_into_groups(notifications)
     created = Notification.objects.bulk_create(notifications)
     if created and created[0].pk is None:  # backends without RETURNING ids
         ids = {n.recipient_id for n in notifications}
         created = list(Notification.objects.filter(recipient_id__in=ids).order_by("-id")[: len(notifications)])
-    member_ids = [n.recipient_id for n in created]
-    Member.objects.filter(pk__in=member_ids).update(unread_notifications=F("unread_notifications") + 1)
+    raised = [n.recipient_id for n in created if n.recipient_id not in replaced]
+    if raised:
+        Member.objects.filter(pk__in=raised).update(unread_notifications=F("unread_notifications") + 1)
     bulk_queue_notification_emails(created)
-    members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids).only("pk", "language", "unread_notifications")}
+    members = {
+        pk: (language, unread)
+        for pk, language, unread in Member.objects.filter(pk__in=[n.recipient_id for n in created]).values_list(
+            "pk", "language", "unread_notifications"
+        )
+    }
+    texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+    messages = []
     for notification in created:
-        recipient = members[notification.recipient_id]
-        notification.recipient = recipient
-        with translation.override(recipient.language):
-            event = {
-                "type": "notification.created",
-                "id": notification.pk,
-                "kind": notification.kind,
-                "text": describe(notification),
-                "url": target_url(notification),
-                "unread": recipient.unread_notifications,
-            }
-        push.publish(member_group(recipient.pk), event)
+        language, unread = members[notification.recipient_id]
+        wording = (
+            language, notification.kind, notification.count, notification.actor_name, notification.title,
+            notification.detail, notification.post_id, notification.thread_id, notification.meeting_id,
+        )  # fmt: skip
+        if wording not in texts:
+            with translation.override(language):
+                texts[wording] = (describe(notification), target_url(notification))
+        text, url = texts[wording]
+        event: dict[str, Any] = {
+            "type": "notification.created",
+            "id": notification.pk,
+            "kind": notification.kind,
+            "text": text,
+            "url": url,
+            "unread": unread,
+        }
+        if notification.recipient_id in replaced:
+            event["replaces"] = replaced[notification.recipient_id]
+        messages.append((member_group(notification.recipient_id), event))
+    push.publish_each(messages)
     return created
 
 
@@ -153,9 +219,7 @@ def mark_notification_read(*, member: Member, notification: Notification) -> Not
     if notification.read_at is None:
         updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         if updated:
-            Member.objects.filter(pk=member.pk, unread_notifications__gt=0).update(
-                unread_notifications=F("unread_notifications") - 1
-            )
+            _count_read(member, updated)
         notification.read_at = timezone.now()
     return notification
 
@@ -165,7 +229,39 @@ def mark_all_read(*, member: Member) -> int:
     count = Notification.objects.filter(recipient=member, read_at__isnull=True).update(read_at=timezone.now())
     Member.objects.filter(pk=member.pk).update(unread_notifications=0)
     member.unread_notifications = 0
+    _announce_unread(member)
     return count
+
+
+def mark_thread_read(*, member: Member, thread_id: int, number: int) -> int:
+    """Reading a thread up to post ``number`` reads the notifications about those posts.
+
+    Called in the transaction that moves the read position. A member without unread
+    notifications (the count loaded with the member says so) costs no query. Every
+    open tab of the member hears the new count after commit. Returns how many were
+    marked read.
+    """
+    if not member.unread_notifications:
+        return 0
+    updated = Notification.objects.filter(
+        recipient_id=member.pk, thread_id=thread_id, read_at__isnull=True, last_number__lte=number
+    ).update(read_at=timezone.now())
+    if updated:
+        _count_read(member, updated)
+    return updated
+
+
+def _count_read(member: Member, count: int) -> None:
+    """Lower the member's unread count by ``count`` (never below zero) and tell their tabs."""
+    Member.objects.filter(pk=member.pk).update(
+        unread_notifications=Greatest(F("unread_notifications") - count, Value(0))
+    )
+    member.unread_notifications = Member.objects.values_list("unread_notifications", flat=True).get(pk=member.pk)
+    _announce_unread(member)
+
+
+def _announce_unread(member: Member) -> None:
+    push.publish(member_group(member.pk), {"type": "notification.read", "unread": member.unread_notifications})
 
 
 @transaction.atomic

@@ -80,6 +80,12 @@ def _group_watchers_without_thread_level(thread) -> set[int]:
     )
 
 
+@receiver(signals.read_position_moved)
+def on_read_position_moved(sender: Any, member, thread, number, **kwargs: Any) -> None:
+    """Read means read: the notifications about the posts read so far."""
+    actions.mark_thread_read(member=member, thread_id=thread.pk, number=number)
+
+
 @receiver(signals.post_edited)
 def on_post_edited(sender: Any, post, revision, editor, mentioned, **kwargs: Any) -> None:
     recipients = {member.pk: {Kind.MENTIONED} for member in mentioned}
