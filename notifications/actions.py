@@ -160,7 +160,7 @@ def _insert(notifications: list[Notification]) -> list[Notification]:
     now = timezone.now()
     created_value = connection.ops.adapt_datetimefield_value(now)
     fields = [Notification._meta.get_field(name.removesuffix("_id")) for name in INSERTED]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(name) for name in INSERTED)  # the columns are the attnames
     row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(1, min(500, connection.ops.bulk_batch_size(fields, notifications)))
     table = connection.ops.quote_name(Notification._meta.db_table)
