@@ -18,13 +18,14 @@ install: $(STAMP)
 
 ## The embedded default: SQLite, in-memory channel layer, e-mail written to var/mail/.
 ## The mail worker (manage.py deliver_mail) runs next to daphne and stops when daphne stops.
+## Links in e-mail lead to this server: SITE_URL is http://HOST:PORT unless it is set.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_municipalities
 	$(PY) manage.py seed_demo
 	@mkdir -p var/mail
 	@echo "Serving on http://$(HOST):$(PORT)/  (e-mail is written to var/mail/ by the mail worker)"
-	@export EMAIL_URL=file://$(CURDIR)/var/mail; \
+	@export EMAIL_URL=file://$(CURDIR)/var/mail SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; \
 	$(PY) manage.py deliver_mail & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application

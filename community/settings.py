@@ -311,7 +311,7 @@ def parse_email_url(url: str) -> dict[str, object]:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parsed.scheme == "file":
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_BACKEND": "community.mailfiles.EmailBackend",
             "EMAIL_FILE_PATH": unquote(parsed.path),
         }
     if parsed.scheme in {"smtp", "smtps"}:
@@ -337,6 +337,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 FRAGMENTS_STRICT = env_bool("FRAGMENTS_STRICT", DEBUG)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Samenleven"
+# The programme team's shared mailbox: hears of sign-ups in provinces without an ambassador
+# (and gets the daily reminder), and is the Reply-To of e-mails that invite an answer.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "programmateam@samenleven.localhost")
 
 # --- E-mail outbox, digests, unsubscribe (notifications.email) ----------------
 # Every e-mail is a database row first; ``manage.py deliver_mail`` sends it over EMAIL_URL.

@@ -367,13 +367,37 @@ def notify_members(
 def moderators_for(*, group_id: int | None) -> set[int]:
     """Who hears of a group's moderation news: its moderators who may take part now;
     the programme team when the group has none (or there is no group)."""
-    active = Member.objects.participating()
-    if group_id is not None:
-        moderators = set(
-            active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list(
-                "pk", flat=True
-            )
+    return group_moderators(group_id=group_id) or programme_team()
+
+
+def group_moderators(*, group_id: int | None) -> set[int]:
+    """The group's moderators who may take part now (for a regional group: its ambassadors)."""
+    if group_id is None:
+        return set()
+    return set(
+        Member.objects.participating()
+        .filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR)
+        .values_list("pk", flat=True)
+    )
+
+
+def programme_team() -> set[int]:
+    return set(Member.objects.participating().filter(is_staff=True).values_list("pk", flat=True))
+
+
+def withdraw_notifications(*, kind: str, actor_id: int) -> int:
+    """Remove the notifications of ``kind`` caused by ``actor_id`` (a sign-up that has been
+    decided: nobody needs to look at it any more), lowering the unread counts and telling
+    the recipients' open tabs. Returns how many were removed."""
+    rows = list(Notification.objects.filter(kind=kind, actor_id=actor_id).values_list("pk", "recipient_id", "read_at"))
+    if not rows:
+        return 0
+    Notification.objects.filter(pk__in=[pk for pk, _recipient, _read in rows]).delete()
+    unread = sorted({recipient for _pk, recipient, read_at in rows if read_at is None})
+    if unread:
+        Member.objects.filter(pk__in=unread).update(
+            unread_notifications=Greatest(F("unread_notifications") - 1, Value(0))
         )
-        if moderators:
-            return moderators
-    return set(active.filter(is_staff=True).values_list("pk", flat=True))
+        counts = Member.objects.filter(pk__in=unread).values_list("pk", "unread_notifications")
+        push.publish_each([(member_group(pk), {"type": "notification.read", "unread": count}) for pk, count in counts])
+    return len(rows)

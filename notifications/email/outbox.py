@@ -149,7 +149,10 @@ def queue_email_message(
             subject=str(message.subject),
             text=str(message.body),
             html=html,
-            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+            headers={
+                **({"Reply-To": ", ".join(message.reply_to)} if message.reply_to else {}),
+                **{str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+            },
             recipient_id=recipient_id,
             from_email=message.from_email if message.from_email != settings.DEFAULT_FROM_EMAIL else "",
         )
