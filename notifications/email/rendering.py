@@ -56,9 +56,9 @@ def render_rows(rows: Sequence[OutboxMessage]) -> dict[int, Rendered]:
     return rendered
 
 
-def _headers(member: Member, kind: str, thread_id: int | None) -> dict[str, str]:
+def _headers(unsubscribe: str, thread_id: int | None) -> dict[str, str]:
     headers = {
-        **list_headers(unsubscribe_url(member.pk, kind_scope(kind))),
+        **list_headers(unsubscribe),
         "List-Id": list_id("notifications"),
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
@@ -70,6 +70,7 @@ def _headers(member: Member, kind: str, thread_id: int | None) -> dict[str, str]
 
 
 def _common(member: Member, kind: str) -> dict[str, Any]:
+    """What every notification e-mail says at its foot (the unsubscribe link signed once)."""
     return {
         "member": member,
         "kind_label": kind_label(kind),
@@ -126,8 +127,9 @@ def _render_singles(
             excerpt = Truncator(post.text).words(EXCERPT_WORDS) if post is not None and post.text else ""
             if meeting is not None:
                 excerpt = meeting_excerpt(meeting, member, registrations.get((meeting.pk, member.pk)))
+            common = _common(member, notification.kind)
             context = {
-                **_common(member, notification.kind),
+                **common,
                 "notification": notification,
                 "headline": headline,
                 "excerpt": excerpt,
@@ -135,7 +137,7 @@ def _render_singles(
             }
             text = render_to_string("emails/notifications/notification.txt", context)
             html = render_to_string("emails/notifications/notification.html", context)
-        rendered[row.pk] = (headline, text, html, _headers(member, notification.kind, notification.thread_id))
+        rendered[row.pk] = (headline, text, html, _headers(common["unsubscribe_link"], notification.thread_id))
     return rendered
 
 
@@ -215,8 +217,9 @@ def _render_bundles(
                 }
                 for p in posts[:BUNDLE_POSTS]
             ]
+            common = _common(member, kind)
             context = {
-                **_common(member, kind),
+                **common,
                 "headline": subject,
                 "posts": items,
                 "more": len(posts) - len(items),
@@ -225,5 +228,5 @@ def _render_bundles(
             }
             text = render_to_string("emails/notifications/bundle.txt", context)
             html = render_to_string("emails/notifications/bundle.html", context)
-        rendered[row.pk] = (subject, text, html, _headers(member, kind, thread.pk))
+        rendered[row.pk] = (subject, text, html, _headers(common["unsubscribe_link"], thread.pk))
     return rendered
