@@ -461,7 +461,8 @@ def retry(ids: Iterable[int]) -> int:
 
 
 def prune_sent(*, older_than_days: int | None = None, chunk: int = 1000) -> int:
-    """Delete sent rows older than ``keep_sent_days``, in chunks (never the whole table in memory)."""
+    """Delete sent (and skipped) rows older than ``keep_sent_days``, in chunks (never the whole
+    table in memory)."""
     from notifications.models import DigestLedger
 
     days = option("keep_sent_days") if older_than_days is None else older_than_days
@@ -469,7 +470,9 @@ def prune_sent(*, older_than_days: int | None = None, chunk: int = 1000) -> int:
     deleted = 0
     while True:
         ids = list(
-            OutboxMessage.objects.filter(status=Status.SENT, sent_at__lt=cutoff).values_list("pk", flat=True)[:chunk]
+            OutboxMessage.objects.filter(status__in=[Status.SENT, Status.SKIPPED], sent_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:chunk]
         )
         if not ids:
             return deleted

@@ -105,6 +105,9 @@ def test_nothing_is_sent_when_the_member_read_the_thread_before_the_window_close
     deliver()
     assert to(member, smtp.inbox) == []
     assert about_the_forum(member).get().status == Status.SKIPPED
+    clock.advance(outbox.option("keep_sent_days") * 86400 + 1)
+    outbox.prune_sent()
+    assert not about_the_forum(member).exists(), "skipped rows are pruned like sent ones"
 
 
 @pytest.mark.django_db
