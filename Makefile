@@ -39,8 +39,9 @@ lock-upgrade:
 ## a secret key made once in var/, the hosts and the address it is served on, the SQLite file
 ## as DATABASE_URL, plain HTTP, and the static files collected for WhiteNoise to serve.
 ## The mail worker (manage.py deliver_mail) runs next to daphne and stops when daphne stops.
+## Links in e-mail lead to this server: SITE_URL is http://HOST:PORT unless it is set.
 DEMO_ENV = DEBUG=0 HTTPS=0 SECRET_KEY="$$(cat var/demo-secret-key)" \
-	ALLOWED_HOSTS=$(HOST),127.0.0.1,localhost SITE_URL=http://$(HOST):$(PORT) \
+	ALLOWED_HOSTS=$(HOST),127.0.0.1,localhost SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
 	CSRF_TRUSTED_ORIGINS=http://localhost:$(PORT),http://127.0.0.1:$(PORT) \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/samenleven.sqlite3 EMAIL_URL=file://$(CURDIR)/var/mail LOG_FORMAT=plain
 
@@ -61,7 +62,7 @@ run: install
 serve: install
 	$(PY) manage.py migrate --noinput
 	@mkdir -p var/mail
-	@export EMAIL_URL=file://$(CURDIR)/var/mail; \
+	@export EMAIL_URL=file://$(CURDIR)/var/mail SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; \
 	$(PY) manage.py deliver_mail & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application

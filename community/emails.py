@@ -62,6 +62,10 @@ def render_email(name: str, *, member: Member, context: dict[str, Any]) -> Email
     return message
 
 
+# E-mails that invite an answer: a reply reaches the programme team, never a noreply address.
+INVITE_AN_ANSWER = frozenset({"signup_rejected", "member_suspended"})
+
+
 def send_email_on_commit(name: str, *, member: Member, context: dict[str, Any]) -> None:
     """Render now (the data is at hand), send once the transaction has committed.
 
@@ -71,6 +75,8 @@ def send_email_on_commit(name: str, *, member: Member, context: dict[str, Any]) 
     The setting names the queue, so that this lower app imports no higher one.
     """
     message = render_email(name, member=member, context=context)
+    if name in INVITE_AN_ANSWER:
+        message.reply_to = [settings.SUPPORT_EMAIL]
     if getattr(settings, "EMAIL_QUEUE", ""):
         import_string(settings.EMAIL_QUEUE)(message, kind=name, recipient_id=member.pk, send_on_commit=True)
         return

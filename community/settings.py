@@ -317,7 +317,7 @@ def parse_email_url(url: str) -> dict[str, object]:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parsed.scheme == "file":
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_BACKEND": "community.mailfiles.EmailBackend",
             "EMAIL_FILE_PATH": unquote(parsed.path),
         }
     if parsed.scheme in {"smtp", "smtps"}:
@@ -343,6 +343,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 FRAGMENTS_STRICT = env_bool("FRAGMENTS_STRICT", DEBUG)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Samenleven"
+# The programme team's shared mailbox: hears of sign-ups in provinces without an ambassador
+# (and gets the daily reminder), and is the Reply-To of e-mails that invite an answer.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "programmateam@samenleven.localhost")
 
 # --- E-mail outbox, digests, unsubscribe (notifications.email) ----------------
 # Every e-mail is a database row first; ``manage.py deliver_mail`` sends it over EMAIL_URL.
@@ -355,6 +358,9 @@ OUTBOX = {
     "backoff_max_seconds": 6 * 3600,
     "lease_seconds": 900,  # a worker's claim on a row; a crashed worker's rows return after it
     "keep_sent_days": 30,  # sent rows are deleted after this
+    # E-mail about replies and mentions waits this long, so that the posts of a busy thread
+    # arrive in one e-mail and what the member read on the site meanwhile is not sent.
+    "window_seconds": int(os.environ.get("EMAIL_WINDOW_SECONDS", "600")),
 }
 DIGEST = {
     "batch_size": 500,  # members built and queued per transaction

@@ -8,11 +8,13 @@ queries does not grow with the number of recipients.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 
 from community import facts
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from threads.models import Theme
 
 KIND_ORDER = [kind for kind, _label in Notification.Kind.choices]
+# One unread notification per recipient, thread and kind of these, counting the posts.
+GROUPED_KINDS = frozenset({Notification.Kind.REPLIED, Notification.Kind.POSTED})
 
 
 def most_specific(kinds: Iterable[str]) -> str:
@@ -59,7 +63,9 @@ def notify_about_thread(
     *, recipients: dict[int, set[str]], thread: Thread, post: Post | None, actor: Member | None
 ) -> list[Notification]:
     """One notification per member, of the most specific kind, for members who
-    may read the thread and have not muted it."""
+    may read the thread and have not muted it. Replies and posts join the
+    member's unread group of the thread (``GROUPED_KINDS``); mentions and quotes
+    stay notifications of their own."""
     recipients = {
         member_id: kinds
         for member_id, kinds in recipients.items()
@@ -69,19 +75,27 @@ def notify_about_thread(
         return []
     theme_ids = list(thread.theme_links.values_list("tag_id", flat=True))
     allowed = readers_among(set(recipients), thread) - muted_among(set(recipients), thread, theme_ids)
-    notifications = [
-        Notification(
-            recipient_id=member_id,
-            kind=most_specific(recipients[member_id]),
-            actor=actor,
-            actor_name=actor.name if actor else "",
-            thread=thread,
-            post=post,
-            title=thread.title,
-        )
-        for member_id in sorted(allowed)
-    ]
-    return _store_and_push(notifications)
+    template = Notification(
+        kind=Notification.Kind.POSTED,
+        actor=actor,
+        actor_name=actor.name if actor else "",
+        thread=thread,
+        post=post,
+        last_number=post.number if post is not None else None,
+        title=thread.title,
+    )
+    return _store_and_push(
+        [_copy_for(template, member_id, most_specific(recipients[member_id])) for member_id in sorted(allowed)]
+    )
+
+
+def _copy_for(template: Notification, member_id: int, kind: str) -> Notification:
+    """The template's row for one recipient: a copy is much cheaper than a new model
+    instance (no field defaults, no init signals), which counts with a thousand recipients."""
+    notification = copy.copy(template)
+    notification.recipient_id = member_id
+    notification.kind = kind
+    return notification
 
 
 def notify_member(*, member: Member, kind: str, actor: Member | None = None, title: str = "") -> Notification:
@@ -90,30 +104,129 @@ def notify_member(*, member: Member, kind: str, actor: Member | None = None, tit
     )[0]
 
 
+def _fold_into_groups(notifications: list[Notification]) -> dict[int, int]:
+    """Join new replies and posts to the recipient's unread notification of the same
+    thread and kind: the new row counts them all and points at the first unread post;
+    the old row goes (the new one has a new id, so lists ordered by id show the group
+    as the newest, and clients catching up by id see it). Returns {new row's
+    recipient: the id it replaces}. Reply actions lock the thread row, so the groups
+    of a thread change one reply at a time; ``select_for_update`` makes marking them
+    read wait for this transaction."""
+    grouped = {
+        (n.recipient_id, n.thread_id, n.kind): n
+        for n in notifications
+        if n.kind in GROUPED_KINDS and n.thread_id is not None
+    }
+    if not grouped:
+        return {}
+    rows = (
+        Notification.objects.select_for_update()
+        .filter(
+            thread_id__in={thread_id for _member, thread_id, _kind in grouped},
+            kind__in=GROUPED_KINDS,
+            read_at__isnull=True,
+        )
+        .values_list("pk", "recipient_id", "thread_id", "kind", "count", "post_id")
+    )
+    replaced: dict[int, int] = {}
+    for pk, recipient_id, thread_id, kind, count, post_id in rows:
+        new = grouped.get((recipient_id, thread_id, kind))
+        if new is None:
+            continue
+        new.count = count + 1
+        new.post_id = post_id
+        replaced[recipient_id] = pk
+    if replaced:
+        Notification.objects.filter(pk__in=list(replaced.values())).delete()
+    return replaced
+
+
+INSERTED = (
+    "recipient_id", "kind", "actor_id", "actor_name", "thread_id", "post_id", "meeting_id", "title", "detail",
+    "count", "last_number", "created",
+)  # fmt: skip
+
+
+def _insert(notifications: list[Notification]) -> list[Notification]:
+    """Insert the rows and give each its id: multi-row INSERT ... RETURNING in batches,
+    the values taken as they are (the ORM's bulk_create prepares every field of every
+    row one by one, most of a reply's time with a thousand watchers)."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        created = Notification.objects.bulk_create(notifications)
+        if created and created[0].pk is None:
+            ids = {n.recipient_id for n in notifications}
+            created = list(Notification.objects.filter(recipient_id__in=ids).order_by("-id")[: len(notifications)])
+        return created
+    now = timezone.now()
+    created_value = connection.ops.adapt_datetimefield_value(now)
+    fields = [Notification._meta.get_field(name.removesuffix("_id")) for name in INSERTED]
+    columns = ", ".join(connection.ops.quote_name(name) for name in INSERTED)  # the columns are the attnames
+    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    batch = max(1, min(500, connection.ops.bulk_batch_size(fields, notifications)))
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(notifications), batch):
+            rows = notifications[start : start + batch]
+            params: list[Any] = []
+            for n in rows:
+                n.created = now
+                params += [
+                    n.recipient_id, n.kind, n.actor_id, n.actor_name, n.thread_id, n.post_id, n.meeting_id,
+                    n.title, n.detail, n.count, n.last_number, created_value,
+                ]  # fmt: skip
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_placeholder] * len(rows))} RETURNING id",
+                params,
+            )
+            for n, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                n.pk = n.id = pk
+                n._state.adding = False
+    return notifications
+
+
 def _store_and_push(notifications: list[Notification]) -> list[Notification]:
+    """Write the rows (one insert), count them unread, queue their e-mails and schedule
+    one push per recipient for after commit. Texts are made once per language and
+    wording, not once per recipient; a notification that joins an unread group
+    replaces it without raising the member's unread count."""
     if not notifications:
         return []
-    created = Notification.objects.bulk_create(notifications)
-    if created and created[0].pk is None:  # backends without RETURNING ids
-        ids = {n.recipient_id for n in notifications}
-        created = list(Notification.objects.filter(recipient_id__in=ids).order_by("-id")[: len(notifications)])
-    member_ids = [n.recipient_id for n in created]
-    Member.objects.filter(pk__in=member_ids).update(unread_notifications=F("unread_notifications") + 1)
+    replaced = _fold_into_groups(notifications)
+    created = _insert(notifications)
+    raised = [n.recipient_id for n in created if n.recipient_id not in replaced]
+    if raised:
+        Member.objects.filter(pk__in=raised).update(unread_notifications=F("unread_notifications") + 1)
     bulk_queue_notification_emails(created)
-    members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids).only("pk", "language", "unread_notifications")}
+    members = {
+        pk: (language, unread)
+        for pk, language, unread in Member.objects.filter(pk__in=[n.recipient_id for n in created]).values_list(
+            "pk", "language", "unread_notifications"
+        )
+    }
+    texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+    messages = []
     for notification in created:
-        recipient = members[notification.recipient_id]
-        notification.recipient = recipient
-        with translation.override(recipient.language):
-            event = {
-                "type": "notification.created",
-                "id": notification.pk,
-                "kind": notification.kind,
-                "text": describe(notification),
-                "url": target_url(notification),
-                "unread": recipient.unread_notifications,
-            }
-        push.publish(member_group(recipient.pk), event)
+        language, unread = members[notification.recipient_id]
+        wording = (
+            language, notification.kind, notification.count, notification.actor_name, notification.title,
+            notification.detail, notification.post_id, notification.thread_id, notification.meeting_id,
+        )  # fmt: skip
+        if wording not in texts:
+            with translation.override(language):
+                texts[wording] = (describe(notification), target_url(notification))
+        text, url = texts[wording]
+        event: dict[str, Any] = {
+            "type": "notification.created",
+            "id": notification.pk,
+            "kind": notification.kind,
+            "text": text,
+            "url": url,
+            "unread": unread,
+        }
+        if notification.recipient_id in replaced:
+            event["replaces"] = replaced[notification.recipient_id]
+        messages.append((member_group(notification.recipient_id), event))
+    push.publish_each(messages)
     return created
 
 
@@ -153,9 +266,7 @@ def mark_notification_read(*, member: Member, notification: Notification) -> Not
     if notification.read_at is None:
         updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         if updated:
-            Member.objects.filter(pk=member.pk, unread_notifications__gt=0).update(
-                unread_notifications=F("unread_notifications") - 1
-            )
+            _count_read(member, updated)
         notification.read_at = timezone.now()
     return notification
 
@@ -165,7 +276,39 @@ def mark_all_read(*, member: Member) -> int:
     count = Notification.objects.filter(recipient=member, read_at__isnull=True).update(read_at=timezone.now())
     Member.objects.filter(pk=member.pk).update(unread_notifications=0)
     member.unread_notifications = 0
+    _announce_unread(member)
     return count
+
+
+def mark_thread_read(*, member: Member, thread_id: int, number: int) -> int:
+    """Reading a thread up to post ``number`` reads the notifications about those posts.
+
+    Called in the transaction that moves the read position. A member without unread
+    notifications (the count loaded with the member says so) costs no query. Every
+    open tab of the member hears the new count after commit. Returns how many were
+    marked read.
+    """
+    if not member.unread_notifications:
+        return 0
+    updated = Notification.objects.filter(
+        recipient_id=member.pk, thread_id=thread_id, read_at__isnull=True, last_number__lte=number
+    ).update(read_at=timezone.now())
+    if updated:
+        _count_read(member, updated)
+    return updated
+
+
+def _count_read(member: Member, count: int) -> None:
+    """Lower the member's unread count by ``count`` (never below zero) and tell their tabs."""
+    Member.objects.filter(pk=member.pk).update(
+        unread_notifications=Greatest(F("unread_notifications") - count, Value(0))
+    )
+    member.unread_notifications = Member.objects.values_list("unread_notifications", flat=True).get(pk=member.pk)
+    _announce_unread(member)
+
+
+def _announce_unread(member: Member) -> None:
+    push.publish(member_group(member.pk), {"type": "notification.read", "unread": member.unread_notifications})
 
 
 @transaction.atomic
@@ -208,33 +351,53 @@ def notify_members(
     if not ids:
         return []
     ids = set(Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
-    notifications = [
-        Notification(
-            recipient_id=member_id,
-            kind=kind,
-            actor=actor,
-            actor_name=actor.name if actor else "",
-            thread=thread,
-            post=post,
-            title=(title or (thread.title if thread is not None else ""))[:200],
-            detail=detail,
-            meeting=meeting,
-        )
-        for member_id in sorted(ids)
-    ]
-    return _store_and_push(notifications)
+    template = Notification(
+        kind=kind,
+        actor=actor,
+        actor_name=actor.name if actor else "",
+        thread=thread,
+        post=post,
+        title=(title or (thread.title if thread is not None else ""))[:200],
+        detail=detail,
+        meeting=meeting,
+    )
+    return _store_and_push([_copy_for(template, member_id, kind) for member_id in sorted(ids)])
 
 
 def moderators_for(*, group_id: int | None) -> set[int]:
     """Who hears of a group's moderation news: its moderators who may take part now;
     the programme team when the group has none (or there is no group)."""
-    active = Member.objects.participating()
-    if group_id is not None:
-        moderators = set(
-            active.filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR).values_list(
-                "pk", flat=True
-            )
+    return group_moderators(group_id=group_id) or programme_team()
+
+
+def group_moderators(*, group_id: int | None) -> set[int]:
+    """The group's moderators who may take part now (for a regional group: its ambassadors)."""
+    if group_id is None:
+        return set()
+    return set(
+        Member.objects.participating()
+        .filter(memberships__group_id=group_id, memberships__role=Membership.Role.MODERATOR)
+        .values_list("pk", flat=True)
+    )
+
+
+def programme_team() -> set[int]:
+    return set(Member.objects.participating().filter(is_staff=True).values_list("pk", flat=True))
+
+
+def withdraw_notifications(*, kind: str, actor_id: int) -> int:
+    """Remove the notifications of ``kind`` caused by ``actor_id`` (a sign-up that has been
+    decided: nobody needs to look at it any more), lowering the unread counts and telling
+    the recipients' open tabs. Returns how many were removed."""
+    rows = list(Notification.objects.filter(kind=kind, actor_id=actor_id).values_list("pk", "recipient_id", "read_at"))
+    if not rows:
+        return 0
+    Notification.objects.filter(pk__in=[pk for pk, _recipient, _read in rows]).delete()
+    unread = sorted({recipient for _pk, recipient, read_at in rows if read_at is None})
+    if unread:
+        Member.objects.filter(pk__in=unread).update(
+            unread_notifications=Greatest(F("unread_notifications") - 1, Value(0))
         )
-        if moderators:
-            return moderators
-    return set(active.filter(is_staff=True).values_list("pk", flat=True))
+        counts = Member.objects.filter(pk__in=unread).values_list("pk", "unread_notifications")
+        push.publish_each([(member_group(pk), {"type": "notification.read", "unread": count}) for pk, count in counts])
+    return len(rows)

@@ -62,6 +62,10 @@ class Notification(models.Model):
     # moved to, the kind of flag.
     detail = models.TextField(_("detail"), blank=True)
     count = models.PositiveIntegerField(_("how many"), default=1)
+    # The number of the last post of the thread this notification is about: reading the
+    # thread up to it marks the notification read. ``post`` is the first of them (a group
+    # of replies points at the first unread one).
+    last_number = models.PositiveIntegerField(_("up to post number"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -72,6 +76,7 @@ class Notification(models.Model):
         indexes = [
             models.Index("recipient", F("id").desc(), name="notification_by_recipient"),
             models.Index("recipient", F("id").desc(), condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index("thread", "recipient", condition=Q(read_at__isnull=True), name="notification_unread_thread"),
         ]
 
     def __str__(self) -> str:
@@ -156,6 +161,15 @@ class EmailPreference(models.Model):
         WEEKLY = "weekly", _("weekly")
         OFF = "off", _("off")
 
+    class Mode(models.TextChoices):
+        """How the kinds chosen "immediately" arrive: each at once, or together per thread
+        after a short window (``OUTBOX["window_seconds"]``); or only in the digest; or never."""
+
+        DIRECT = "direct", _("direct")
+        BUNDLED = "bundled", _("bundled")
+        SUMMARY = "summary", _("only the summary")
+        NEVER = "never", _("never")
+
     member = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -166,6 +180,7 @@ class EmailPreference(models.Model):
     # {notification kind: delivery}; a kind that is missing takes its default.
     kinds = models.JSONField(_("e-mail per kind"), default=dict, blank=True)
     digest = models.CharField(_("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    mode = models.CharField(_("e-mail about notifications"), max_length=10, choices=Mode.choices, default=Mode.BUNDLED)
     updated = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
@@ -187,6 +202,8 @@ class OutboxMessage(models.Model):
         SENDING = "sending", _("being sent")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # Rendered when due and found to hold nothing the member has not read on the site.
+        SKIPPED = "skipped", _("not sent: already read")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,6 +223,12 @@ class OutboxMessage(models.Model):
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # What the worker renders the message from when it is due (``notifications.email.rendering``);
+    # empty for a message stored rendered.
+    content = models.JSONField(_("content to render"), default=dict, blank=True)
+    # "<member id>/<thread id>": at most one queued bundle per member and thread; new posts
+    # of the thread join it until a worker claims it.
+    bundle = models.CharField(_("bundle"), max_length=60, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
@@ -224,6 +247,9 @@ class OutboxMessage(models.Model):
             models.Index("next_attempt_at", "id", condition=Q(status__in=["queued", "sending"]), name="outbox_due"),
             models.Index("status", F("id").desc(), name="outbox_by_status"),
             models.Index("recipient", F("id").desc(), name="outbox_by_recipient"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle"], condition=Q(status="queued"), name="outbox_one_open_bundle"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -47,6 +48,61 @@ def send_message(groups: list[str], message: dict[str, Any]) -> None:
     except Exception:
         CHANNEL_LAYER_ERRORS.labels("publish").inc()
         logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
+
+
+def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each event to its own group (one per recipient), concurrently in chunks."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for start in range(0, len(messages), CHUNK):
+            await asyncio.gather(
+                *(layer.group_send(group, to_layer_message(event)) for group, event in messages[start : start + CHUNK])
+            )
+
+    _hand_off(send_all, len(messages))
+
+
+def _hand_off(send_all: Any, count: int) -> None:
+    """Run ``send_all`` on the server's event loop without waiting for it, when this code
+    runs in a request thread of the ASGI server (the request returns at once; the
+    loop sends while it serves the sockets); elsewhere (commands, tests) run it here."""
+    loop = _server_loop()
+    if loop is not None:
+
+        async def logged() -> None:
+            try:
+                await send_all()
+            except Exception:
+                logger.exception("Could not publish %d events", count)
+
+        asyncio.run_coroutine_threadsafe(logged(), loop)
+        return
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        logger.exception("Could not publish %d events", count)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the ASGI server that called this thread (``sync_to_async``)."""
+    from asgiref.sync import SyncToAsync
+
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop
+
+
+def publish_each(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Once the current transaction commits, send each (group, event) pair, handed off to
+    the server's event loop: the request does not wait for a thousand sends."""
+    if messages:
+        transaction.on_commit(lambda: send_each_now(messages))
 
 
 def publish(groups: str | list[str], event: dict[str, Any]) -> None:

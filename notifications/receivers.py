@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from community import signals as community_signals
 from community.meetings import signals as meeting_signals
 from notifications import actions, live, meetinglive, privacy, push
+from notifications.email import signups
 from notifications.live import queue_counts_changed
 from notifications.models import Notification, Watch
 from threads import signals
@@ -78,6 +79,12 @@ def _group_watchers_without_thread_level(thread) -> set[int]:
         .exclude(member_id__in=own_level)
         .values_list("member_id", flat=True)
     )
+
+
+@receiver(signals.read_position_moved)
+def on_read_position_moved(sender: Any, member, thread, number, **kwargs: Any) -> None:
+    """Read means read: the notifications about the posts read so far."""
+    actions.mark_thread_read(member=member, thread_id=thread.pk, number=number)
 
 
 @receiver(signals.post_edited)
@@ -269,23 +276,30 @@ def _regional_group_id(member) -> int | None:
 
 @receiver(community_signals.signup_pending)
 def on_signup_pending(sender: Any, member, **kwargs: Any) -> None:
+    """The province's ambassadors review the sign-up; where it has none, the programme
+    team's members do, and its shared mailbox (SUPPORT_EMAIL) is told too."""
     group_id = _regional_group_id(member)
+    ambassadors = actions.group_moderators(group_id=group_id)
     actions.notify_members(
-        member_ids=actions.moderators_for(group_id=group_id),
+        member_ids=ambassadors or actions.programme_team(),
         kind=Kind.PENDING_MEMBER,
         actor=member,
         title=member.municipality.name if member.municipality_id else "",
     )
+    if not ambassadors:
+        signups.queue_team_mail(applicant=member)
     queue_counts_changed([group_id])
 
 
 @receiver(community_signals.member_approved)
 def on_member_approved_counts(sender: Any, member, actor, **kwargs: Any) -> None:
+    actions.withdraw_notifications(kind=Kind.PENDING_MEMBER, actor_id=member.pk)
     queue_counts_changed([_regional_group_id(member)])
 
 
 @receiver(community_signals.member_rejected)
 def on_member_rejected_counts(sender: Any, member, actor, reason, **kwargs: Any) -> None:
+    actions.withdraw_notifications(kind=Kind.PENDING_MEMBER, actor_id=member.pk)
     queue_counts_changed([_regional_group_id(member)])
 
 

@@ -18,8 +18,16 @@ def describe(notification: Notification) -> str:
     if kind == Notification.Kind.MENTIONED:
         return _("%(actor)s mentioned you in “%(title)s”") % values
     if kind == Notification.Kind.REPLIED:
+        if notification.count > 1:
+            return ngettext(
+                "%(count)d new reply in “%(title)s”", "%(count)d new replies in “%(title)s”", notification.count
+            ) % {**values, "count": notification.count}
         return _("%(actor)s replied to “%(title)s”") % values
     if kind == Notification.Kind.POSTED:
+        if notification.count > 1:
+            return ngettext(
+                "%(count)d new post in “%(title)s”", "%(count)d new posts in “%(title)s”", notification.count
+            ) % {**values, "count": notification.count}
         return _("%(actor)s posted in “%(title)s”") % values
     if kind == Notification.Kind.NEW_THREAD:
         return _("%(actor)s started “%(title)s”") % values

@@ -181,7 +181,12 @@ def published(monkeypatch):
         sent.messages.append((list(groups), message))
         sent.append((list(groups), as_event(message)))
 
+    def record_each(messages: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, event in messages:
+            record([group], push.to_layer_message(event))
+
     monkeypatch.setattr(push, "send_message", record)
+    monkeypatch.setattr(push, "send_each_now", record_each)
     return sent
 
 

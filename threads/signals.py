@@ -21,6 +21,8 @@ answer_accepted = Signal()
 answer_unaccepted = Signal()
 # post, member (who marked it)
 post_marked_useful = Signal()
+# member, thread, number: the member's read position in the thread moved forward to post ``number``
+read_position_moved = Signal()
 # post, actor (None when flags from three members hid it), reason
 post_hidden = Signal()
 # post, actor

@@ -6,23 +6,29 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Member
-from notifications.email.preferences import Delivery, EmailSettings, Frequency, email_kinds, settings_from_row
+from notifications.email.preferences import Delivery, EmailSettings, Frequency, Mode, email_kinds, settings_from_row
 from notifications.email.unsubscribe import Unsubscribe
 from notifications.models import EmailPreference
 
 
 @transaction.atomic
-def set_email_preferences(*, member: Member, kinds: dict[str, str], digest: str) -> EmailPreference:
+def set_email_preferences(
+    *, member: Member, kinds: dict[str, str], digest: str, mode: str | None = None
+) -> EmailPreference:
     """Store the member's choice for every kind (so that a later change of the
-    defaults does not change what they chose) and the digest frequency."""
+    defaults does not change what they chose), the digest frequency and, when
+    given, how immediate e-mail arrives (``EmailPreference.Mode``)."""
     if digest not in Frequency.values:
         raise ValueError(f"Unknown digest frequency: {digest!r}")
+    if mode is not None and mode not in Mode.values:
+        raise ValueError(f"Unknown e-mail mode: {mode!r}")
     unknown = {kind for kind, delivery in kinds.items() if kind not in email_kinds() or delivery not in Delivery.values}
     if unknown:
         raise ValueError(f"Unknown e-mail choices: {sorted(unknown)}")
-    preference, _created = EmailPreference.objects.update_or_create(
-        member=member, defaults={"kinds": dict(kinds), "digest": digest, "updated": timezone.now()}
-    )
+    defaults = {"kinds": dict(kinds), "digest": digest, "updated": timezone.now()}
+    if mode is not None:
+        defaults["mode"] = mode
+    preference, _created = EmailPreference.objects.update_or_create(member=member, defaults=defaults)
     return preference
 
 
@@ -44,4 +50,4 @@ def unsubscribe(*, request: Unsubscribe, everything: bool = False) -> EmailSetti
     EmailPreference.objects.update_or_create(
         member_id=request.member_id, defaults={"kinds": kinds, "digest": digest, "updated": timezone.now()}
     )
-    return EmailSettings(kinds=kinds, digest=digest)
+    return EmailSettings(kinds=kinds, digest=digest, mode=current.mode)

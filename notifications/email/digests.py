@@ -64,7 +64,7 @@ from notifications.email.immediate import address
 from notifications.email.preferences import DEFAULT_DIGEST, Delivery, email_kinds, settings_of
 from notifications.email.unsubscribe import DIGEST as DIGEST_SCOPE
 from notifications.email.unsubscribe import list_headers, list_id, unsubscribe_url
-from notifications.models import DigestLedger, Notification, OutboxMessage, Watch
+from notifications.models import DigestLedger, EmailPreference, Notification, OutboxMessage, Watch
 from notifications.texts import describe, target_url
 from threads.permissions import can_read_thread
 
@@ -88,7 +88,7 @@ class Scope:
 def recipients(period: Period) -> Any:
     """Members who want this digest, may read the forum, have a verified address,
     and have no ledger row for the period yet; in primary-key order."""
-    wants = Q(email_preference__digest=period.frequency)
+    wants = Q(email_preference__digest=period.frequency) & ~Q(email_preference__mode=EmailPreference.Mode.NEVER)
     if period.frequency == DEFAULT_DIGEST:
         wants |= Q(email_preference__isnull=True)
     done = DigestLedger.objects.filter(member=OuterRef("pk"), frequency=period.frequency, period_start=period.start)

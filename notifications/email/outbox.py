@@ -66,6 +66,7 @@ def option(name: str) -> Any:
         "backoff_max_seconds": 6 * 3600,
         "lease_seconds": 900,
         "keep_sent_days": 30,
+        "window_seconds": 600,
     }
     return getattr(settings, "OUTBOX", {}).get(name, defaults[name])
 
@@ -102,6 +103,7 @@ def new_message(
     recipient_id: int | None = None,
     key: str | None = None,
     from_email: str = "",
+    bundle: str | None = None,
 ) -> OutboxMessage:
     """An unsaved outbox row with its own, stable Message-ID (kept over retries)."""
     return OutboxMessage(
@@ -110,6 +112,7 @@ def new_message(
         from_email=from_email,
         kind=kind,
         key=key,
+        bundle=bundle,
         message_id=make_message_id(),
         subject=" ".join(subject.split())[:400],
         text=text,
@@ -146,7 +149,10 @@ def queue_email_message(
             subject=str(message.subject),
             text=str(message.body),
             html=html,
-            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+            headers={
+                **({"Reply-To": ", ".join(message.reply_to)} if message.reply_to else {}),
+                **{str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+            },
             recipient_id=recipient_id,
             from_email=message.from_email if message.from_email != settings.DEFAULT_FROM_EMAIL else "",
         )
@@ -267,6 +273,30 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH] or type(error).__name__
 
 
+def render_due(rows: Sequence[OutboxMessage], worker: str) -> list[OutboxMessage]:
+    """Render the claimed rows stored as content (``notifications.email.rendering``), in
+    bulk, and write what they say, so that a retry sends the same e-mail; rows that turn
+    out to hold nothing new for the member are marked skipped and not sent."""
+    from notifications.email import rendering
+
+    pending = [row for row in rows if row.content and not row.text]
+    if not pending:
+        return list(rows)
+    rendered = rendering.render_rows(pending)
+    skipped = [row for row in pending if row.pk not in rendered]
+    if skipped:
+        OutboxMessage.objects.filter(
+            pk__in=[row.pk for row in skipped], status=Status.SENDING, claimed_by=worker[:120]
+        ).update(status=Status.SKIPPED, locked_until=None, sent_at=timezone.now())
+    for row in pending:
+        if row.pk in rendered:
+            row.subject, row.text, row.html, row.headers = rendered[row.pk]
+    if rendered:
+        fields = ["subject", "text", "html", "headers"]
+        OutboxMessage.objects.bulk_update([row for row in pending if row.pk in rendered], fields)
+    return [row for row in rows if row.pk not in {r.pk for r in skipped}]
+
+
 def mark_sent(rows: Sequence[OutboxMessage], worker: str) -> None:
     """Record rows the SMTP server accepted (only while this worker's claim holds)."""
     if rows:
@@ -330,6 +360,9 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
     may send those few again, which ordinary SMTP failures never cause.
     """
     result = Delivery(claimed=len(rows))
+    if not rows:
+        return result
+    rows = render_due(rows, worker)
     if not rows:
         return result
     # Stop well before the lease runs out, so that no other worker takes over a row still being sent.
@@ -428,7 +461,8 @@ def retry(ids: Iterable[int]) -> int:
 
 
 def prune_sent(*, older_than_days: int | None = None, chunk: int = 1000) -> int:
-    """Delete sent rows older than ``keep_sent_days``, in chunks (never the whole table in memory)."""
+    """Delete sent (and skipped) rows older than ``keep_sent_days``, in chunks (never the whole
+    table in memory)."""
     from notifications.models import DigestLedger
 
     days = option("keep_sent_days") if older_than_days is None else older_than_days
@@ -436,7 +470,9 @@ def prune_sent(*, older_than_days: int | None = None, chunk: int = 1000) -> int:
     deleted = 0
     while True:
         ids = list(
-            OutboxMessage.objects.filter(status=Status.SENT, sent_at__lt=cutoff).values_list("pk", flat=True)[:chunk]
+            OutboxMessage.objects.filter(status__in=[Status.SENT, Status.SKIPPED], sent_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:chunk]
         )
         if not ids:
             return deleted

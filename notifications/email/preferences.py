@@ -17,6 +17,8 @@ from notifications.models import EmailPreference, Notification
 Kind = Notification.Kind
 Delivery = EmailPreference.Delivery
 Frequency = EmailPreference.Frequency
+Mode = EmailPreference.Mode
+DEFAULT_MODE = Mode.BUNDLED
 
 # Sign-up decisions have their own e-mail (community.emails), sent whatever the preferences.
 NOT_BY_NOTIFICATION_EMAIL = frozenset({Kind.SIGNUP_APPROVED, Kind.SIGNUP_REJECTED})
@@ -103,15 +105,35 @@ class EmailSettings:
 
     kinds: dict[str, str] = field(default_factory=dict)
     digest: str = DEFAULT_DIGEST
+    mode: str = DEFAULT_MODE
 
-    def delivery(self, kind: str) -> str:
+    def chosen(self, kind: str) -> str:
+        """The choice for the kind on the preferences page (whatever the mode)."""
         if kind in NOT_BY_NOTIFICATION_EMAIL:
             return Delivery.NEVER
         chosen = self.kinds.get(kind)
         return chosen if chosen in Delivery.values else default_delivery(kind)
 
+    def delivery(self, kind: str) -> str:
+        """How the kind reaches the member, the mode applied: "only the summary" puts
+        the immediate kinds in the digest, "never" sends nothing."""
+        chosen = self.chosen(kind)
+        if self.mode == Mode.NEVER:
+            return Delivery.NEVER
+        if self.mode == Mode.SUMMARY and chosen == Delivery.IMMEDIATELY:
+            return Delivery.DIGEST
+        return chosen
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.mode == Mode.BUNDLED
+
+    @property
+    def digest_frequency(self) -> str:
+        return Frequency.OFF if self.mode == Mode.NEVER else self.digest
+
     def as_choices(self, kinds: Iterable[str] | None = None) -> dict[str, str]:
-        return {kind: self.delivery(kind) for kind in (email_kinds() if kinds is None else kinds)}
+        return {kind: self.chosen(kind) for kind in (email_kinds() if kinds is None else kinds)}
 
 
 DEFAULTS = EmailSettings()
@@ -120,7 +142,7 @@ DEFAULTS = EmailSettings()
 def settings_from_row(row: EmailPreference | None) -> EmailSettings:
     if row is None:
         return DEFAULTS
-    return EmailSettings(kinds=dict(row.kinds or {}), digest=row.digest)
+    return EmailSettings(kinds=dict(row.kinds or {}), digest=row.digest, mode=row.mode or DEFAULT_MODE)
 
 
 def settings_of(member) -> EmailSettings:

@@ -38,7 +38,9 @@ def email_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Kinds not on this member's page keep what they had.
         kinds = {**{k: v for k, v in current.kinds.items() if k in email_kinds()}, **form.chosen_kinds()}
-        email_actions.set_email_preferences(member=member, kinds=kinds, digest=form.cleaned_data["digest"])
+        email_actions.set_email_preferences(
+            member=member, kinds=kinds, digest=form.cleaned_data["digest"], mode=form.cleaned_data["mode"]
+        )
         language = form.cleaned_data["language"]
         if language != member.language:
             community_actions.set_language(member=member, language=language)

@@ -30,10 +30,11 @@ function announce(text) {
   window.setTimeout(() => { announcer.textContent = text; }, 50);
 }
 
-function toast(text, url) {
+function toast(text, url, id) {
   if (!toasts) return;
   const item = document.createElement("div");
   item.className = "toast";
+  if (id) item.dataset.notification = String(id);
   const link = document.createElement("a");
   link.href = url || body.dataset.notifications;
   link.textContent = text;
@@ -68,12 +69,20 @@ function keepToastsClear() {
 window.addEventListener("scroll", keepToastsClear, { passive: true });
 window.addEventListener("resize", keepToastsClear);
 
+// A notification that joins a group replaces the group's earlier one: its toast too,
+// and the bell keeps its count (the event carries the count after the change).
 function onNotification(event) {
   if (lastNotificationId !== null && event.id <= lastNotificationId) return;
   lastNotificationId = Math.max(lastNotificationId ?? 0, event.id);
   if (typeof event.unread === "number") setUnread(event.unread);
-  toast(event.text, event.url);
+  if (event.replaces && toasts) toasts.querySelector(`[data-notification="${event.replaces}"]`)?.remove();
+  toast(event.text, event.url, event.id);
   announce(event.text);
+}
+
+// Read in another tab (or by reading the thread here): every tab's bell follows.
+function onNotificationsRead(event) {
+  setUnread(event.unread);
 }
 
 async function catchUp() {
@@ -234,6 +243,7 @@ const handlers = {
   "moderation.counts": onModerationCounts,
   "moderation.watching": () => { if (moderationElement) moderationElement.dataset.liveCounts = "on"; },
   "notification.created": onNotification,
+  "notification.read": onNotificationsRead,
   "thread.post_created": onPostCreated,
   "thread.post_updated": onPostUpdated,
   "thread.post_hidden": onPostUpdated,

@@ -193,11 +193,12 @@ def text_and_html(message: Message) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
-def test_a_mention_arrives_over_smtp_with_the_right_headers_parts_and_links(smtp, question, member, colleague):
+def test_a_mention_arrives_over_smtp_with_the_right_headers_parts_and_links(smtp, question, member, colleague, clock):
     post = actions.reply_to_thread(author=colleague, thread=question, body="Wat denk jij, @fatima?")
     row = OutboxMessage.objects.get(recipient=member, kind="mentioned")
     assert row.status == OutboxMessage.Status.QUEUED
 
+    clock.advance(outbox.option("window_seconds") + 1)  # a mention waits the window too
     deliver()
 
     message = smtp.inbox.get(row.message_id)
@@ -223,9 +224,10 @@ def test_a_mention_arrives_over_smtp_with_the_right_headers_parts_and_links(smtp
 
 
 @pytest.mark.django_db
-def test_the_e_mail_is_in_the_members_language(smtp, question, member, colleague):
+def test_the_e_mail_is_in_the_members_language(smtp, question, member, colleague, clock):
     community_actions.set_language(member=member, language="en")
     actions.reply_to_thread(author=colleague, thread=question, body="Hi @fatima")
+    clock.advance(outbox.option("window_seconds") + 1)
     deliver()
     message = smtp.inbox.get(OutboxMessage.objects.get(recipient=member, kind="mentioned").message_id)
     text, _html = text_and_html(message)

@@ -22,6 +22,7 @@ def form_data(**changes: str) -> dict[str, str]:
         "kind_answer_accepted": "digest",
         "kind_useful": "digest",
         "digest": "weekly",
+        "mode": "bundled",
         "language": "nl",
     }
     return data | changes
@@ -46,9 +47,11 @@ def test_the_page_shows_every_kind_with_the_defaults_chosen(client, login, membe
     body = response.content.decode()
     form_html = body[body.index('<form method="post" novalidate>') :]
     form_html = form_html[: form_html.index("</form>")]
-    # One fieldset with a legend per kind and one for the digest, each with its choice made.
-    assert form_html.count("<fieldset") == form_html.count("<legend>") == len(kinds) + 1
-    assert form_html.count(" checked") == len(kinds) + 1
+    # One fieldset with a legend per kind, one for the digest and one for how e-mail arrives
+    # (bundled by default), each with its choice made.
+    assert form["mode"].value() == "bundled"
+    assert form_html.count("<fieldset") == form_html.count("<legend>") == len(kinds) + 2
+    assert form_html.count(" checked") == len(kinds) + 2
 
 
 def test_saving_stores_the_choices_and_the_language(client, login, member):
@@ -60,7 +63,7 @@ def test_saving_stores_the_choices_and_the_language(client, login, member):
     assert response.status_code == 302 and response.url == reverse("email_settings")
     settings = bulk_settings([member.pk])[member.pk]
     assert settings.delivery("mentioned") == "never" and settings.delivery("posted") == "immediately"
-    assert settings.digest == "daily"
+    assert settings.digest == "daily" and settings.mode == "bundled"
     assert Member.objects.get(pk=member.pk).language == "en"
     assert client.get(reverse("email_settings"))["Content-Language"] == "en"
 
@@ -99,3 +102,15 @@ def test_only_moderators_see_the_moderators_kinds(client, login, member, ambassa
     shown = {field.name for field in client.get(reverse("email_settings")).context["form"].kind_fields()}
     existing = MODERATOR_KINDS & set(bulk_settings([0])[0].as_choices())
     assert {f"kind_{kind}" for kind in existing} <= shown
+
+
+def test_the_mode_is_saved_and_only_the_summary_puts_immediate_kinds_in_the_digest(client, login, member):
+    login(member)
+    response = client.post(reverse("email_settings"), complete(form_data(mode="summary")))
+    assert response.status_code == 302
+    settings = bulk_settings([member.pk])[member.pk]
+    assert settings.mode == "summary"
+    assert settings.chosen("mentioned") == "immediately" and settings.delivery("mentioned") == "digest"
+    client.post(reverse("email_settings"), complete(form_data(mode="never")))
+    settings = bulk_settings([member.pk])[member.pk]
+    assert settings.delivery("mentioned") == "never" and settings.digest_frequency == "off"

@@ -171,8 +171,9 @@ def test_a_rolled_back_reply_leaves_no_notification_and_publishes_nothing(
 
 
 def test_reading_notifications_keeps_the_unread_count_right(client, login, question, colleague, member):
+    # Mentions: each its own notification (replies would join one group).
     for number in range(3):
-        actions.reply_to_thread(author=colleague, thread=question, body=f"Reactie {number}")
+        actions.reply_to_thread(author=colleague, thread=question, body=f"Reactie {number}, @fatima")
     assert unread(member) == 3
     login(member)
     first = Notification.objects.filter(recipient=member).first()
@@ -195,8 +196,8 @@ def test_nobody_opens_someone_elses_notification(client, login, question, collea
 def test_catch_up_returns_what_was_missed_after_an_id(client, login, question, colleague, member):
     actions.reply_to_thread(author=colleague, thread=question, body="Een")
     seen = Notification.objects.get(recipient=member, kind="replied").pk
-    actions.reply_to_thread(author=colleague, thread=question, body="Twee")
-    actions.reply_to_thread(author=colleague, thread=question, body="Drie")
+    actions.reply_to_thread(author=colleague, thread=question, body="Twee, @fatima")
+    actions.reply_to_thread(author=colleague, thread=question, body="Drie, @fatima")
     login(member)
     data = client.get(reverse("notifications_since", args=[seen])).json()
     assert [n["id"] for n in data["notifications"]] == sorted(
@@ -210,7 +211,7 @@ def test_catch_up_returns_what_was_missed_after_an_id(client, login, question, c
 
 def test_the_notification_list_shows_unread_first(client, login, question, colleague, member):
     for number in range(3):
-        actions.reply_to_thread(author=colleague, thread=question, body=f"Reactie {number}")
+        actions.reply_to_thread(author=colleague, thread=question, body=f"Reactie {number}, @fatima")
     for oldest in Notification.objects.filter(recipient=member).order_by("id")[:2]:
         notification_actions.mark_notification_read(member=member, notification=oldest)
     login(member)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from community.models import Municipality
+from notifications.email.rendering import render_rows
 from notifications.models import Notification, OutboxMessage
 from notifications.texts import describe, target_url
 from tests.conftest import approved_member
@@ -52,7 +53,8 @@ def test_cited_members_are_notified_when_the_perspective_is_published(
     assert sorted(event["url"] for event in pushed) == [perspective.get_absolute_url()] * 2
     # At once by e-mail, by default: it is about their own words.
     mail = OutboxMessage.objects.get(recipient=colleague, kind=KIND)
-    assert SITE + perspective.get_absolute_url() in mail.text
+    _subject, text, _html, _headers = render_rows([mail])[mail.pk]  # rendered when the worker sends it
+    assert SITE + perspective.get_absolute_url() in text
 
 
 def test_a_new_version_tells_only_the_members_cited_for_the_first_time(

@@ -177,6 +177,7 @@ def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
     thread.reply_count = number - 1
     # The draft of this reply is posted now (one DELETE, also when there is none).
     Draft.objects.filter(member=author, thread=thread).delete()
+    signals.read_position_moved.send(sender=None, member=author, thread=thread, number=number)
     mentioned = _save_mentions(post, rendered, exclude={author.pk})
     signals.post_created.send(sender=None, post=post, mentioned=mentioned, quoted=_quoted_posts(rendered))
     return post
@@ -311,17 +312,21 @@ def mark_read(*, member: Member, thread: Thread, number: int, known: int | None)
 
     ``known`` is the read position the page already loaded (None when there is
     none): a page view writes once when it shows something new, never otherwise.
-    One upsert, no read-before-write.
+    One upsert, no read-before-write; ``read_position_moved`` is sent in the same
+    transaction (the notifications about those posts are read with it). No
+    savepoint: the upsert and what the receivers write stand or fall together.
     """
     number = min(number, thread.last_post_number)
     if known is not None and number <= known:
         return
-    ReadState.objects.bulk_create(
-        [ReadState(member=member, thread=thread, last_read_number=number, updated=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["member", "thread"],
-        update_fields=["last_read_number", "updated"],
-    )
+    with transaction.atomic(savepoint=False):
+        ReadState.objects.bulk_create(
+            [ReadState(member=member, thread=thread, last_read_number=number, updated=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["member", "thread"],
+            update_fields=["last_read_number", "updated"],
+        )
+        signals.read_position_moved.send(sender=None, member=member, thread=thread, number=number)
 
 
 def ensure_themes(names: Sequence[str]) -> list[Theme]:
