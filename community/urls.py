@@ -17,20 +17,15 @@ handler500 = "community.views.server_error"
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
 
-#: Django's account views put the host's name (a ``RequestSite``) in ``site_name``; the
-#: site's own name is the setting, on the pages and in the reset e-mail.
-SITE = {"site_name": settings.SITE_NAME}
-
 account_urls = [
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.SiteNamed(auth_views.LoginView).as_view(
             template_name="registration/login.html",
             authentication_form=ThrottledLoginForm,
             redirect_authenticated_user=True,
-            extra_context=SITE,
         ),
         name="login",
     ),
@@ -44,25 +39,23 @@ account_urls = [
     path("sessions/end/", views.log_out_everywhere, name="log_out_everywhere"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.SiteNamed(auth_views.PasswordResetView).as_view(
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
-            extra_context=SITE,
-            extra_email_context=SITE,
         ),
         name="password_reset",
     ),
     path(
-        "password-reset/sent/", auth_views.PasswordResetDoneView.as_view(extra_context=SITE), name="password_reset_done"
+        "password-reset/sent/", views.SiteNamed(auth_views.PasswordResetDoneView).as_view(), name="password_reset_done"
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm, extra_context=SITE),
+        views.SiteNamed(auth_views.PasswordResetConfirmView).as_view(form_class=ResetPasswordForm),
         name="password_reset_confirm",
     ),
     path(
         "password-reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(extra_context=SITE),
+        views.SiteNamed(auth_views.PasswordResetCompleteView).as_view(),
         name="password_reset_complete",
     ),
 ]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -498,3 +499,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form whose CSRF check failed: explain, in the site's own layout."""
     return render(request, "403_csrf.html", status=403)
+
+
+def SiteNamed(view: type) -> type:
+    """One of Django's account views with the site's own name (``settings.SITE_NAME``, read
+    per request) as ``site_name``, on its page and in the e-mail it sends: Django puts the
+    host's name there (a ``RequestSite``), such as "127.0.0.1:8000"."""
+
+    class Named(view):  # type: ignore[valid-type,misc]
+        def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+            return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+        def form_valid(self, form: Any) -> Any:
+            if hasattr(self, "extra_email_context"):
+                self.extra_email_context = {**(self.extra_email_context or {}), "site_name": settings.SITE_NAME}
+            return super().form_valid(form)
+
+    Named.__name__ = Named.__qualname__ = view.__name__
+    return Named
