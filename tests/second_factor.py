@@ -32,12 +32,14 @@ def code_at(key_hex: str, time_step: int, digits: int = 6) -> str:
 
 
 def next_code(device: TOTPDevice) -> str:
-    """A code the device accepts now: the earliest time step within its tolerance that is
-    later than the last one used (waiting for the clock when all of those were used)."""
+    """A code the device accepts now and for as long as it can: the current time step if it
+    was not used yet, else a later one within the tolerance (waiting for the clock when all
+    of those were used). An earlier step would be refused as soon as the clock moved on,
+    which on a fast machine can be before the code is sent."""
     device.refresh_from_db()
     while True:
         now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
-        for step in range(now - device.tolerance, now + device.tolerance + 1):
+        for step in range(now, now + device.tolerance + 1):
             if step > device.last_t:
                 return code_at(device.key, step, device.digits)
         time.sleep(1)
