@@ -186,7 +186,8 @@ def when(value: Any, format_name: str = "DATETIME_FORMAT") -> SafeString | str:
     would otherwise go stale; ``static/js/dates.js`` shows it as "3 minuten geleden" and
     keeps the exact time in the title (on hover) and, for screen readers, in the text."""
     from django.utils import timezone
-    from django.utils.formats import date_format
+
+    from community.performance.jinja import format_date
 
     if value is None:
         return ""
@@ -195,6 +196,6 @@ def when(value: Any, format_name: str = "DATETIME_FORMAT") -> SafeString | str:
     return format_html(
         '<time datetime="{}" title="{}" data-relative>{}</time>',
         value.isoformat(),
-        date_format(value, FULL_DATETIME),
-        date_format(value, format_name),
+        format_date(value, FULL_DATETIME),
+        format_date(value, format_name),
     )

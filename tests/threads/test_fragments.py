@@ -401,7 +401,8 @@ def test_the_jinja_date_filter_writes_what_djangos_writes(language):
     from django.utils import timezone, translation
     from django.utils.formats import date_format
 
-    from community.performance.jinja import _date
+    from community.performance.jinja import format_date
+    from community.templatetags.site import FULL_DATETIME
 
     rng = random.Random(7)
     with translation.override(language):
@@ -409,5 +410,5 @@ def test_the_jinja_date_filter_writes_what_djangos_writes(language):
             moment = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
                 minutes=rng.randint(0, 3 * 365 * 24 * 60)
             )
-            for name in ("DATETIME_FORMAT", "DATE_FORMAT", "SHORT_DATE_FORMAT", "TIME_FORMAT"):
-                assert _date(moment, name) == date_format(timezone.localtime(moment), name), (name, moment)
+            for name in ("DATETIME_FORMAT", "DATE_FORMAT", "SHORT_DATE_FORMAT", "TIME_FORMAT", FULL_DATETIME):
+                assert format_date(moment, name) == date_format(timezone.localtime(moment), name), (name, moment)
