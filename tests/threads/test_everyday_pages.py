@@ -74,3 +74,21 @@ def test_hiding_a_thread_or_a_post_is_a_danger_button(client, login, ambassador,
         assert 'type="submit" class="button button--danger"' in page
     panel = client.get(thread.get_absolute_url() + "?page=1").content.decode()
     assert 'class="button button--small button--danger"' in panel
+
+
+def test_past_moments_on_the_lists_a_member_reads_are_written_for_relative_display(
+    client, login, member, question, answer
+):
+    """Notifications, search hits and a member's recent posts: each time is the ``when``
+    element that ``dates.js`` shows as "3 minuten geleden", the exact time kept in its title."""
+    login(member)
+    pages = {
+        "notifications": client.get(reverse("notifications")),
+        "search": client.get(reverse("search"), {"q": "balie"}),
+        "member": client.get(reverse("member", args=[answer.author.handle])),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        assert "<time datetime=" in page and "data-relative>" in page, name
+        assert 'title="' in page.split("data-relative>")[0].rsplit("<time", 1)[1], name
