@@ -247,6 +247,10 @@ http {{
             proxy_read_timeout 60s;
             proxy_next_upstream error timeout http_502;
             proxy_next_upstream_tries 2;
+            location ~ ^/(t/[0-9]+/reply|groups/[^/]+/new|posts/[0-9]+/useful)/$ {{
+                proxy_pass http://samenleven;
+                proxy_next_upstream error timeout http_502 non_idempotent;
+            }}
         }}
     }}
 }}
@@ -407,6 +411,7 @@ def load_worker(
             return
         time.sleep(0.5)
     others = [pair for other, pairs in own.items() if other != email for pair in pairs]
+    marked: dict[int, bool] = {}
     kinds, weights = list(MIX), list(MIX.values())
     while time.monotonic() - start < duration and not stopping.is_set():
         kind = rng.choices(kinds, weights)[0]
@@ -419,12 +424,18 @@ def load_worker(
         elif kind == "notifications":
             status, text = browser.request("GET", "/notifications/")
         elif kind == "useful":
-            status, text = browser.request("POST", f"/posts/{opening_post}/useful/", {})
+            # As the button does: it asks for the state it offers (marked or not).
+            wanted = "0" if marked.get(opening_post) else "1"
+            status, text = browser.request("POST", f"/posts/{opening_post}/useful/", {"useful": wanted})
+            if status == 302:
+                marked[opening_post] = wanted == "1"
         else:
             token = f"{TOKEN} {uuid.uuid4().hex}"
             with shared.lock:
                 shared.attempted += 1
-            status, text = browser.request("POST", f"/t/{thread_id}/reply/", {"body": f"{token}: zo doen wij het."})
+            # As the reply form does: a key of its own (a new one with every form shown).
+            form = {"body": f"{token}: zo doen wij het.", "request_key": str(uuid.uuid4())}
+            status, text = browser.request("POST", f"/t/{thread_id}/reply/", form)
             if status == 302 and f"/t/{thread_id}/" in browser.location:
                 with shared.lock:
                     shared.acknowledged.append(token)

@@ -143,8 +143,31 @@ def test_the_nginx_site_proxies_the_websocket_and_sets_the_forwarding_headers(ki
         # The address nginx saw replaces the client's claim (TRUSTED_PROXIES=1).
         assert "proxy_set_header X-Forwarded-For $remote_addr;" in block
         assert "proxy_set_header X-Request-ID $request_id;" in block
-    assert "non_idempotent" not in site  # a POST is never sent twice
     assert "client_max_body_size" in site and "Strict-Transport-Security" in site
+
+
+def test_only_the_forms_that_are_safe_to_send_twice_are_sent_again_to_the_other_process(kit):
+    """``non_idempotent``: nginx sends a POST again when the process died after it had it.
+    Only where the site makes the second send harmless (a reply or new thread with its form
+    key, the "nuttig" button that names its state: tests/threads/test_sent_twice.py)."""
+    import re
+
+    from django.urls import reverse
+
+    site = (kit / "nginx" / "samenleven.conf").read_text()
+    assert site.count("non_idempotent") == 1
+    pattern = re.search(r"location ~ (\^\S+\$) \{\s*proxy_pass http://samenleven;\s*proxy_next_upstream [^;]*non_idempotent;", site)
+    assert pattern, "the retried forms have a location of their own"
+    retried = re.compile(pattern.group(1))
+    for url in (reverse("reply", args=[12]), reverse("new_thread", args=["het-plein"]), reverse("toggle_useful", args=[345])):
+        assert retried.match(url), url
+    never = [
+        reverse("flag_post", args=[345]), reverse("edit_post", args=[345]), reverse("delete_post", args=[345]),
+        reverse("accept_answer", args=[345]), reverse("hide_post", args=[345]), reverse("draft"),
+        reverse("preview_post"), reverse("login"), reverse("thread", args=[12]),
+    ]  # fmt: skip
+    for url in never:
+        assert not retried.match(url), url
 
 
 def systemd_analyze() -> str:

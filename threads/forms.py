@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -35,6 +36,23 @@ class BodyField(forms.CharField):
         )
 
 
+class RequestKeyField(forms.UUIDField):
+    """A hidden key, new with every form shown (``Post.request_key``): the same form sent
+    twice makes one post. A key that is missing or not a UUID (an old page, a hand-made
+    request) is no key at all, never an error the member cannot see or fix."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self) -> None:
+        super().__init__(required=False, initial=uuid.uuid4)
+
+    def to_python(self, value: Any) -> uuid.UUID | None:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            return None
+
+
 class ThemeChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
         return obj.name
@@ -52,6 +70,7 @@ class ThreadForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose 1 to 5 themes."),
     )
+    request_key = RequestKeyField()
 
     def __init__(self, *args: object, allow_announcement: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -69,6 +88,7 @@ class ThreadForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = BodyField(label=_("Your reply"))
+    request_key = RequestKeyField()
 
 
 class EditPostForm(forms.Form):

@@ -179,6 +179,10 @@ class Post(PostState, models.Model):
     # with the 'dutch' configuration; a GIN index covers it. Both are made by migration 0003,
     # outside the model state (a GIN index cannot be declared for SQLite). NULL on SQLite.
     search_vector = SearchVectorField(_("search vector"), null=True, editable=False)
+    # The key the reply or new-thread form carried (a new one with every form shown): the
+    # same form sent twice (a double click, or a proxy that retries a request whose process
+    # died before it answered) finds the post it made the first time instead of a second.
+    request_key = models.UUIDField(_("form key"), null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -189,6 +193,9 @@ class Post(PostState, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="post_number_positive"),
+            models.UniqueConstraint(
+                fields=["author", "request_key"], condition=Q(request_key__isnull=False), name="post_request_key_once"
+            ),
         ]
         indexes = [
             models.Index("author", F("created").desc(), name="post_by_author"),

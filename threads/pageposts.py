@@ -27,7 +27,7 @@ from django.utils.translation import ngettext_lazy
 from markupsafe import Markup
 
 from community.models import Group, Member, Municipality
-from community.performance.fragments import Fragment, render_declared
+from community.performance.fragments import Fragment, placeholder, render_declared
 from community.performance.jinja import Words
 from community.performance.rows import Column, Columns, RowSpec
 from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
@@ -244,7 +244,14 @@ class ReplyFragment(Fragment):
     def context(self) -> dict[str, Any]:
         from threads.forms import ReplyForm
 
-        return {"f": self, "reply_form": ReplyForm()}  # an empty form: the same for everyone
+        # An empty form, the same for everyone; its key is new on every page (filled in on
+        # the way out: ``REQUEST_KEY``).
+        return {"f": self, "reply_form": ReplyForm(initial={"request_key": placeholder(REQUEST_KEY)})}
+
+
+#: The name of the reply form's key (``threads.forms.RequestKeyField``) among the values a
+#: thread page fills into its cached fragments.
+REQUEST_KEY = "request_key"
 
 
 def page_posts(

@@ -30,6 +30,7 @@ from threads.actions.posting import (
     mark_useful,
     render_body,
     reply_to_thread,
+    sent_before,
     unaccept_answer,
     unmark_useful,
 )
@@ -37,6 +38,6 @@ from threads.actions.posting import (
 __all__ = [
     "MAX_BODY_LENGTH", "MAX_THEMES", "MAX_TITLE_LENGTH", "MIN_THEMES", "accept_answer", "create_thread", "delete_post",
     "discard_draft", "edit_post", "ensure_themes", "flag_post", "hide_post", "hide_thread", "lock_thread", "mark_read", "mark_useful",
-    "move_thread", "pin_thread", "remove_post", "render_body", "reply_to_thread", "review_flags", "unaccept_answer",
+    "move_thread", "pin_thread", "remove_post", "render_body", "reply_to_thread", "review_flags", "sent_before", "unaccept_answer",
     "unhide_post", "unhide_thread", "unlock_thread", "unmark_useful", "unpin_thread", "save_draft",
 ]  # fmt: skip

@@ -103,9 +103,40 @@ def _quoted_posts(rendered: Rendered) -> list[Post]:
     return list(Post.objects.filter(pk__in=rendered.quoted_post_ids).select_related("author"))
 
 
+def sent_before(author: Member, request_key: Any) -> Post | None:
+    """The post ``author`` made with the form that carried ``request_key``, if there is one."""
+    if request_key is None:
+        return None
+    return Post.objects.filter(author=author, request_key=request_key).select_related("thread").first()
+
+
+def create_thread(
+    *,
+    author: Member,
+    group: Group,
+    title: str,
+    kind: str,
+    body: str,
+    themes: Sequence[Theme],
+    request_key: Any = None,
+) -> Thread:
+    """Start a thread with its opening post (number 1). A form sent again (the same
+    ``request_key``) gets the thread it started the first time."""
+    try:
+        return _create_thread(
+            author=author, group=group, title=title, kind=kind, body=body, themes=themes, request_key=request_key
+        )
+    except IntegrityError:
+        earlier = sent_before(author, request_key)
+        if earlier is None:
+            raise
+        return earlier.thread
+
+
 @transaction.atomic
-def create_thread(*, author: Member, group: Group, title: str, kind: str, body: str, themes: Sequence[Theme]) -> Thread:
-    """Start a thread with its opening post (number 1)."""
+def _create_thread(
+    *, author: Member, group: Group, title: str, kind: str, body: str, themes: Sequence[Theme], request_key: Any
+) -> Thread:
     title = _check_title(title)
     body = _check_body(body)
     themes = _check_themes(themes)
@@ -128,8 +159,9 @@ def create_thread(*, author: Member, group: Group, title: str, kind: str, body: 
     thread.themes.set(themes)
     rendered = render_body(author=author, body=body)
     post = Post.objects.create(
-        thread=thread, number=1, author=author, body=body, html=rendered.html, text=rendered.text, created=now
-    )
+        thread=thread, number=1, author=author, body=body, html=rendered.html, text=rendered.text, created=now,
+        request_key=request_key,
+    )  # fmt: skip
     mentioned = _save_mentions(post, rendered, exclude={author.pk})
     ReadState.objects.create(member=author, thread=thread, last_read_number=1, updated=now)
     # What was drafted for a new thread in this group is posted now.
@@ -140,13 +172,25 @@ def create_thread(*, author: Member, group: Group, title: str, kind: str, body: 
     return thread
 
 
-@transaction.atomic
-def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
+def reply_to_thread(*, author: Member, thread: Thread, body: str, request_key: Any = None) -> Post:
     """Add a post at the end of a thread.
 
     The UPDATE that takes the next number locks the thread row until commit, so
     concurrent replies get consecutive numbers (SQLite serialises writers anyway).
+    A form sent again (the same ``request_key``) gets the post it made the first time:
+    the unique key refuses the second row, so the usual case costs no extra query.
     """
+    try:
+        return _reply_to_thread(author=author, thread=thread, body=body, request_key=request_key)
+    except IntegrityError:
+        earlier = sent_before(author, request_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+@transaction.atomic
+def _reply_to_thread(*, author: Member, thread: Thread, body: str, request_key: Any) -> Post:
     body = _check_body(body)
     current = Thread.objects.filter(pk=thread.pk).values("locked", "hidden", "group_id").first()
     if current is None:
@@ -165,8 +209,9 @@ def reply_to_thread(*, author: Member, thread: Thread, body: str) -> Post:
     )
     number = Thread.objects.filter(pk=thread.pk).values_list("last_post_number", flat=True).get()
     post = Post.objects.create(
-        thread=thread, number=number, author=author, body=body, html=rendered.html, text=rendered.text, created=now
-    )
+        thread=thread, number=number, author=author, body=body, html=rendered.html, text=rendered.text, created=now,
+        request_key=request_key,
+    )  # fmt: skip
     ReadState.objects.bulk_create(
         [ReadState(member=author, thread=thread, last_read_number=number, updated=now)],
         update_conflicts=True,

@@ -159,14 +159,28 @@ def fold(text: str) -> str:
 
 def fold_with_origins(text: str) -> tuple[str, list[int]]:
     """``fold(text)`` and, per folded character, the index of the character it came from
-    (a ligature such as "ĳ" becomes two), to put highlights back on the original text."""
+    (a ligature such as "ĳ" becomes two), to put highlights back on the original text.
+
+    Every search hit's title and snippet pass here: plain ASCII (most text) folds to
+    itself in lower case, character for character; other text is folded a character at
+    a time from a cache."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
     folded: list[str] = []
     origins: list[int] = []
     for position, character in enumerate(text):
-        part = fold(character)
+        part = _fold_character(character)
         folded.append(part)
-        origins.extend([position] * len(part))
+        if len(part) == 1:
+            origins.append(position)
+        else:
+            origins.extend([position] * len(part))
     return "".join(folded), origins
+
+
+@lru_cache(maxsize=2048)
+def _fold_character(character: str) -> str:
+    return fold(character)
 
 
 def words_of(text: str) -> Words:

@@ -46,6 +46,10 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
             data = form.cleaned_data
             limit = throttle.limit_for(member, "thread")
             if not throttle.attempt(limit, member):
+                # The form sent again after the thread was started: over the limit, but
+                # not a new thread (the usual case never pays this query).
+                if earlier := actions.sent_before(member, data["request_key"]):
+                    return redirect(earlier.thread)
                 form.add_error(None, limit_message(limit))
                 status = 429
             else:
@@ -57,6 +61,7 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
                         kind=data["kind"],
                         body=data["body"],
                         themes=data["themes"],
+                        request_key=data["request_key"],
                     )
                 except DomainError as error:
                     throttle.give_back(limit, member)
@@ -120,11 +125,16 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         limit = throttle.limit_for(member, "post")
         if not throttle.attempt(limit, member):
+            if earlier := actions.sent_before(member, form.cleaned_data["request_key"]):
+                return HttpResponseRedirect(thread_url(thread, page_of(earlier.number), earlier.number))
             form.add_error(None, limit_message(limit))
             status = 429
         else:
             try:
-                post = actions.reply_to_thread(author=member, thread=thread, body=form.cleaned_data["body"])
+                post = actions.reply_to_thread(
+                    author=member, thread=thread, body=form.cleaned_data["body"],
+                    request_key=form.cleaned_data["request_key"],
+                )  # fmt: skip
             except DomainError as error:
                 throttle.give_back(limit, member)
                 form.add_error(None, error.message)
@@ -244,13 +254,17 @@ def unaccept_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def toggle_useful(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a post "nuttig", or take the mark back."""
+    """Mark a post "nuttig", or take the mark back. The form says which (``useful``: 1 or
+    0, what the button offered), so sending it twice leaves the state it asked for; without
+    it the mark is turned around."""
     member = request.user
     post = permissions.access_post(member, pk)
     permissions.check_mark_useful(member, post)
-    if Mark.objects.filter(post=post, member_id=member.pk).exists():
+    marked = Mark.objects.filter(post=post, member_id=member.pk).exists()
+    wanted = {"1": True, "0": False}.get(request.POST.get("useful", ""), not marked)
+    if marked and not wanted:
         actions.unmark_useful(member=member, post=post)
-    else:
+    elif wanted and not marked:
         try:
             actions.mark_useful(member=member, post=post)
         except DomainError as error:

@@ -3,6 +3,8 @@ cached fragments declared in ``threads/pageposts.py``."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -11,7 +13,7 @@ from community.performance.fragments import render_declared
 from threads import actions, permissions
 from threads.blocks import render_blocks
 from threads.models import POSTS_PER_PAGE, Thread
-from threads.pageposts import AcceptedFragment, ThreadPostsFragment, page_posts
+from threads.pageposts import REQUEST_KEY, AcceptedFragment, ThreadPostsFragment, page_posts
 
 
 def thread_url(thread: Thread, page: int = 1, number: int | None = None) -> str:
@@ -64,7 +66,8 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         posts=tuple(post.fragment(can_reply=can["reply"]) for post in posts),
         accepted=None if accepted is None else AcceptedFragment(accepted.values, permissions.can_see_post_body(member, accepted), thread.pk),
     )  # fmt: skip
-    [posts_html] = render_declared(request, [posts_fragment])
+    fill = {REQUEST_KEY: uuid.uuid4().hex} if can["reply"] else {}
+    [posts_html] = render_declared(request, [posts_fragment], fill=fill)
     response = render(
         request,
         "threads/thread_detail.html",
