@@ -156,10 +156,16 @@ def test_only_the_forms_that_are_safe_to_send_twice_are_sent_again_to_the_other_
 
     site = (kit / "nginx" / "samenleven.conf").read_text()
     assert site.count("non_idempotent") == 1
-    pattern = re.search(r"location ~ (\^\S+\$) \{\s*proxy_pass http://samenleven;\s*proxy_next_upstream [^;]*non_idempotent;", site)
+    pattern = re.search(
+        r"location ~ (\^\S+\$) \{\s*proxy_pass http://samenleven;\s*proxy_next_upstream [^;]*non_idempotent;", site
+    )
     assert pattern, "the retried forms have a location of their own"
     retried = re.compile(pattern.group(1))
-    for url in (reverse("reply", args=[12]), reverse("new_thread", args=["het-plein"]), reverse("toggle_useful", args=[345])):
+    for url in (
+        reverse("reply", args=[12]),
+        reverse("new_thread", args=["het-plein"]),
+        reverse("toggle_useful", args=[345]),
+    ):
         assert retried.match(url), url
     never = [
         reverse("flag_post", args=[345]), reverse("edit_post", args=[345]), reverse("delete_post", args=[345]),

@@ -30,9 +30,7 @@ def test_every_thread_page_shows_a_reply_form_with_a_key_of_its_own(client, logi
     assert all("\x00" not in page for page in pages)
 
 
-def test_the_same_reply_form_sent_twice_makes_one_post_one_notification(
-    client, login, member, colleague, question
-):
+def test_the_same_reply_form_sent_twice_makes_one_post_one_notification(client, login, member, colleague, question):
     login(colleague)
     form = {"body": "Bij ons werkt een balie.", "request_key": str(uuid.uuid4())}
     first = client.post(reverse("reply", args=[question.pk]), form)
