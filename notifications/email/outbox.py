@@ -308,7 +308,9 @@ def mark_sent(rows: Sequence[OutboxMessage], worker: str) -> None:
 
 
 def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseException) -> None:
-    """One more failed attempt: back to the queue with backoff, or failed for good."""
+    """One more failed attempt: back to the queue with backoff, or failed for good.
+
+    A bundle goes back without its bundle key (``_back_in_the_queue``)."""
     if not rows:
         return
     now = timezone.now()
@@ -321,6 +323,7 @@ def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseE
         gives_up = permanent or attempts >= option("max_attempts")
         OutboxMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker[:120]).update(
             status=Status.FAILED if gives_up else Status.QUEUED,
+            **_back_in_the_queue(),
             attempts=attempts,
             next_attempt_at=now if gives_up else now + backoff(attempts),
             locked_until=None,
@@ -334,7 +337,16 @@ def release(rows: Sequence[OutboxMessage], worker: str) -> None:
     if rows:
         OutboxMessage.objects.filter(
             pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]
-        ).update(status=Status.QUEUED, locked_until=None)
+        ).update(status=Status.QUEUED, locked_until=None, **_back_in_the_queue())
+
+
+def _back_in_the_queue() -> dict[str, Any]:
+    """What a claimed row gives up when it goes back to the queue: its bundle key. Once
+    claimed, a bundle takes no more posts (they start a new bundle, which may be queued by
+    now: two queued rows may not share a key), and what it was rendered with is what it
+    sends; a post that joined it now would never be sent. It is an e-mail of its own from
+    here on, and the thread's later posts go in the other bundle."""
+    return {"bundle": None}
 
 
 @dataclass

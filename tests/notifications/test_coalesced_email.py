@@ -218,3 +218,45 @@ def test_two_concurrent_workers_send_the_bundle_exactly_once(settings, dutch_dat
         assert about_the_forum(member).get().status == Status.SENT
     finally:
         server.stop()
+
+
+@pytest.mark.django_db
+def test_a_reply_after_a_failed_send_is_mailed_too_in_an_e_mail_of_its_own(
+    smtp_down, question, member, repliers, clock
+):
+    """The failed bundle keeps what it was rendered with; the later reply cannot join it
+    (it would never be sent) and starts a new bundle."""
+    reply_three_times(question, repliers)
+    clock.advance(window() + 1)
+    deliver()  # nothing listens
+    later = actions.reply_to_thread(author=repliers[0], thread=question, body="Een latere reactie over de balie")
+    assert about_the_forum(member).filter(status=Status.QUEUED).count() == 2
+    smtp_down.start()
+    clock.advance(outbox.option("backoff_seconds") * 1.2 + window())
+    deliver()
+    deliver()
+    texts = [text_and_html(message)[0] for message in to(member, smtp_down.inbox)]
+    assert len(texts) == 2
+    assert sum("Reactie nummer 2" in text for text in texts) == 1
+    assert sum("Een latere reactie" in text for text in texts) == 1, later
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("back", ["failed", "released"])
+def test_a_claimed_bundle_goes_back_to_the_queue_beside_the_bundle_started_meanwhile(
+    question, member, repliers, clock, back
+):
+    """A reply while the bundle is being sent starts a new queued bundle; the claimed one
+    going back (a failed attempt, or given back at shutdown) must not collide with it."""
+    reply_three_times(question, repliers)
+    clock.advance(window() + 1)
+    claimed = [row for row in outbox.claim(worker="w1", limit=10) if row.kind == "thread_bundle"]
+    assert claimed
+    actions.reply_to_thread(author=repliers[1], thread=question, body="Terwijl de mail verstuurd wordt")
+    if back == "failed":
+        outbox.mark_failed_attempt(claimed, "w1", ConnectionRefusedError("SMTP weg"))
+    else:
+        outbox.release(claimed, "w1")
+    queued = about_the_forum(member).filter(status=Status.QUEUED)
+    assert queued.count() == 2
+    assert set(queued.values_list("bundle", flat=True)) == {None, f"{member.pk}/{question.pk}"}
