@@ -822,6 +822,20 @@ def main() -> int:
 # --- Report -------------------------------------------------------------------------------------
 
 
+def in_the_dead_process(tmp: Path) -> str:
+    """From nginx's error log: the requests whose process closed the connection before it
+    answered (each was then sent to the other process, or answered 502 if it could not be)."""
+    path = tmp / "nginx-error.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    requests = re.findall(
+        r'upstream prematurely closed connection while reading response header.*?request: "(\w+) (\S+)', text
+    )
+    if not requests:
+        return "none"
+    kinds = Counter(f"{method} {re.sub(r'[0-9]+', 'N', path)}" for method, path in requests)
+    return f"{len(requests)} (" + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) + ")"
+
+
 def build_report(args, shared: Shared, faults: list[Fault], postgres: Postgres, smtp: Smtp, start: float,
                  load_end: float, drained_at: float | None, mail_restarts: int, env: dict[str, str], tmp: Path) -> str:  # fmt: skip
     import psycopg
@@ -950,6 +964,8 @@ def build_report(args, shared: Shared, faults: list[Fault], postgres: Postgres, 
         f"{percentile([x for x in outside if x != float('inf')], 0.99) * 1000:.0f} ms, never {sum(1 for x in outside if x == float('inf'))}.",
         f"Catch-ups after a reconnect: {sum(len(v) for v in shared.catch_ups.values())} "
         f"({sum(1 for v in shared.catch_ups.values() for _, ok in v if not ok)} failed).",
+        "",
+        "Requests a process had when it died, that nginx sent on to the other one: " + in_the_dead_process(tmp),
         "",
         "5xx and no answers outside the PostgreSQL window, by kind of request: "
         + (
