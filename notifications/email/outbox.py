@@ -437,12 +437,34 @@ def send_claimed(rows: Sequence[OutboxMessage], *, worker: str, should_stop: Any
             try:
                 flush()
             except Exception:
-                logger.exception("Could not record %d sent e-mails; they may be sent again", len(accepted))
+                # The database went away: remembered, recorded when it is back (``recover_claims``).
+                unrecorded.setdefault(worker, set()).update(row.pk for row in accepted)
+                logger.exception("Could not record %d sent e-mails yet", len(accepted))
         try:
             backend.close()
         except Exception:
             logger.debug("Closing the e-mail connection failed", exc_info=True)
     return result
+
+
+#: Per worker, the rows the SMTP server accepted while the database could not be told.
+unrecorded: dict[str, set[int]] = {}
+
+
+def recover_claims(worker: str) -> tuple[int, int]:
+    """After the database was away: record what this worker sent meanwhile, and give back
+    what it had claimed and not sent, at once rather than when the lease ends (15 minutes).
+    Returns (recorded as sent, given back). Raises while the database is still away."""
+    sent = sorted(unrecorded.get(worker, ()))
+    with transaction.atomic():
+        recorded = OutboxMessage.objects.filter(pk__in=sent, status=Status.SENDING, claimed_by=worker[:120]).update(
+            status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, locked_until=None, last_error=""
+        )
+        released = OutboxMessage.objects.filter(status=Status.SENDING, claimed_by=worker[:120]).update(
+            status=Status.QUEUED, locked_until=None, **_back_in_the_queue()
+        )
+    unrecorded.pop(worker, None)
+    return recorded, released
 
 
 def deliver_due(*, worker: str, batch_size: int | None = None, should_stop: Any = None) -> Delivery:

@@ -358,6 +358,62 @@ def test_a_worker_whose_claim_was_taken_over_does_not_mark_the_row(reader, clock
     assert row.status == OutboxMessage.Status.SENDING and row.claimed_by == "b"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("lost_after", [1, 3])
+def test_a_worker_that_lost_the_database_mid_batch_records_and_gives_back_at_once_when_it_returns(
+    smtp, reader, monkeypatch, lost_after
+):
+    """The database goes away while the worker sends: what the SMTP server accepted is
+    recorded as sent when it is back (never sent again), what was claimed but not sent
+    goes back to the queue at once (not after the 15-minute lease)."""
+    from django.db import OperationalError
+
+    rows = queue(3, reader)
+    claimed = outbox.claim(worker="w1", limit=3)
+    real_mark_sent = outbox.mark_sent
+
+    def database_gone(sent_rows, worker):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(outbox, "MARK_EVERY", lost_after)
+    monkeypatch.setattr(outbox, "mark_sent", database_gone)
+    with pytest.raises(OperationalError):
+        outbox.send_claimed(claimed, worker="w1")
+    assert len(smtp.inbox.messages) == lost_after
+    monkeypatch.setattr(outbox, "mark_sent", real_mark_sent)
+
+    assert outbox.recover_claims("w1") == (lost_after, 3 - lost_after)
+    statuses = dict(OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "status"))
+    assert sorted(statuses.values()) == sorted(["sent"] * lost_after + ["queued"] * (3 - lost_after))
+    deliver()
+    assert sorted(m["Message-ID"] for m in smtp.inbox.messages) == sorted({r.message_id for r in rows})
+    assert outbox.recover_claims("w1") == (0, 0)
+
+
+@pytest.mark.django_db
+def test_the_worker_loop_recovers_its_claims_once_the_database_is_back(monkeypatch):
+    from django.db import OperationalError
+
+    from notifications.management.commands.deliver_mail import Command
+
+    command = Command()
+    looks, recovered = [], []
+
+    def has_due():
+        looks.append(1)
+        if len(looks) == 1:
+            raise OperationalError("the database is restarting")
+        command.stopping = True
+        return False
+
+    monkeypatch.setattr(outbox, "has_due", has_due)
+    monkeypatch.setattr(outbox, "recover_claims", lambda worker: recovered.append(worker) or (0, 0))
+    monkeypatch.setattr(Command, "_sleep", lambda self, seconds: None)
+    command.stopping = False
+    command._run({"once": False, "batch_size": None, "interval": 0.01, "verbosity": 1})
+    assert len(looks) == 2 and len(recovered) == 1, "given back once, after the outage"
+
+
 # --- Account e-mail goes through the outbox too --------------------------------------------------
 
 

@@ -52,9 +52,17 @@ class Command(BaseCommand):
         last_prune = 0.0
         if not options["once"]:
             logger.info("Mail worker %s started", worker)
+        outage = False
         while not self.stopping:
             result = outbox.Delivery()
             try:
+                if outage:
+                    recorded, released = outbox.recover_claims(worker)
+                    outage = False
+                    logger.info(
+                        "Mail worker %s: the database is back; %d sent e-mails recorded, %d claims given back",
+                        worker, recorded, released,
+                    )  # fmt: skip
                 if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
                     outbox.prune_sent()
                     last_prune = time.monotonic()
@@ -63,7 +71,9 @@ class Command(BaseCommand):
             except DatabaseError:
                 if options["once"]:
                     raise
-                # The database is away for a moment: what was claimed returns when its lease ends.
+                # The database is away for a moment: once it is back, what this worker sent
+                # meanwhile is recorded and what it claimed but did not send goes back.
+                outage = True
                 logger.exception("Mail worker %s: database error; trying again shortly", worker)
                 close_old_connections()
                 self._sleep(interval * 5)
