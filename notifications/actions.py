@@ -225,8 +225,8 @@ def _store_and_push(notifications: list[Notification]) -> list[Notification]:
         }
         if notification.recipient_id in replaced:
             event["replaces"] = replaced[notification.recipient_id]
-        messages.append((member_group(notification.recipient_id), event))
-    push.publish_each(messages)
+        messages.append((notification.recipient_id, event))
+    push.publish_to_members(messages)
     return created
 
 

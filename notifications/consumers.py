@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from community.metrics import CHANNEL_LAYER_ERRORS, WEBSOCKETS_ACCEPTED, WEBSOCKETS_OPEN
 from community.permissions import may_moderate
 from community.twofactor.state import lacks_second_factor
-from notifications import groups, layerwatch, live, meetinglive
+from notifications import groups, layerwatch, live, meetinglive, push
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -57,6 +57,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         layerwatch.watch.add(self)
         await self._join(groups.session_group(session_key))
         await self._join(groups.member_group(member.pk))
+        await self._join(groups.members_group())
         await self.send_json(
             {
                 "type": "session.ready",
@@ -68,7 +69,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     #: Events decided and sent without the database.
     WITHOUT_DATABASE = {
-        "forward": "forward", "thread.event": "thread_event", "moderation.event": "moderation_event",
+        "forward": "forward", "forward.each": "forward_each", "thread.event": "thread_event",
+        "moderation.event": "moderation_event",
         "meeting.event": "meeting_event",
     }  # fmt: skip
 
@@ -208,6 +210,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def forward(self, message: dict[str, Any]) -> None:
         """An event for this member alone (their own group): sent as it is."""
         await self.send_json(message["event"])
+
+    async def forward_each(self, message: dict[str, Any]) -> None:
+        """Personal events of many members in one message (``push.publish_to_members``):
+        this member's own, if there is one, sent as it is; nothing of the others."""
+        event = push.member_event(message, self.member.pk)
+        if event is not None:
+            await self.send_json(event)
 
     async def thread_event(self, message: dict[str, Any]) -> None:
         """An event of a followed thread, decided again for this member before it goes out."""

@@ -16,6 +16,12 @@ def member_group(member_id: int) -> str:
     return f"member.{member_id}"
 
 
+def members_group() -> str:
+    """Every logged-in socket. Carries only batches of personal events keyed by member
+    (``push.publish_to_members``), of which each socket sends on its own member's alone."""
+    return "members"
+
+
 def session_group(session_key: str) -> str:
     """The sockets of one browser session (one login), to close them when it ends; only
     sockets opened with that session's cookie join it. Named by a digest, so the session

@@ -65,6 +65,69 @@ def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
     _hand_off(send_all, len(messages))
 
 
+#: From this many recipients on, their personal events travel as one message to every
+#: socket (``groups.members_group``) instead of one message per member: a thousand sends
+#: and a thousand deliveries on the event loop, which also owes the reply its answer,
+#: become one of each per process, as for a thread's followers.
+ONE_MESSAGE_FROM = 50
+#: What differs between the members' events of one action, all whole numbers; the rest
+#: (kind, text in their language, link) is written once per wording. Each socket of a
+#: process gets the message from the layer and decodes it by itself, so the members' part
+#: is one text ("<member>:<wording>:<id>:<unread>:<replaces>;" each), decoded as one
+#: object and searched for the socket's own member, not a thousand small objects a socket.
+PER_MEMBER = ("id", "unread", "replaces")
+
+
+def publish_to_members(events: list[tuple[int, dict[str, Any]]]) -> None:
+    """Once the current transaction commits, send each member their own event (at most one
+    each): to their personal streams, or, for ``ONE_MESSAGE_FROM`` members or more, as one
+    message from which each socket takes its own member's event (``member_event``)."""
+    from notifications.groups import member_group, members_group
+
+    one_each = len({member_id for member_id, _event in events}) == len(events)
+    compact = all(isinstance(event.get(key, 0), int | None) for _member_id, event in events for key in PER_MEMBER)
+    if len(events) < ONE_MESSAGE_FROM or not one_each or not compact:
+        publish_each([(member_group(member_id), event) for member_id, event in events])
+        return
+    common: list[dict[str, Any]] = []
+    wordings: dict[tuple[Any, ...], int] = {}
+    each = [";"]
+    for member_id, event in events:
+        shared = {key: value for key, value in event.items() if key not in PER_MEMBER}
+        index = wordings.setdefault(tuple(shared.items()), len(common))
+        if index == len(common):
+            common.append(shared)
+        values = ":".join("" if event.get(key) is None else str(event[key]) for key in PER_MEMBER)
+        each.append(f"{member_id}:{index}:{values};")
+    message = {"type": "forward.each", "common": common, "each": "".join(each)}
+    transaction.on_commit(lambda: send_message_soon([members_group()], message))
+
+
+def member_event(message: dict[str, Any], member_id: int) -> dict[str, Any] | None:
+    """The member's own event in a ``publish_to_members`` message, or None."""
+    each: str = message["each"]
+    start = each.find(f";{member_id}:")
+    if start < 0:
+        return None
+    _member, index, *values = each[start + 1 : each.index(";", start + 1)].split(":")
+    event = dict(message["common"][int(index)])
+    event.update((key, int(value)) for key, value in zip(PER_MEMBER, values, strict=True) if value)
+    return event
+
+
+def send_message_soon(groups: list[str], message: dict[str, Any]) -> None:
+    """``send_message``, handed off to the server's event loop when there is one (the
+    request does not wait for it)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+
+    _hand_off(send_all, len(groups))
+
+
 def _hand_off(send_all: Any, count: int) -> None:
     """Run ``send_all`` on the server's event loop without waiting for it, when this code
     runs in a request thread of the ASGI server (the request returns at once; the

@@ -179,13 +179,18 @@ def published(monkeypatch):
 
     def record(groups: list[str], message: dict[str, Any]) -> None:
         sent.messages.append((list(groups), message))
-        sent.append((list(groups), as_event(message)))
+        if message["type"] == "forward.each":  # one message, each member's own event in it
+            members = [int(entry.split(":")[0]) for entry in message["each"].strip(";").split(";")]
+            sent.extend(([f"member.{pk}"], push.member_event(message, pk)) for pk in members)
+        else:
+            sent.append((list(groups), as_event(message)))
 
     def record_each(messages: list[tuple[str, dict[str, Any]]]) -> None:
         for group, event in messages:
             record([group], push.to_layer_message(event))
 
     monkeypatch.setattr(push, "send_message", record)
+    monkeypatch.setattr(push, "send_message_soon", record)
     monkeypatch.setattr(push, "send_each_now", record_each)
     return sent
 

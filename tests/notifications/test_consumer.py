@@ -113,6 +113,43 @@ async def test_a_member_gets_their_own_notifications_and_not_someone_elses(
     await iris.disconnect()
 
 
+async def test_many_recipients_get_their_events_in_one_message_each_socket_its_own(
+    layer, question, member, colleague, outsider, monkeypatch
+):
+    """From ``push.ONE_MESSAGE_FROM`` recipients on, one message carries every member's own
+    event; a socket sends on its own member's, nothing of anyone else's."""
+    from notifications import push
+    from notifications.models import Watch
+    from tests.conftest import approved_member
+
+    monkeypatch.setattr(push, "ONE_MESSAGE_FROM", 2)
+    sent = []
+    real_send = push.send_message_soon
+    monkeypatch.setattr(
+        push, "send_message_soon", lambda groups, message: (sent.append(groups), real_send(groups, message))
+    )
+
+    def watchers():
+        others = [approved_member(member.municipality, name=f"Volger {n}", handle=f"volger{n}") for n in range(2)]
+        for watcher in others:
+            Watch.objects.create(member=watcher, thread=question, level=Watch.Level.WATCHING)
+        return others
+
+    first, second = await sync_to_async(watchers)()
+    sockets = {who.pk: (await connect(who))[0] for who in (member, first, outsider)}
+    for socket in sockets.values():
+        await socket.receive_json_from()
+    await sync_to_async(actions.reply_to_thread)(author=colleague, thread=question, body="Voor alle volgers")
+    assert ["members"] in sent, "one message to every socket"
+    for who in (member, first):
+        event = await sockets[who.pk].receive_json_from(timeout=3)
+        assert event["type"] == "notification.created" and event["unread"] >= 1
+    assert await sockets[outsider.pk].receive_nothing(timeout=0.3), "an outsider hears nothing"
+    assert await sockets[member.pk].receive_nothing(timeout=0.3), "each socket sends its own event once"
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
 async def test_watching_a_thread_brings_its_posts_live(layer, question, member, colleague):
     fatima, _ = await connect(member)
     await fatima.receive_json_from()
