@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from community.metrics import CHANNEL_LAYER_ERRORS
+from community.performance.handlers import after_the_answer
 
 logger = logging.getLogger(__name__)
 CHUNK = 200
@@ -43,11 +44,15 @@ def send_message(groups: list[str], message: dict[str, Any]) -> None:
         for start in range(0, len(groups), CHUNK):
             await asyncio.gather(*(layer.group_send(group, message) for group in groups[start : start + CHUNK]))
 
-    try:
-        async_to_sync(send_all)()
-    except Exception:
-        CHANNEL_LAYER_ERRORS.labels("publish").inc()
-        logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
+    async def logged() -> None:
+        try:
+            await send_all()
+        except Exception:
+            CHANNEL_LAYER_ERRORS.labels("publish").inc()
+            logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
+
+    if not after_the_answer(logged):  # in a request: once its answer is out, in order
+        async_to_sync(logged)()
 
 
 def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
@@ -132,15 +137,18 @@ def _hand_off(send_all: Any, count: int) -> None:
     """Run ``send_all`` on the server's event loop without waiting for it, when this code
     runs in a request thread of the ASGI server (the request returns at once; the
     loop sends while it serves the sockets); elsewhere (commands, tests) run it here."""
+
+    async def logged() -> None:
+        try:
+            await send_all()
+        except Exception:
+            CHANNEL_LAYER_ERRORS.labels("publish").inc()
+            logger.exception("Could not publish %d events", count)
+
+    if after_the_answer(logged):  # in a request: once its answer is out, in order
+        return
     loop = _server_loop()
     if loop is not None:
-
-        async def logged() -> None:
-            try:
-                await send_all()
-            except Exception:
-                logger.exception("Could not publish %d events", count)
-
         asyncio.run_coroutine_threadsafe(logged(), loop)
         return
     try:

@@ -20,4 +20,19 @@ def record(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [path("record/", record)]
+def hand_over(request):
+    """Hands two pieces of work to the event loop for after the answer (``after_the_answer``)."""
+    from community.performance.handlers import after_the_answer
+
+    for name in ("first", "second"):
+
+        async def work(name=name):
+            # What the server had sent by then: the answer's start and body, if it went first.
+            state["order"].append((name, state["communicator"].output_queue.qsize()))
+
+        state["handed_over"] = after_the_answer(work)
+    state["order"].append("view")
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("record/", record), path("hand-over/", hand_over)]

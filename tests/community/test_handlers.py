@@ -72,6 +72,33 @@ async def test_one_thread_serves_requests_one_after_another(record_view, handler
     assert len(set(record_view["threads"])) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_work_a_request_hands_over_runs_after_its_answer_in_order(record_view, handlers):
+    """A reply's live events to a thousand sockets wait until the member who replied has
+    the answer, then go in the order they were handed over."""
+    from community.performance.handlers import after_the_answer
+
+    record_view.update(order=[])
+    application = handlers(1)
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "/hand-over/", "raw_path": b"/hand-over/", "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    communicator = record_view["communicator"] = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    await communicator.wait(timeout=10)
+    for _ in range(50):
+        if len(record_view["order"]) == 3:
+            break
+        await asyncio.sleep(0.01)
+    # Each piece of work found the answer's start and body sent already.
+    assert record_view["order"] == ["view", ("first", 2), ("second", 2)]
+    assert (await communicator.receive_output(timeout=1))["status"] == 200
+    assert record_view["handed_over"] is True
+    assert after_the_answer(lambda: None) is False, "outside a request the caller does it itself"
+
+
 def test_at_least_one_thread():
     with pytest.raises(ValueError):
         PooledThreadsASGIHandler(threads=0)
