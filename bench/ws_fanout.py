@@ -4,7 +4,7 @@
 
 Starts one daphne process (DEBUG=0) with the Redis channel layer on 127.0.0.1,
 creates N bench members with sessions, connects N authenticated WebSockets that
-all watch one thread, then posts one reply over HTTP and measures:
+all watch one thread, then posts one reply over HTTP (from a process of its own) and measures:
 
 1. the reply request's duration;
 2. per client, the time from sending the reply until its ``thread.post_created``
@@ -12,6 +12,11 @@ all watch one thread, then posts one reply over HTTP and measures:
 3. the same for the personal ``notification.created`` events, with all N members
    watching the thread (so every one of them gets a notification row and a push);
 4. the server's resident memory per open connection.
+
+Before the measured reply of case 3, one reply that notifies everyone warms that path (the
+first in a process loads what notifying needs), as on a server that has been running.
+The server's log goes to FANOUT_LOG (default /tmp/fanout-daphne.log) at FANOUT_LOG_LEVEL
+(default WARNING; INFO adds each request with its duration and queries).
 
 Bounded: connections and waits time out (60 s), everything started is stopped by PID.
 Needs Redis at REDIS_URL (default redis://127.0.0.1:6379/0).
