@@ -44,15 +44,22 @@ def send_message(groups: list[str], message: dict[str, Any]) -> None:
         for start in range(0, len(groups), CHUNK):
             await asyncio.gather(*(layer.group_send(group, message) for group in groups[start : start + CHUNK]))
 
+    def failed() -> None:
+        CHANNEL_LAYER_ERRORS.labels("publish").inc()
+        logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
+
     async def logged() -> None:
         try:
             await send_all()
         except Exception:
-            CHANNEL_LAYER_ERRORS.labels("publish").inc()
-            logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
+            failed()
 
-    if not after_the_answer(logged):  # in a request: once its answer is out, in order
-        async_to_sync(logged)()
+    if after_the_answer(logged):  # in a request: once its answer is out, in order
+        return
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the layer is down, or this thread runs an event loop itself
+        failed()
 
 
 def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
