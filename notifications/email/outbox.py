@@ -45,7 +45,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connectio
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from notifications.email.unsubscribe import mail_domain
@@ -285,9 +285,9 @@ def render_due(rows: Sequence[OutboxMessage], worker: str) -> list[OutboxMessage
     rendered = rendering.render_rows(pending)
     skipped = [row for row in pending if row.pk not in rendered]
     if skipped:
-        OutboxMessage.objects.filter(
-            pk__in=[row.pk for row in skipped], status=Status.SENDING, claimed_by=worker[:120]
-        ).update(status=Status.SKIPPED, locked_until=None, sent_at=timezone.now())
+        still_claimed(worker, [row.pk for row in skipped]).update(
+            status=Status.SKIPPED, locked_until=None, sent_at=timezone.now()
+        )
     for row in pending:
         if row.pk in rendered:
             row.subject, row.text, row.html, row.headers = rendered[row.pk]
@@ -297,20 +297,29 @@ def render_due(rows: Sequence[OutboxMessage], worker: str) -> list[OutboxMessage
     return [row for row in rows if row.pk not in {r.pk for r in skipped}]
 
 
+def still_claimed(worker: str, ids: Iterable[int] | None = None) -> QuerySet[OutboxMessage]:
+    """The rows (of ``ids``, or all) that this worker's claim still holds: what it may
+    write the outcome of. A row whose lease ran out and that another worker took is not."""
+    rows = OutboxMessage.objects.filter(status=Status.SENDING, claimed_by=worker[:120])
+    return rows if ids is None else rows.filter(pk__in=list(ids))
+
+
 def mark_sent(rows: Sequence[OutboxMessage], worker: str) -> None:
     """Record rows the SMTP server accepted (only while this worker's claim holds)."""
     if rows:
-        OutboxMessage.objects.filter(
-            pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]
-        ).update(
-            status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, locked_until=None, last_error=""
-        )
+        _record_sent(still_claimed(worker, [r.pk for r in rows]))
+
+
+def _record_sent(rows: QuerySet[OutboxMessage]) -> int:
+    return rows.update(
+        status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, locked_until=None, last_error=""
+    )
 
 
 def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseException) -> None:
     """One more failed attempt: back to the queue with backoff, or failed for good.
 
-    A bundle goes back without its bundle key (``_back_in_the_queue``)."""
+    A bundle goes back without its bundle key (``BACK_IN_THE_QUEUE``)."""
     if not rows:
         return
     now = timezone.now()
@@ -321,12 +330,11 @@ def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseE
         by_attempts.setdefault(row.attempts + 1, []).append(row.pk)
     for attempts, ids in by_attempts.items():
         gives_up = permanent or attempts >= option("max_attempts")
-        OutboxMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker[:120]).update(
+        still_claimed(worker, ids).update(
             status=Status.FAILED if gives_up else Status.QUEUED,
-            **_back_in_the_queue(),
+            **BACK_IN_THE_QUEUE,
             attempts=attempts,
             next_attempt_at=now if gives_up else now + backoff(attempts),
-            locked_until=None,
             last_error=text,
         )
     logger.warning("E-mail not sent (%d messages, %s): %s", len(rows), "permanent" if permanent else "will retry", text)
@@ -335,18 +343,15 @@ def mark_failed_attempt(rows: Sequence[OutboxMessage], worker: str, error: BaseE
 def release(rows: Sequence[OutboxMessage], worker: str) -> None:
     """Give unsent claims back at once (shutting down, lease nearly over); no attempt is counted."""
     if rows:
-        OutboxMessage.objects.filter(
-            pk__in=[r.pk for r in rows], status=Status.SENDING, claimed_by=worker[:120]
-        ).update(status=Status.QUEUED, locked_until=None, **_back_in_the_queue())
+        still_claimed(worker, [r.pk for r in rows]).update(status=Status.QUEUED, **BACK_IN_THE_QUEUE)
 
 
-def _back_in_the_queue() -> dict[str, Any]:
-    """What a claimed row gives up when it goes back to the queue: its bundle key. Once
-    claimed, a bundle takes no more posts (they start a new bundle, which may be queued by
-    now: two queued rows may not share a key), and what it was rendered with is what it
-    sends; a post that joined it now would never be sent. It is an e-mail of its own from
-    here on, and the thread's later posts go in the other bundle."""
-    return {"bundle": None}
+#: What a claimed row gives up when it goes back to the queue: its lease, and its bundle
+#: key. Once claimed, a bundle takes no more posts (they start a new bundle, which may be
+#: queued by now: two queued rows may not share a key), and what it was rendered with is
+#: what it sends; a post that joined it now would never be sent. It is an e-mail of its own
+#: from here on, and the thread's later posts go in the other bundle.
+BACK_IN_THE_QUEUE: dict[str, Any] = {"locked_until": None, "bundle": None}
 
 
 @dataclass
@@ -455,14 +460,9 @@ def recover_claims(worker: str) -> tuple[int, int]:
     """After the database was away: record what this worker sent meanwhile, and give back
     what it had claimed and not sent, at once rather than when the lease ends (15 minutes).
     Returns (recorded as sent, given back). Raises while the database is still away."""
-    sent = sorted(unrecorded.get(worker, ()))
     with transaction.atomic():
-        recorded = OutboxMessage.objects.filter(pk__in=sent, status=Status.SENDING, claimed_by=worker[:120]).update(
-            status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, locked_until=None, last_error=""
-        )
-        released = OutboxMessage.objects.filter(status=Status.SENDING, claimed_by=worker[:120]).update(
-            status=Status.QUEUED, locked_until=None, **_back_in_the_queue()
-        )
+        recorded = _record_sent(still_claimed(worker, sorted(unrecorded.get(worker, ()))))
+        released = still_claimed(worker).update(status=Status.QUEUED, **BACK_IN_THE_QUEUE)
     unrecorded.pop(worker, None)
     return recorded, released
 
