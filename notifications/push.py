@@ -34,32 +34,23 @@ def send_now(groups: list[str], event: dict[str, Any]) -> None:
 
 
 def send_message(groups: list[str], message: dict[str, Any]) -> None:
-    """Send a channel-layer message (its ``type`` names the consumer's handler) now."""
+    """Send a channel-layer message (its ``type`` names the consumer's handler) now: after
+    the answer in a request, else waiting for it."""
+    _dispatch(_group_sender(groups, message), f"{message.get('type')} to {len(groups)} groups", wait=True)
+
+
+def _group_sender(groups: list[str], message: dict[str, Any]) -> Any:
+    """What sends ``message`` to ``groups``; None without a channel layer."""
     layer = get_channel_layer()
     if layer is None:
-        return
+        return None
 
     async def send_all() -> None:
         # Concurrently, in chunks: with Redis this pipelines the sends over the connection pool.
         for start in range(0, len(groups), CHUNK):
             await asyncio.gather(*(layer.group_send(group, message) for group in groups[start : start + CHUNK]))
 
-    def failed() -> None:
-        CHANNEL_LAYER_ERRORS.labels("publish").inc()
-        logger.exception("Could not publish %s to %d groups", message.get("type"), len(groups))
-
-    async def logged() -> None:
-        try:
-            await send_all()
-        except Exception:
-            failed()
-
-    if after_the_answer(logged):  # in a request: once its answer is out, in order
-        return
-    try:
-        async_to_sync(send_all)()
-    except Exception:  # the layer is down, or this thread runs an event loop itself
-        failed()
+    return send_all
 
 
 def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
@@ -74,7 +65,7 @@ def send_each_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
                 *(layer.group_send(group, to_layer_message(event)) for group, event in messages[start : start + CHUNK])
             )
 
-    _hand_off(send_all, len(messages))
+    _dispatch(send_all, f"{len(messages)} events", wait=False)
 
 
 #: From this many recipients on, their personal events travel as one message to every
@@ -130,38 +121,37 @@ def member_event(message: dict[str, Any], member_id: int) -> dict[str, Any] | No
 def send_message_soon(groups: list[str], message: dict[str, Any]) -> None:
     """``send_message``, handed off to the server's event loop when there is one (the
     request does not wait for it)."""
-    layer = get_channel_layer()
-    if layer is None:
+    _dispatch(_group_sender(groups, message), f"{message.get('type')} to {len(groups)} groups", wait=False)
+
+
+def _dispatch(send_all: Any, what: str, *, wait: bool) -> None:
+    """Run ``send_all``: in a request, once its answer has been sent (``after_the_answer``);
+    in a request thread of the ASGI server otherwise, on its event loop without waiting for
+    it unless ``wait``; elsewhere (commands, tests) here. A failure is logged and counted,
+    never raised: the database row is the truth, clients catch up."""
+    if send_all is None:
         return
 
-    async def send_all() -> None:
-        await asyncio.gather(*(layer.group_send(group, message) for group in groups))
-
-    _hand_off(send_all, len(groups))
-
-
-def _hand_off(send_all: Any, count: int) -> None:
-    """Run ``send_all`` on the server's event loop without waiting for it, when this code
-    runs in a request thread of the ASGI server (the request returns at once; the
-    loop sends while it serves the sockets); elsewhere (commands, tests) run it here."""
+    def failed() -> None:
+        CHANNEL_LAYER_ERRORS.labels("publish").inc()
+        logger.exception("Could not publish %s", what)
 
     async def logged() -> None:
         try:
             await send_all()
         except Exception:
-            CHANNEL_LAYER_ERRORS.labels("publish").inc()
-            logger.exception("Could not publish %d events", count)
+            failed()
 
-    if after_the_answer(logged):  # in a request: once its answer is out, in order
+    if after_the_answer(logged):
         return
-    loop = _server_loop()
+    loop = None if wait else _server_loop()
     if loop is not None:
         asyncio.run_coroutine_threadsafe(logged(), loop)
         return
     try:
         async_to_sync(send_all)()
-    except Exception:
-        logger.exception("Could not publish %d events", count)
+    except Exception:  # the layer is down, or this thread runs an event loop itself
+        failed()
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
