@@ -4,11 +4,16 @@ While Redis is away the sockets stay open but hear nothing: the events published
 are gone (the layer is at-most-once), and a page only asks for what it missed
 (``/notifications/since/<id>/``) after it reconnects. So each process watches its layer: while
 it has sockets, it sends itself a probe every ``LIVE_LAYER_PROBE_SECONDS`` (a message through the
-layer to a channel of its own, answered within a second or failed). When a probe succeeds
+layer to a channel of its own, answered or failed). When a probe succeeds
 after one failed, the layer is back: the process closes its sockets with 4012 (any code
 but 4401 and 4403 makes the page come back), and each page reconnects after its jittered backoff (static/js/live.js: within two
 seconds) and catches up from the database. The probe counts its failures in
 ``/metrics`` (``samenleven_channel_layer_errors_total{operation="probe"}``).
+
+A probe fails when the layer raises (Redis refused or dropped the connection) or does not
+answer within ``LIVE_LAYER_PROBE_TIMEOUT`` seconds (default 10). A slow answer alone loses
+nothing, and a process busy accepting a thousand sockets can take seconds to read one: with a
+tight timeout such a moment closed every socket, and their reconnecting kept the process busy.
 
 From the first failed probe until the resync, the sockets pass on no live event
 (``LiveConsumer.dispatch``): an event that arrives after Redis is back but before the resync
@@ -37,14 +42,15 @@ class Closable(Protocol):
     async def close(self, code: int | None = None) -> None: ...
 
 
-async def probe(layer: Any, timeout: float = 2.0) -> bool:
+async def probe(layer: Any, timeout: float = 10.0) -> bool:
     """One message through the layer to a channel of this process, and back."""
     try:
         channel = await asyncio.wait_for(layer.new_channel("layerwatch."), timeout)
         token = uuid.uuid4().hex
         await asyncio.wait_for(layer.send(channel, {"type": "layerwatch.probe", "token": token}), timeout)
         message = await asyncio.wait_for(layer.receive(channel), timeout)
-    except Exception:
+    except Exception as error:
+        logger.info("The channel layer probe failed: %r", error)
         # A channel whose subscription failed stays in the layer's table (channels_redis):
         # take this process's probes out of it, so an outage leaves nothing behind.
         channels = getattr(layer, "channels", None)
@@ -77,7 +83,7 @@ class LayerWatch:
             layer = get_channel_layer()
             if layer is None:
                 return
-            if await probe(layer):
+            if await probe(layer, getattr(settings, "LIVE_LAYER_PROBE_TIMEOUT", 10.0)):
                 if self.broken:
                     self.broken = False
                     await self.resync()

@@ -11,12 +11,13 @@ backend's and the fields' own value converters, which SQLite needs for times and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache, cached_property
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, Model
+from django.db.models import F, Field, Model, Q, Value
+from django.db.models.lookups import Lookup
 
 
 @cache
@@ -36,6 +37,33 @@ def among(column: str, values: Sequence[Any], using: str = "default") -> tuple[s
     if connections[using].vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+class AnyOf(Lookup):
+    """``field = ANY(array)``: the ids travel as one array parameter, not one each."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(({rhs})::bigint[])", [*lhs_params, *rhs_params]
+
+
+class IdArray(Field):
+    """A list of ids handed to the driver as it is (ArrayField would convert each id)."""
+
+    def db_type(self, connection):
+        return "bigint[]"
+
+
+def one_of(field: str, ids: Collection[int], using: str = "default") -> Q | AnyOf:
+    """A filter: ``field`` is one of the ``ids``. On PostgreSQL one array parameter, for
+    ``among``'s reasons and one more: the driver rewrites every ``%s`` of a long statement
+    in Python (a thousand ids cost it milliseconds); elsewhere ``field__in``."""
+    if connections[using].vendor == "postgresql":
+        return AnyOf(F(field), Value(list(ids), output_field=IdArray()))
+    return Q(**{f"{field}__in": ids})
 
 
 def from_database(field: Field, value: Any, using: str = "default") -> Any:

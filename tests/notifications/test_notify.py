@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community.models import Group, Member
 from notifications import actions as notification_actions
 from notifications import live
 from notifications.models import Notification, Watch
-from tests.conftest import steady_queries
+from tests.conftest import approved_member, steady_queries
 from tests.threads.conftest import make_thread
 from threads import actions
 from threads.models import Theme
@@ -47,9 +48,9 @@ def test_a_reply_tells_the_thread_author_and_the_watchers_once_each(
     assert unread(member) == 1
     events = [(groups, event["type"]) for groups, event in published]
     # The personal notifications (in member id order), then the thread's own event.
-    assert events == sorted(
-        [([f"member.{member.pk}"], "notification.created"), ([f"member.{outsider.pk}"], "notification.created")]
-    ) + [([f"thread.{question.pk}"], "thread.post_created")]
+    assert events == [([f"member.{pk}"], "notification.created") for pk in sorted([member.pk, outsider.pk])] + [
+        ([f"thread.{question.pk}"], "thread.post_created")
+    ]
     to_member = next(event for groups, event in published if groups == [f"member.{member.pk}"])
     assert to_member["unread"] == Member.objects.get(pk=member.pk).unread_notifications and to_member["url"] == reverse(
         "post_permalink", args=[post.pk]
@@ -280,3 +281,31 @@ def test_a_reply_succeeds_while_the_channel_layer_is_down(
     assert response.status_code == 302
     assert question.posts.filter(body="Terwijl de laag plat ligt").exists()
     assert kinds_for(member) == ["replied"]
+
+
+def test_many_recipients_are_written_in_one_statement_each_row_with_its_own_id(question, colleague, municipality):
+    """The rows of many recipients go in at once; each notification gets the id of its own
+    row (on PostgreSQL one INSERT whose text and parameters do not grow with the rows)."""
+    readers = [approved_member(municipality, name=f"Lezer {n}", handle=f"lezer_{n}") for n in range(12)]
+    kinds = ["posted", "replied", "mentioned"]
+
+    def notify(members) -> tuple[list[Notification], list[dict]]:
+        recipients = {m.pk: {kinds[n % 3]} for n, m in enumerate(members)}
+        with CaptureQueriesContext(connection) as captured:
+            made = notification_actions.notify_about_thread(
+                recipients=recipients, thread=question, post=None, actor=colleague
+            )
+        for notification in made:  # (a later reply replaces the grouped ones)
+            row = Notification.objects.get(pk=notification.pk)
+            assert (row.recipient_id, row.kind) == (notification.recipient_id, notification.kind)
+        inserts = [
+            q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
+        ]
+        return made, inserts
+
+    few, few_inserts = notify(readers[:3])
+    many, many_inserts = notify(readers)
+    assert len(few) == 3 and len(many) == 12
+    assert len(few_inserts) == len(many_inserts) == 1
+    if connection.vendor == "postgresql":  # an array per column, not a placeholder per value
+        assert "FROM unnest(" in many_inserts[0]["sql"] and "WITH ORDINALITY" in many_inserts[0]["sql"]

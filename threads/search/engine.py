@@ -48,7 +48,6 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
-    Field,
     Func,
     Q,
     QuerySet,
@@ -60,6 +59,7 @@ from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
 
 from community.models import Member
+from community.performance.rows import one_of
 from community.permissions import is_participant
 from threads.models import Post, Synonym, Thread
 from threads.permissions import readable_groups_q
@@ -173,8 +173,8 @@ def apply_filters(member: Member, filters: Filters) -> Scope:
     if filtered.query.where:
         thread_ids = list(filtered.values_list("pk", flat=True)[: NARROW_THREADS + 1])
         if len(thread_ids) <= NARROW_THREADS:
-            by_thread.append(_one_of("thread_id", thread_ids))
-            threads = threads.filter(_one_of("pk", thread_ids))
+            by_thread.append(one_of("thread_id", thread_ids))
+            threads = threads.filter(one_of("pk", thread_ids))
             narrow = True
         else:
             by_thread.append(Q(thread__in=filtered))
@@ -194,7 +194,7 @@ def apply_filters(member: Member, filters: Filters) -> Scope:
             members = members.filter(municipality__region=filters.region)
         author_ids = list(members.values_list("pk", flat=True)[: NARROW_AUTHORS + 1])
         if len(author_ids) <= NARROW_AUTHORS:
-            by_post.append(_one_of("author_id", author_ids))
+            by_post.append(one_of("author_id", author_ids))
             narrow = True
         else:
             by_post.append(Q(author__in=members))
@@ -204,30 +204,6 @@ def apply_filters(member: Member, filters: Filters) -> Scope:
     posts = searchable_posts(member).filter(*by_post)
     # The opening posts of the threads in ``threads`` need no thread list again.
     return Scope(posts=posts.filter(*by_thread), threads=threads, opening_posts=posts.filter(number=1), narrow=narrow)
-
-
-class AnyOf(Lookup):
-    """``field = ANY(array)``: the ids travel as one array parameter, not one each."""
-
-    lookup_name = "any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(({rhs})::bigint[])", [*lhs_params, *rhs_params]
-
-
-class IdArray(Field):
-    """A list of ids handed to the driver as it is (ArrayField would convert each id)."""
-
-    def db_type(self, connection):
-        return "bigint[]"
-
-
-def _one_of(field: str, ids: list[int]) -> Q | AnyOf:
-    if connection.vendor == "postgresql":
-        return AnyOf(F(field), Value(ids, output_field=IdArray()))
-    return Q(**{f"{field}__in": ids})
 
 
 def search_posts(
