@@ -14,6 +14,7 @@ const postList = document.querySelector(".posts");
 let socket = null;
 let attempts = 0;
 let reconnectTimer = null;
+let ready = null; // the open connection's "session.ready", for modules that start late
 let lastNotificationId = null;
 let pendingPosts = [];
 let newRepliesButton = null;
@@ -264,6 +265,7 @@ function connect() {
   socket.addEventListener("message", (message) => {
     let event;
     try { event = JSON.parse(message.data); } catch { return; }
+    if (event.type === "session.ready") ready = event;
     handlers[event.type]?.(event);
     // Other page modules (meetings.js) hear the connection's events on the document.
     if (event.type === "session.ready" || event.type.startsWith("meeting.") || event.type === "error") {
@@ -271,6 +273,7 @@ function connect() {
     }
   });
   socket.addEventListener("close", (event) => {
+    ready = null;
     // 4401/4403: not (or no longer) allowed in; reconnecting would not help.
     if (event.code === 4401 || event.code === 4403) return;
     attempts += 1;
@@ -283,6 +286,13 @@ function connect() {
 }
 
 if (body.dataset.live && "WebSocket" in window) connect();
+// A module that starts after the connection said it was ready (its script arrived late) asks
+// with "live:hello" and hears that "session.ready" again, so that it can subscribe.
+document.addEventListener("live:hello", () => {
+  if (ready && socket && socket.readyState === WebSocket.OPEN) {
+    document.dispatchEvent(new CustomEvent("live:event", { detail: ready }));
+  }
+});
 // ... and send on it: one socket per tab, whichever module has something to say.
 document.addEventListener("live:send", (event) => {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event.detail));

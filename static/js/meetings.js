@@ -134,6 +134,8 @@ if (root) {
     const event = message.detail;
     if (event.type === "session.ready" || event.meeting === meetingId) handlers[event.type]?.(event);
   });
+  // The connection may have been ready before this script arrived: ask (live.js).
+  document.dispatchEvent(new CustomEvent("live:hello"));
 
   // Votes and questions without leaving the page; the socket brings the result to everyone.
   root.addEventListener("submit", async (event) => {

@@ -120,3 +120,28 @@ def test_after_a_reconnect_the_live_page_catches_up_with_what_it_missed(
     expect(page.locator(".question-list .question")).to_have_count(0)
     context.set_offline(False)
     expect(page.locator(".question__text")).to_have_text("Gesteld terwijl Thijs offline was", timeout=15_000)
+
+
+def test_the_live_page_follows_the_meeting_when_its_script_arrives_after_the_socket_is_ready(
+    asgi_live_server, new_context, log_in, member, colleague, staff, themes
+):
+    """A slow server can answer the WebSocket before it serves meetings.js: the page's script
+    then starts on a connection that is ready already, and must still follow the meeting."""
+    import time
+
+    from playwright.sync_api import expect
+
+    meeting = a_webinar(staff, member, colleague)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, colleague)
+
+    def late(route):
+        time.sleep(1.5)  # the socket opens and says it is ready meanwhile
+        route.continue_()
+
+    context.route("**/js/meetings*.js", late)
+    page.goto(f"/meetings/{meeting.pk}/live/")
+    expect(page.locator("[data-live-status]")).to_have_text(
+        "Vragen en stemmen verschijnen hier zodra ze binnenkomen.", timeout=10_000
+    )
