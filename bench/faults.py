@@ -35,15 +35,14 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # the project's folder: bench.harness
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -52,13 +51,12 @@ import uuid  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from email import message_from_bytes  # noqa: E402
-from http.cookies import SimpleCookie  # noqa: E402
 from pathlib import Path  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+
+from bench.harness import Browser, Processes, port_open, wait_for_port  # noqa: E402
 
 ROOT = Path(_HERE).parent
 VENV_BIN = Path(sys.executable).parent
-PASSWORD = "samenleven-bench"
 TOKEN = "Storingsproef-reactie"
 SEED = ["--members", "40", "--threads", "30", "--posts", "400", "--big-thread-posts", "40", "--bodies", "30"]
 MIX = {"thread": 34, "list": 14, "notifications": 12, "reply": 28, "useful": 12}
@@ -69,60 +67,6 @@ def log(text: str) -> None:
 
 
 # --- Processes ----------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every child this script starts, stopped by PID (never by name)."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
-
-    def start(
-        self, name: str, args: list[str], *, env: dict[str, str] | None = None, log_path: Path
-    ) -> subprocess.Popen:
-        with open(log_path, "ab") as handle:
-            proc = subprocess.Popen(
-                args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
-        self.children.append((name, proc))
-        return proc
-
-    def stop_all(self) -> None:
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for name, proc in reversed(self.children):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"  {name} (pid {proc.pid}) did not stop; killing it", file=sys.stderr)
-                proc.kill()
-                proc.wait(timeout=5)
-        self.children.clear()
-
-
-def port_open(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-def wait_for_port(port: int, proc: subprocess.Popen | None, log_path: Path, timeout: float = 60) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit(
-                f"process {proc.pid} exited ({proc.returncode}); its log {log_path}:\n{log_path.read_text()[-3000:]}"
-            )
-        if port_open(port):
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise SystemExit(
-        f"nothing listened on port {port} within {timeout}s; log {log_path}:\n{log_path.read_text()[-3000:]}"
-    )
 
 
 class Postgres:
@@ -331,64 +275,6 @@ class Result:
     done: float = 0.0  # monotonic, when the answer came (or did not): what the windows below count
 
 
-class Browser:
-    """One member's cookies and a kept-alive connection to nginx."""
-
-    def __init__(self, port: int, email: str) -> None:
-        self.port, self.email = port, email
-        self.cookies: dict[str, str] = {}
-        self.conn: http.client.HTTPConnection | None = None
-        self.location = ""
-
-    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        encoded = None
-        if method == "POST":
-            encoded = urlencode(body or {})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-            headers["Origin"] = f"http://127.0.0.1:{self.port}"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}/"
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.conn.request(method, path, body=encoded, headers=headers)
-                response = self.conn.getresponse()
-                text = response.read().decode(errors="replace")
-            except (OSError, http.client.HTTPException) as error:
-                self.conn.close()
-                self.conn = None
-                # nginx closed a kept-alive connection before this request: once more, on a new one.
-                if attempt == 1 and isinstance(
-                    error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-                ):
-                    continue
-                return 0, ""
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel.value:
-                        self.cookies[name] = morsel.value
-                    else:
-                        self.cookies.pop(name, None)
-            self.location = response.getheader("Location", "")
-            return response.status, text
-        return 0, ""
-
-    def log_in(self) -> bool:
-        self.cookies.clear()
-        status, page = self.request("GET", "/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or token is None:
-            return False
-        status, _ = self.request(
-            "POST",
-            "/accounts/login/",
-            {"csrfmiddlewaretoken": token.group(1), "username": self.email, "password": PASSWORD},
-        )
-        return status == 302 and "sessionid" in self.cookies
-
-
 @dataclass
 class Shared:
     results: list[Result] = field(default_factory=list)
@@ -409,7 +295,7 @@ def load_worker(
 ) -> None:
     rng = random.Random(seed)
     browser = Browser(port, email)
-    while not browser.log_in():
+    while browser.log_in() != 302 or not browser.logged_in:
         if stopping.is_set() or time.monotonic() - start > duration:
             return
         time.sleep(0.5)
@@ -604,7 +490,7 @@ def main() -> int:
                     "--appendonly",
                     "no",
                 ],
-                log_path=redis_log,
+                log=redis_log,
             )
             wait_for_port(ports["redis"], proc, redis_log)
             return proc
@@ -638,7 +524,7 @@ def main() -> int:
                     "community.asgi:application",
                 ],
                 env=env,
-                log_path=log_path,
+                log=log_path,
             )
             wait_for_port(port, proc, log_path)
             return proc
@@ -658,15 +544,13 @@ def main() -> int:
         nginx = procs.start(
             "nginx",
             ["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp), "-e", str(nginx_log)],
-            log_path=tmp / "nginx.out",
+            log=tmp / "nginx.out",
         )
         wait_for_port(ports["nginx"], nginx, nginx_log)
 
         mail_log = tmp / "mail-worker.log"
         mail = {
-            "proc": procs.start(
-                "mail worker", [sys.executable, "manage.py", "deliver_mail"], env=env, log_path=mail_log
-            ),
+            "proc": procs.start("mail worker", [sys.executable, "manage.py", "deliver_mail"], env=env, log=mail_log),
             "restarts": 0,
         }
 
@@ -675,7 +559,7 @@ def main() -> int:
                 if mail["proc"].poll() is not None:
                     mail["restarts"] += 1
                     mail["proc"] = procs.start(
-                        "mail worker", [sys.executable, "manage.py", "deliver_mail"], env=env, log_path=mail_log
+                        "mail worker", [sys.executable, "manage.py", "deliver_mail"], env=env, log=mail_log
                     )
                 sockets_stop.wait(1)
 
@@ -684,7 +568,7 @@ def main() -> int:
         shared = Shared()
         socket_browsers = [Browser(ports["nginx"], email) for email in members]
         for browser in socket_browsers:
-            if not browser.log_in():
+            if browser.log_in() != 302 or not browser.logged_in:
                 raise SystemExit(f"{browser.email} could not log in")
         socket_threads = [
             threading.Thread(target=socket_worker, args=(ports["nginx"], b.email, b, shared, sockets_stop), daemon=True)

@@ -28,22 +28,20 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # the project's folder: bench.harness
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from http.cookies import SimpleCookie  # noqa: E402
 from pathlib import Path  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+
+from bench.harness import Browser, Processes, free_port, wait_for_port  # noqa: E402
 
 ROOT = Path(_HERE).parent
 VENV_BIN = Path(sys.executable).parent
@@ -53,7 +51,6 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "samenleven_outage"
 SQLITE_PATH = ROOT / "var" / "outage.sqlite3"
 STATIC_ROOT = ROOT / "var" / "outage-static"
-PASSWORD = "samenleven-bench"
 SEED = [
     "--members",
     "60",
@@ -74,65 +71,6 @@ PHASES = ("before", "during", "after")
 
 
 # --- Processes ----------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every child this script starts, stopped by PID."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-        with open(log, "ab") as handle:
-            proc = subprocess.Popen(
-                args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
-        self.children.append((name, proc))
-        return proc
-
-    def stop(self, proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-    def stop_all(self) -> None:
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for name, proc in reversed(self.children):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"  {name} (pid {proc.pid}) did not stop; killing it", file=sys.stderr)
-                proc.kill()
-                proc.wait(timeout=5)
-        self.children.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                f"process {proc.pid} exited ({proc.returncode}); its log {log}:\n{log.read_text()[-3000:]}"
-            )
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listened on port {port} within {timeout}s; log {log}:\n{log.read_text()[-3000:]}")
 
 
 def start_redis(procs: Processes, port: int, log: Path) -> subprocess.Popen:
@@ -253,68 +191,6 @@ class Result:
     status: int  # 0: no answer (connection refused or reset, timeout)
     seconds: float
     to_login: bool  # redirected to the login page: the member's session was lost
-
-
-class Browser:
-    """One member's cookies, and a kept-alive connection to each daphne, used in turn."""
-
-    def __init__(self, ports: list[int], email: str) -> None:
-        self.ports = ports
-        self.email = email
-        self.cookies: dict[str, str] = {}
-        self.connections: dict[int, http.client.HTTPConnection] = {}
-        self.turn = 0
-        self.location = ""  # of the last answer
-
-    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
-        port = self.ports[self.turn % len(self.ports)]
-        self.turn += 1
-        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
-        encoded = None
-        if method == "POST":
-            encoded = urlencode(body or {})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-        for attempt in (1, 2):
-            conn = self.connections.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            self.connections[port] = conn
-            try:
-                conn.request(method, path, body=encoded, headers=headers)
-                response = conn.getresponse()
-                text = response.read().decode(errors="replace")
-            except (OSError, http.client.HTTPException) as error:
-                conn.close()
-                self.connections.pop(port, None)
-                closed = isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError))
-                if closed and attempt == 1:
-                    continue  # the server closed a kept-alive connection: once more on a new one
-                return 0, ""
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel.value:
-                        self.cookies[name] = morsel.value
-                    else:
-                        self.cookies.pop(name, None)
-            self.location = response.getheader("Location", "")
-            return response.status, text
-        return 0, ""
-
-    def log_in(self) -> int:
-        self.cookies.clear()
-        status, page = self.request("GET", "/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or token is None:
-            return status or 0
-        status, _page = self.request(
-            "POST",
-            "/accounts/login/",
-            {"csrfmiddlewaretoken": token.group(1), "username": self.email, "password": PASSWORD},
-        )
-        return status
-
-    def close(self) -> None:
-        for conn in self.connections.values():
-            conn.close()
 
 
 #: Set on Ctrl-C: the workers stop sending, so that the servers can stop.
@@ -448,7 +324,7 @@ def main() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    procs = Processes()
+    procs = Processes(grace=10)
     tmp = Path(tempfile.mkdtemp(prefix="redis-outage-"))
     workers: list[threading.Thread] = []
     try:
