@@ -29,6 +29,7 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 assert "http" not in sys.modules or "bench" not in (getattr(sys.modules["http"], "__file__", "") or "")
+sys.path.insert(0, os.path.dirname(_HERE))  # the project's folder: bench.harness
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -37,7 +38,6 @@ import platform  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -45,6 +45,8 @@ from dataclasses import dataclass, field  # noqa: E402
 from http.cookies import SimpleCookie  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
+
+from bench.harness import Processes, free_port  # noqa: E402
 
 ROOT = Path(_HERE).parent
 VENV_BIN = Path(sys.executable).parent
@@ -74,42 +76,6 @@ class Target:
 
 
 # --- Processes ----------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every child this script starts, stopped by PID in reverse order."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-        handle = open(log, "wb")
-        proc = subprocess.Popen(
-            args, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        handle.close()
-        self.children.append((name, proc))
-        return proc
-
-    def stop_all(self) -> None:
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.terminate()  # SIGTERM: daphne and nginx shut down
-        deadline = time.monotonic() + 10
-        for name, proc in reversed(self.children):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"  {name} (pid {proc.pid}) did not stop; killing it", file=sys.stderr)
-                proc.kill()
-                proc.wait(timeout=5)
-        self.children.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_http(port: int, path: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -780,7 +746,7 @@ def run_cold(args: argparse.Namespace, env: dict[str, str], db_note: str) -> str
     from threads.models import Thread
 
     empty_cache(env)
-    procs = Processes()
+    procs = Processes(grace=10)
     tmp = Path(tempfile.mkdtemp(prefix="samenleven-bench-"))
     try:
         ((port, daphne),) = start_daphne(procs, env, tmp, 1, proxy_headers=False, server=args.server)
@@ -914,7 +880,7 @@ def main() -> None:
     if args.only:
         all_targets = [t for t in all_targets if args.only in t.name or args.only in t.path]
 
-    procs = Processes()
+    procs = Processes(grace=10)
     tmp = Path(tempfile.mkdtemp(prefix="samenleven-bench-"))
     try:
         if args.topology == "single":
