@@ -1,8 +1,8 @@
 """What the load benchmarks share: their child processes, ports, and a member's browser.
 
-Imported by ``bench/faults.py`` and ``bench/redis_outage.py`` as ``bench.harness`` (each puts
-the project's folder on ``sys.path`` and keeps ``bench/`` off it, whose ``http.py`` would
-otherwise hide the standard library's ``http``). Everything here talks to 127.0.0.1 only.
+Imported by ``bench/faults.py``, ``bench/redis_outage.py`` and ``bench/http.py`` as
+``bench.harness`` (each puts the project's folder on ``sys.path`` and keeps ``bench/`` off it,
+whose ``http.py`` would otherwise hide the standard library's ``http``). Everything here talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations

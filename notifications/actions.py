@@ -144,7 +144,7 @@ def _fold_into_groups(notifications: list[Notification]) -> dict[int, int]:
         new.post_id = post_id
         replaced[recipient_id] = pk
     if replaced:
-        Notification.objects.filter(one_of("pk", list(replaced.values()))).delete()
+        Notification.objects.filter(one_of("pk", replaced.values())).delete()
     return replaced
 
 

@@ -36,13 +36,15 @@ from community.metrics import CHANNEL_LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
 CLOSE_RESYNC = 4012  # reconnect, then catch up (daphne sends only 1000 and 3000-4999)
+#: Silence after which a probe has failed, unless settings.LIVE_LAYER_PROBE_TIMEOUT says otherwise.
+PROBE_TIMEOUT_SECONDS = 10.0
 
 
 class Closable(Protocol):
     async def close(self, code: int | None = None) -> None: ...
 
 
-async def probe(layer: Any, timeout: float = 10.0) -> bool:
+async def probe(layer: Any, timeout: float = PROBE_TIMEOUT_SECONDS) -> bool:
     """One message through the layer to a channel of this process, and back."""
     try:
         channel = await asyncio.wait_for(layer.new_channel("layerwatch."), timeout)
@@ -83,7 +85,7 @@ class LayerWatch:
             layer = get_channel_layer()
             if layer is None:
                 return
-            if await probe(layer, getattr(settings, "LIVE_LAYER_PROBE_TIMEOUT", 10.0)):
+            if await probe(layer, getattr(settings, "LIVE_LAYER_PROBE_TIMEOUT", PROBE_TIMEOUT_SECONDS)):
                 if self.broken:
                     self.broken = False
                     await self.resync()

@@ -86,7 +86,7 @@ def bulk_queue_notification_emails(notifications: Sequence[Notification]) -> int
     members = {
         pk: (format_address(name, email), EmailSettings(kinds=dict(chosen or {}), mode=mode or DEFAULT_MODE))
         for pk, name, email, chosen, mode in Member.objects.participating()
-        .filter(one_of("pk", list({n.recipient_id for n in candidates})), email_verified_at__isnull=False)
+        .filter(one_of("pk", {n.recipient_id for n in candidates}), email_verified_at__isnull=False)
         .values_list("pk", "name", "email", "email_preference__kinds", "email_preference__mode")
     }
     now = timezone.now()
