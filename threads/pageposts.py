@@ -21,14 +21,14 @@ from typing import Any, ClassVar
 
 from django.db import connection
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from markupsafe import Markup
 
 from community.models import Group, Member, Municipality
 from community.performance.fragments import Fragment, placeholder, render_declared
-from community.performance.jinja import Words
+from community.performance.jinja import Words, url
 from community.performance.rows import Column, Columns, RowSpec
 from threads.models import POSTS_PER_PAGE, Mark, Post, PostState, ReadState, Thread, post_url
 from threads.querysets import theme_list, themes_column
@@ -59,7 +59,7 @@ class _PostShown(PostState):
 
     @property
     def author_url(self) -> str:
-        return "" if self.is_former_member else reverse("member", args=[self.author_handle])
+        return "" if self.is_former_member else url("member", self.author_handle)
 
     @property
     def position_label(self) -> str:
@@ -220,7 +220,7 @@ class ThreadPostsFragment(Fragment):
         # The posts inside, each a fragment of its own (rendered in one batch; they keep
         # their placeholders until the page's are put in), and the reply form.
         posts = render_declared(None, self.posts)
-        reply = render_declared(None, [ReplyFragment(thread_id=self.thread_id)])[0] if self.can_reply else ""
+        reply = ReplyFragment.for_thread(self.thread_id) if self.can_reply else ""
         pager = ""
         if self.page_count > 1:
             pager = render_to_string(
@@ -235,18 +235,34 @@ class ThreadPostsFragment(Fragment):
 
 @dataclass(frozen=True, slots=True)
 class ReplyFragment(Fragment):
-    """``threads/_reply.html``: the empty reply form, the same for every member who may reply."""
+    """``threads/_reply.html``: the empty reply form, the same for every member who may reply
+    and for every thread: one fragment per language, rendered once per process. Which thread
+    it answers is put in by ``for_thread`` (the form's address and the draft's thread), inside
+    the enclosing page of posts, which is cached per thread anyway; rendering a form's fields
+    through Django's form templates was the dearest part of a thread page seen for the first
+    time."""
 
     template_name: ClassVar[str] = "threads/_reply.html"
 
-    thread_id: int
+    #: Stand for the thread in the shared form (``for_thread`` puts it in).
+    ACTION: ClassVar[str] = placeholder("reply-action")
+    THREAD: ClassVar[str] = placeholder("reply-thread")
 
     def context(self) -> dict[str, Any]:
         from threads.forms import ReplyForm
 
         # An empty form, the same for everyone; its key is new on every page (filled in on
         # the way out: ``REQUEST_KEY``).
-        return {"f": self, "reply_form": ReplyForm(initial={"request_key": placeholder(REQUEST_KEY)})}
+        return {
+            "f": self, "action": self.ACTION, "thread": self.THREAD,
+            "reply_form": ReplyForm(initial={"request_key": placeholder(REQUEST_KEY)}),
+        }  # fmt: skip
+
+    @classmethod
+    def for_thread(cls, thread_id: int) -> str:
+        """The form's HTML, answering thread ``thread_id`` (its request key still a placeholder)."""
+        [html] = render_declared(None, [cls()])
+        return html.replace(cls.ACTION, escape(url("reply", thread_id))).replace(cls.THREAD, str(thread_id))
 
 
 #: The name of the reply form's key (``threads.forms.RequestKeyField``) among the values a

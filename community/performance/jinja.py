@@ -177,19 +177,34 @@ def template_files() -> list[Path]:
 class Words:
     """A fragment's interface text, made once with ``gettext_lazy``: ``words.useful`` is the
     text in the active language; ``words.format("link_to_post", number=3)`` fills in
-    ``%(number)s``; ``words.count("useful_count", n)`` picks the plural (``ngettext_lazy``)."""
+    ``%(number)s``; ``words.count("useful_count", n)`` picks the plural (``ngettext_lazy``).
+
+    Each text is translated once per language and kept (a post reads a dozen of them, and
+    resolving a lazy translation each time was a tenth of its rendering); the catalogues
+    do not change while a process runs."""
 
     def __init__(self, **texts: Any) -> None:
         self._texts = texts
+        self._translated: dict[str | None, dict[str, str]] = {}
+
+    def _text(self, name: str) -> str:
+        language = get_language()
+        translated = self._translated.get(language)
+        if translated is None:
+            translated = self._translated.setdefault(language, {})
+        text = translated.get(name)
+        if text is None:
+            text = translated[name] = str(self._texts[name])
+        return text
 
     def __getattr__(self, name: str) -> str:
         try:
-            return str(self._texts[name])
+            return self._text(name)
         except KeyError:
             raise AttributeError(name) from None
 
     def format(self, name: str, **values: Any) -> str:
-        return str(self._texts[name]) % values
+        return self._text(name) % values
 
     def count(self, name: str, number: int) -> str:
         return self._texts[name] % {"counter": number}

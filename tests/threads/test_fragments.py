@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 POST = "threads/_post.jinja"
 POSTS = "threads/_thread_posts.jinja"
+REPLY = "threads/_reply.html"
 #: The fragments rendered (not taken from a cache) during the last request, by template.
 RENDERS: Counter[str] = Counter()
 
@@ -179,6 +180,31 @@ def test_the_posts_of_a_page_are_one_fragment_shared_by_members_with_the_same_ri
     assert rendered(second, POSTS) == 0 and rendered(second, POST) == 0
     body = second.content.decode()
     assert "Wij gebruiken een vast formulier." in body and 'id="post-2"' in body
+
+
+def test_the_reply_form_is_rendered_once_for_every_thread_and_answers_each_pages_own(
+    client, login, member, plein, question
+):
+    """The empty reply form is one fragment for all threads (rendering a form's fields is
+    the dearest part of a page seen for the first time); each page's form still posts to,
+    and keeps its draft for, its own thread."""
+    import re
+
+    from tests.threads.conftest import make_thread
+
+    other = make_thread(member, plein, title="Een tweede onderwerp")
+    login(member)
+    first = get(client, question.get_absolute_url() + "?page=1")
+    second = get(client, other.get_absolute_url() + "?page=1")
+    assert rendered(first, REPLY) == 1 and rendered(second, REPLY) == 0
+    assert rendered(second, POSTS) == 1  # the other thread's page is its own fragment
+    for response, thread in ((first, question), (second, other)):
+        [form] = re.findall(
+            r'<form method="post" action="([^"]*)" novalidate data-composer[^>]*>', response.content.decode()
+        )
+        assert form == f"/t/{thread.pk}/reply/"
+        assert f'data-draft-field="thread" data-draft-value="{thread.pk}"' in response.content.decode()
+        assert "\x00" not in response.content.decode()
 
 
 def test_what_differs_per_member_is_part_of_the_posts_key(client, login, member, colleague, outsider, question):
@@ -356,7 +382,7 @@ def test_a_declared_fragment_holds_plain_values_only(rf, member):
 
     with pytest.raises(FragmentLookupError, match="f.who is a Member"):
         render_declared(rf.get("/"), [Card(member)])
-    assert render_declared(rf.get("/"), [ReplyFragment(thread_id=1)])  # plain: fine
+    assert render_declared(rf.get("/"), [ReplyFragment()])  # plain: fine
 
 
 def test_an_accepted_answer_is_marked_at_once_for_members_who_saw_it_before(
