@@ -208,6 +208,10 @@ def test_thread_pages_forms_and_lists_have_no_accessibility_violations(
     asgi_live_server, new_context, log_in, member, colleague, viewport
 ):
     thread, _reply = a_question(member, colleague)
+    # Headings in a post come after the post's own (an h2 per post; Markdown's # is an h3).
+    actions.reply_to_thread(
+        author=colleague, thread=thread, body="# Wat we bespraken\n\nTaal en werk.\n\n## Vragen\n\nGeen."
+    )
     page = new_context(**({"viewport": viewport} if viewport else {})).new_page()
     log_in(page, member)
     for path in [
