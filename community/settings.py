@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id, and every answer counted and timed (community/metrics.py).
     "community.metrics.RequestMetricsMiddleware",
+    # The cached fragments a request renders go to the cache in one round trip, at its end.
+    "community.performance.fragments.FragmentWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

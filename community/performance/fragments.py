@@ -32,7 +32,8 @@ import dataclasses
 import datetime
 import hashlib
 import logging
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache as memoize
 from pathlib import Path
@@ -190,10 +191,11 @@ def cached_fragments(
         html.append(fragment)
     if rendered:
         recent_fragments.set_many(rendered)
-        try:
-            cache.set_many(rendered, TIMEOUT)
-        except Exception:
-            logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
+        pending = _pending_writes.get()
+        if pending is None:
+            _store(rendered)
+        else:
+            pending.update(rendered)
     if enclosing is not None:
         return [mark_safe(fragment) for fragment in html]
     if any(CSRF_PLACEHOLDER in fragment for fragment in html):
@@ -203,6 +205,44 @@ def cached_fragments(
         filled = escape(value.replace("\x00", ""))  # a value cannot smuggle in a placeholder
         html = [fragment.replace(placeholder(name), filled) for fragment in html]
     return [mark_safe(fragment) for fragment in html]
+
+
+def _store(rendered: Mapping[str, str]) -> None:
+    try:
+        cache.set_many(dict(rendered), TIMEOUT)
+    except Exception:
+        logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
+
+
+#: The fragments rendered during the current request and not stored yet (``writes_batched``).
+_pending_writes: ContextVar[dict[str, str] | None] = ContextVar("pending_fragment_writes", default=None)
+
+
+@contextmanager
+def writes_batched() -> Iterator[None]:
+    """Store the fragments rendered inside the block in the shared cache in one round trip, at
+    its end, rather than one per batch rendered (a thread page seen for the first time renders
+    three or four: its heading, its posts, the page of posts). Meanwhile they are in this
+    process's memory (``recent_fragments``), where the rest of the block finds them."""
+    pending: dict[str, str] = {}
+    token = _pending_writes.set(pending)
+    try:
+        yield
+    finally:
+        _pending_writes.reset(token)
+        if pending:
+            _store(pending)
+
+
+class FragmentWritesMiddleware:
+    """Every request's fragments stored in one round trip (``writes_batched``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        with writes_batched():
+            return self.get_response(request)
 
 
 # --- Declared fragments: one object is both the template's context and its key -------------

@@ -127,6 +127,40 @@ def test_the_page_renders_when_the_cache_is_down(client, login, member, question
     assert rendered_posts(response) == 1
 
 
+def test_a_page_stores_the_fragments_it_rendered_in_one_round_trip(
+    client, rf, login, member, colleague, question, monkeypatch
+):
+    """A thread page seen for the first time renders its heading, its posts and the page of
+    posts, in batches; all of them go to the shared cache in one ``set_many``, at the end of
+    the request. Outside a request (a command, a socket) each batch is stored at once."""
+    from django.utils import translation
+
+    from threads.pageposts import ReplyFragment
+
+    actions.reply_to_thread(author=colleague, thread=question, body="Wij gebruiken een vast formulier.")
+    stored: list[list[str]] = []
+    real = cache.set_many
+
+    def recording(data, *args, **kwargs):
+        stored.append(sorted(key for key in data if key.startswith("fragment:")))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set_many", recording)
+    login(member)
+    response = get(client, question.get_absolute_url() + "?page=1")
+    assert rendered(response, POST) == 2 and rendered(response, POSTS) == 1
+    batches = [keys for keys in stored if keys]
+    assert len(batches) == 1
+    assert len(batches[0]) >= sum(response.renders.values())  # and the page's {% fragment %} blocks
+    assert set(cache.get_many(batches[0])) == set(batches[0])
+
+    stored.clear()
+    with translation.override("en"):  # a fragment not rendered yet
+        render_declared(rf.get("/"), [ReplyFragment()])
+        key = fragments.fragment_key(REPLY, ReplyFragment())
+    assert [keys for keys in stored if keys] == [[key]]
+
+
 def test_fragments_used_recently_need_no_cache_round_trip(client, login, member, question, monkeypatch):
     """The process keeps recently used fragments: safe, since a key names its content."""
     url = question.get_absolute_url() + "?page=1"
