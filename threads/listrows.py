@@ -101,7 +101,7 @@ class ThreadRowFragment(Fragment):
     unread_count: int
 
     def context(self) -> dict[str, Any]:
-        return {"f": self, "words": ROW_WORDS}
+        return {"f": self, "words": ROW_WORDS.current()}
 
 
 @dataclass(frozen=True, slots=True)

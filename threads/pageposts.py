@@ -171,7 +171,7 @@ class PostFragment(Fragment):
     can_reply: bool
 
     def context(self) -> dict[str, Any]:
-        return {"f": self, "words": POST_WORDS}
+        return {"f": self, "words": POST_WORDS.current()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +229,7 @@ class ThreadPostsFragment(Fragment):
             )  # fmt: skip
         return {
             "f": self, "rows": tuple(zip(self.posts, posts, strict=True)), "reply_html": Markup(reply),
-            "pager_html": Markup(pager), "per_page": POSTS_PER_PAGE, "words": THREAD_POSTS_WORDS,
+            "pager_html": Markup(pager), "per_page": POSTS_PER_PAGE, "words": THREAD_POSTS_WORDS.current(),
         }  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from markupsafe import Markup
 
 #: Stand in for the one argument of a URL when it is reversed once (a number, or a slug).
@@ -63,7 +63,13 @@ def format_date(value: Any, format_name: str) -> str:
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
-    compiled = _compiled_format(get_language(), format_name)
+    return format_local(value, format_name)
+
+
+def format_local(value: Any, format_name: str, language: str | None = None) -> str:
+    """``format_date`` of a time already in the site's time zone, in ``language`` (default:
+    the active one)."""
+    compiled = _compiled_format(language or get_language(), format_name)
     return compiled(value) if compiled is not None else date_format(value, format_name)
 
 
@@ -179,32 +185,53 @@ class Words:
     text in the active language; ``words.format("link_to_post", number=3)`` fills in
     ``%(number)s``; ``words.count("useful_count", n)`` picks the plural (``ngettext_lazy``).
 
-    Each text is translated once per language and kept (a post reads a dozen of them, and
-    resolving a lazy translation each time was a tenth of its rendering); the catalogues
-    do not change while a process runs."""
+    A fragment's context hands its template ``words.current()``: the texts of the active
+    language, each translated once per process and then read as a plain attribute (a post
+    reads a dozen of them, and resolving a lazy translation, or even asking which language
+    is active, each time was a tenth of its rendering). The catalogues do not change while
+    a process runs."""
 
     def __init__(self, **texts: Any) -> None:
         self._texts = texts
-        self._translated: dict[str | None, dict[str, str]] = {}
+        self._languages: dict[str | None, _Texts] = {}
 
-    def _text(self, name: str) -> str:
+    def current(self) -> _Texts:
         language = get_language()
-        translated = self._translated.get(language)
-        if translated is None:
-            translated = self._translated.setdefault(language, {})
-        text = translated.get(name)
-        if text is None:
-            text = translated[name] = str(self._texts[name])
-        return text
+        texts = self._languages.get(language)
+        if texts is None:
+            texts = self._languages.setdefault(language, _Texts(self._texts, language))
+        return texts
 
     def __getattr__(self, name: str) -> str:
-        try:
-            return self._text(name)
-        except KeyError:
-            raise AttributeError(name) from None
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.current(), name)
 
     def format(self, name: str, **values: Any) -> str:
-        return self._text(name) % values
+        return self.current().format(name, **values)
 
     def count(self, name: str, number: int) -> str:
-        return self._texts[name] % {"counter": number}
+        return self.current().count(name, number)
+
+
+class _Texts:
+    """The texts of one ``Words`` in one language: translated on first use, then kept as
+    attributes of this object."""
+
+    def __init__(self, texts: dict[str, Any], language: str | None) -> None:
+        self._lazy, self._language = texts, language
+
+    def __getattr__(self, name: str) -> str:
+        # Only for a text not read yet: afterwards it is an attribute of its own.
+        if name.startswith("_") or name not in self._lazy:
+            raise AttributeError(name)
+        with override(self._language):
+            text = str(self._lazy[name])
+        setattr(self, name, text)
+        return text
+
+    def format(self, name: str, **values: Any) -> str:
+        return getattr(self, name) % values
+
+    def count(self, name: str, number: int) -> str:
+        return self._lazy[name] % {"counter": number}  # read while this language is active
