@@ -207,9 +207,9 @@ def cached_fragments(
     return [mark_safe(fragment) for fragment in html]
 
 
-def _store(rendered: Mapping[str, str]) -> None:
+def _store(rendered: dict[str, str]) -> None:
     try:
-        cache.set_many(dict(rendered), TIMEOUT)
+        cache.set_many(rendered, TIMEOUT)
     except Exception:
         logger.warning("Fragment cache unreachable; fragments not stored", exc_info=True)
 

@@ -182,11 +182,12 @@ def template_files() -> list[Path]:
 
 class Words:
     """A fragment's interface text, made once with ``gettext_lazy``: ``words.useful`` is the
-    text in the active language; ``words.format("link_to_post", number=3)`` fills in
-    ``%(number)s``; ``words.count("useful_count", n)`` picks the plural (``ngettext_lazy``).
+    text in the active language.
 
     A fragment's context hands its template ``words.current()``: the texts of the active
-    language, each translated once per process and then read as a plain attribute (a post
+    language (``_Texts``: ``.useful``; ``.format("link_to_post", number=3)`` fills in
+    ``%(number)s``; ``.count("useful_count", n)`` picks the plural of an ``ngettext_lazy``),
+    each translated once per process and then read as a plain attribute (a post
     reads a dozen of them, and resolving a lazy translation, or even asking which language
     is active, each time was a tenth of its rendering). The catalogues do not change while
     a process runs."""
@@ -206,12 +207,6 @@ class Words:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.current(), name)
-
-    def format(self, name: str, **values: Any) -> str:
-        return self.current().format(name, **values)
-
-    def count(self, name: str, number: int) -> str:
-        return self.current().count(name, number)
 
 
 class _Texts:

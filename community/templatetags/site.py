@@ -161,8 +161,8 @@ def byline(member: Any = None, *, link: bool = False, detailed: bool = False, **
         municipality = "" if former or member.municipality_id is None else member.municipality.name
     # ``escape_text`` rather than ``format_html``: every post on a thread page has a byline.
     if former:
-        return mark_safe(str(escape_text(gettext("former member"))))
-    who = f'<a href="{escape_text(url)}">{escape_text(name)}</a>' if link and url else str(escape_text(name))
+        return mark_safe(escape_text(gettext("former member")))
+    who = f'<a href="{escape_text(url)}">{escape_text(name)}</a>' if link and url else escape_text(name)
     if detailed and position:
         place = f", {escape_text(municipality)}" if municipality else ""
         return mark_safe(f'{who} <span class="muted">{escape_text(position)}{place}</span>')
