@@ -67,8 +67,9 @@ serve: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
 
-## The whole test suite, a process per core (TEST_PROCESSES=0: one process); with DATABASE_URL
-## and REDIS_URL set it runs on PostgreSQL and Redis.
+## The whole test suite, a process per core (TEST_PROCESSES=0: one process), the browser tests
+## in one of them (tests/scheduling.py); with DATABASE_URL and REDIS_URL set it runs on
+## PostgreSQL and Redis.
 TEST_PROCESSES ?= auto
 test: install
 	$(PY) -m pytest -n $(TEST_PROCESSES) --dist load $(PYTEST_ARGS)

@@ -57,33 +57,32 @@ def steady_queries(client, url: str) -> list[str]:
     return [query["sql"] for query in captured]
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist load`` as ``tests/scheduling.py`` does it: the browser tests in one process."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.scheduling import BrowserTestsInOneProcess
+
+    return BrowserTestsInOneProcess(config, log)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that restore the migrated data (``django_db_serialized_rollback``: the browser
-    tests) run before the other transactional tests, whatever order the paths were given in.
+    tests) run first, whatever order the paths were given in; the rest keep pytest-django's
+    order, in which the transactional tests come last.
 
-    pytest-django puts transactional tests after the others. A transactional test without the
-    serialized rollback ends with a flush after which Django creates the content types again,
-    with new ids; the serialized data, loaded at the start of the next test that restores it,
-    then collides with them (``UNIQUE constraint failed: django_content_type``).
+    First, because a transactional test without the serialized rollback ends with a flush
+    after which Django creates the content types again, with new ids; the serialized data,
+    loaded at the start of the next test that restores it, then collides with them
+    (``UNIQUE constraint failed: django_content_type``). And first, so that under
+    pytest-xdist the process that runs them starts on them at once while the others run
+    the rest (``tests/browser/conftest.py`` puts the database back as the others expect it
+    when they are done).
     """
     restoring = [item for item in items if "django_db_serialized_rollback" in getattr(item, "fixturenames", ())]
-    if not restoring:
-        return
     ids = {id(item) for item in restoring}
-    rest = [item for item in items if id(item) not in ids]
-    first = next((index for index, item in enumerate(rest) if _transactional(item)), len(rest))
-    items[:] = rest[:first] + restoring + rest[first:]
-
-
-def _transactional(item: pytest.Item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    return bool(
-        (marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-        or "transactional_db" in fixtures
-        or "live_server" in fixtures
-    )
+    items[:] = restoring + [item for item in items if id(item) not in ids]
 
 
 @pytest.fixture(autouse=True, scope="session")

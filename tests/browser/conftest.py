@@ -280,7 +280,7 @@ _MIGRATED_CONTENTS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="package", autouse=True)
-def _django_beside_playwright(django_db_setup) -> Iterator[None]:
+def _django_beside_playwright(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Let Django work in the test thread while Playwright runs there.
 
     Playwright's sync API keeps an asyncio event loop running in the test thread
@@ -308,6 +308,27 @@ def _django_beside_playwright(django_db_setup) -> Iterator[None]:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    _restore_the_database(django_db_blocker)
+
+
+def _restore_the_database(django_db_blocker) -> None:
+    """After the browser tests, the database as the other tests expect it: what the
+    migrations put in and the imported Dutch data (the last browser test ended with a flush).
+
+    The browser tests run first (``tests/conftest.py``), and under pytest-xdist all in one
+    process, which is busy with them from the start while the others run the rest
+    (``tests/scheduling.py``); the tests after them in the same process find what they
+    would have found had no browser test run before them."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.conftest import import_dutch_data
+
+    with django_db_blocker.unblock():
+        for alias, contents in _MIGRATED_CONTENTS.items():
+            ContentType.objects.using(alias).all().delete()  # made again by the flush, with new ids
+            connections[alias].creation.deserialize_db_from_string(contents)
+        ContentType.objects.clear_cache()
+        import_dutch_data()
 
 
 @pytest.fixture(autouse=True)
@@ -414,33 +435,63 @@ def page(new_context):
 
 
 @pytest.fixture
-def log_in() -> Callable[..., None]:
-    """Log a member in through the real login form: ``log_in(page, member)``.
+def log_in(asgi_live_server) -> Callable[..., None]:
+    """Log a member in on a page's browser context: ``log_in(page, member)``.
 
-    Staff and moderators (and members who turned it on) then pass the second step with the
-    code their authenticator app would show (``tests/second_factor.py``); those who have no
-    second factor yet are enrolled first, through the action. ``second_step=False`` stops
-    at the code step.
+    By default the browser gets the session the login form would have given it: Django's
+    ``login()`` (its signals, the session row with the member) through the test client, and,
+    for staff and moderators (and members who turned it on), the mark of the passed second
+    step; those who have no second factor yet are enrolled first, through the action. The
+    session's cookie is put into the page's context; the page is left where it was. Going
+    through the form cost two to four page loads per log-in, a quarter of the browser tests'
+    time; the form itself is driven where it is what a test is about
+    (``tests/browser/test_twofactor.py``, ``test_signup_flow.py``).
+
+    ``through_form=True`` logs in through the real login form (and the code step), leaving
+    the page where the form sends it; ``second_step=False`` (through the form) stops at the
+    code step.
     """
-    from tests.second_factor import enrol, needs_second_factor, next_code
+    from django.conf import settings
+    from django.test import Client
 
-    def _log_in(page, member: Member, password: str = PASSWORD, *, second_step: bool = True) -> None:
+    from tests.second_factor import enrol, needs_second_factor, next_code, verify_session
+
+    def _log_in(
+        page, member: Member, password: str = PASSWORD, *, second_step: bool = True, through_form: bool = False
+    ) -> None:
         from community.twofactor.devices import totp_device
 
         if second_step and needs_second_factor(member) and totp_device(member) is None:
             enrol(member)
-        page.goto("/accounts/login/")
-        page.locator("#id_username").fill(member.email)
-        page.locator("#id_password").fill(password)
-        with page.expect_navigation():
-            page.locator("main form").filter(has=page.locator("#id_username")).locator("[type=submit]").click()
-        if "/accounts/login/" in page.url:
-            raise AssertionError(f"Could not log in {member.email}:\n{page.locator('main').inner_text()}")
-        if second_step and "/accounts/two-factor/verify/" in page.url:
-            page.locator("#id_code").fill(next_code(totp_device(member)))
-            with page.expect_navigation():
-                page.locator("main form").filter(has=page.locator("#id_code")).locator("[type=submit]").click()
-            if "/accounts/two-factor/" in page.url:
-                raise AssertionError(f"The code step refused {member.email}:\n{page.locator('main').inner_text()}")
+        if through_form or not second_step:
+            _through_form(page, member, password, second_step=second_step, next_code=next_code)
+            return
+        assert Member.objects.get(pk=member.pk).check_password(password), f"wrong password for {member.email}"
+        client = Client()
+        client.force_login(member, backend="community.auth.EmailBackend")
+        if needs_second_factor(member):
+            verify_session(client, member)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": asgi_live_server.url, "httpOnly": True}]
+        )
 
     return _log_in
+
+
+def _through_form(page, member: Member, password: str, *, second_step: bool, next_code: Callable[..., str]) -> None:
+    from community.twofactor.devices import totp_device
+
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(member.email)
+    page.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        page.locator("main form").filter(has=page.locator("#id_username")).locator("[type=submit]").click()
+    if "/accounts/login/" in page.url:
+        raise AssertionError(f"Could not log in {member.email}:\n{page.locator('main').inner_text()}")
+    if second_step and "/accounts/two-factor/verify/" in page.url:
+        page.locator("#id_code").fill(next_code(totp_device(member)))
+        with page.expect_navigation():
+            page.locator("main form").filter(has=page.locator("#id_code")).locator("[type=submit]").click()
+        if "/accounts/two-factor/" in page.url:
+            raise AssertionError(f"The code step refused {member.email}:\n{page.locator('main').inner_text()}")

@@ -76,7 +76,7 @@ def test_a_newcomer_signs_up_verifies_and_is_let_in_after_the_ambassador_approve
         the_hague.pk,
         NEWCOMER["position"],
     )
-    log_in(newcomer_page, newcomer, NEWCOMER["password"])
+    log_in(newcomer_page, newcomer, NEWCOMER["password"], through_form=True)
     expect(newcomer_page).to_have_url(re.compile(r"/accounts/status/$"))
     expect(newcomer_page.get_by_role("heading", name=dutch("Verify your e-mail address"))).to_be_visible()
     expect(newcomer_page.locator('form[action="/accounts/verify-again/"]')).to_be_visible()
