@@ -14,7 +14,7 @@ from community.models import Group, Member, Municipality
 from community.performance import recent
 from notifications import push
 from tests.factories import PASSWORD, MemberFactory
-from tests.second_factor import log_in_verified, needs_second_factor
+from tests.second_factor import log_in_client
 
 
 def assert_queries(queries: list[str], expected: int, what: str) -> None:
@@ -286,10 +286,7 @@ def login(client):
     gives the session the password alone opens."""
 
     def _login(member: Member, *, verified: bool = True):
-        if verified and needs_second_factor(member):
-            return log_in_verified(client, member)
-        client.force_login(member, backend="community.auth.EmailBackend")
-        return client
+        return log_in_client(client, member, verified=verified)
 
     return _login
 

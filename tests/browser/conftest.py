@@ -454,23 +454,16 @@ def log_in(asgi_live_server) -> Callable[..., None]:
     from django.conf import settings
     from django.test import Client
 
-    from tests.second_factor import enrol, needs_second_factor, next_code, verify_session
+    from tests.second_factor import log_in_client
 
     def _log_in(
         page, member: Member, password: str = PASSWORD, *, second_step: bool = True, through_form: bool = False
     ) -> None:
-        from community.twofactor.devices import totp_device
-
-        if second_step and needs_second_factor(member) and totp_device(member) is None:
-            enrol(member)
         if through_form or not second_step:
-            _through_form(page, member, password, second_step=second_step, next_code=next_code)
+            _through_form(page, member, password, second_step=second_step)
             return
         assert Member.objects.get(pk=member.pk).check_password(password), f"wrong password for {member.email}"
-        client = Client()
-        client.force_login(member, backend="community.auth.EmailBackend")
-        if needs_second_factor(member):
-            verify_session(client, member)
+        client = log_in_client(Client(), member)
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": asgi_live_server.url, "httpOnly": True}]
@@ -479,9 +472,12 @@ def log_in(asgi_live_server) -> Callable[..., None]:
     return _log_in
 
 
-def _through_form(page, member: Member, password: str, *, second_step: bool, next_code: Callable[..., str]) -> None:
+def _through_form(page, member: Member, password: str, *, second_step: bool) -> None:
     from community.twofactor.devices import totp_device
+    from tests.second_factor import enrol, needs_second_factor, next_code
 
+    if second_step and needs_second_factor(member) and totp_device(member) is None:
+        enrol(member)
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(member.email)
     page.locator("#id_password").fill(password)

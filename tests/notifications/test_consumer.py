@@ -18,7 +18,7 @@ from django.utils import timezone
 from community.asgi import application
 from community.models import Group, Member
 from notifications import consumers, live
-from tests.second_factor import log_in_verified, needs_second_factor
+from tests.second_factor import log_in_client
 from tests.threads.conftest import make_thread
 from threads import actions
 
@@ -54,11 +54,7 @@ def layer(request, settings):
 
 def session_cookie(member) -> bytes:
     """A session of the member: for staff and moderators one that passed the second step."""
-    client = Client()
-    if needs_second_factor(member):
-        log_in_verified(client, member)
-    else:
-        client.force_login(member, backend="community.auth.EmailBackend")
+    client = log_in_client(Client(), member)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
 

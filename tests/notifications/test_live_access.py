@@ -21,7 +21,7 @@ from community import actions as community_actions
 from community.asgi import application
 from community.models import Group, Member
 from tests.notifications.test_consumer import ORIGIN, layer
-from tests.second_factor import log_in_verified, needs_second_factor
+from tests.second_factor import log_in_client
 from tests.threads.conftest import make_thread
 from threads import actions
 from threads.models import Post
@@ -67,11 +67,7 @@ class Socket:
 
 def _logged_in_client(member: Member) -> Client:
     """A browser session of the member; for staff and moderators one that passed the second step."""
-    client = Client()
-    if needs_second_factor(member):
-        return log_in_verified(client, member)
-    client.force_login(member, backend="community.auth.EmailBackend")
-    return client
+    return log_in_client(Client(), member)
 
 
 async def open_tab(member: Member, client: Client | None = None) -> Socket:
