@@ -17,7 +17,6 @@ import email
 import email.policy
 import os
 import re
-import shutil
 import socket
 import sys
 import threading
@@ -350,14 +349,13 @@ def _migrated_data_for_serialized_rollback(django_db_blocker) -> None:
 
 @pytest.fixture(scope="package")
 def browser(_django_beside_playwright):
-    """One headless Chromium for the browser tests (the Debian package, never a download).
+    """One headless Chromium for the browser tests (a Debian package, never a download:
+    ``tests.needs.chromium``).
 
     Package-scoped, so Playwright and its event loop stop once the browser tests
     are done, before the rest of the suite runs.
     """
     executable = need_browser()
-    if not os.path.exists(executable):  # need_browser() also accepts a chromium found on PATH
-        executable = shutil.which("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
