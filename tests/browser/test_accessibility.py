@@ -41,15 +41,22 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_no_violations(page, path: str) -> None:
+def assert_no_violations_here(page, what: str = "") -> None:
+    """axe (its default rules) finds nothing on the page as it is now: after a tab was
+    opened, a form sent back with its errors, or a page shown once."""
     # Imported here: without Playwright the tests skip or fail through need_browser(), not at collection.
     from axe_playwright_python.sync_playwright import Axe
 
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], f"axe found {len(violations)} violation(s) on {what or page.url}:\n{describe(violations)}"
+
+
+def assert_no_violations(page, path: str) -> None:
+    """Open ``path`` (it must answer 200 without a redirect) and scan it."""
     response = page.goto(path)
     assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
     assert page.url.endswith(path), f"{path} redirected to {page.url}"
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], f"axe found {len(violations)} violation(s) on {path}:\n{describe(violations)}"
+    assert_no_violations_here(page, path)
 
 
 def test_the_pages_are_scanned_with_the_site_stylesheet_and_script_loaded(asgi_live_server, page):

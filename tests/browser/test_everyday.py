@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import Group
-from tests.browser.test_accessibility import assert_no_violations, describe
+from tests.browser.test_accessibility import assert_no_violations, assert_no_violations_here
 from tests.browser.test_threads import a_question
 from tests.threads.conftest import colleague
 from threads import actions
@@ -288,8 +288,6 @@ def _pages(member, ambassador, colleague) -> dict[str, str]:
 def test_the_changed_pages_have_no_accessibility_violations(
     asgi_live_server, new_context, log_in, member, ambassador, colleague, viewport
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
     pages = _pages(member, ambassador, colleague)
     page = new_context(viewport=viewport).new_page()
     log_in(page, ambassador)
@@ -298,27 +296,22 @@ def test_the_changed_pages_have_no_accessibility_violations(
         if name == "thread":
             page.locator(".reply [role=tab]").nth(1).click()
             page.wait_for_timeout(300)
-            violations = Axe().run(page).response["violations"]
-            assert violations == [], f"{name}, preview tab:\n{describe(violations)}"
+            assert_no_violations_here(page, f"{name}, preview tab")
             if viewport == PHONE:
                 page.locator(".site-menu > summary").click()
-                violations = Axe().run(page).response["violations"]
-                assert violations == [], f"{name}, menu open:\n{describe(violations)}"
+                assert_no_violations_here(page, f"{name}, menu open")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_account_pages_and_page_not_found_have_no_accessibility_violations(
     asgi_live_server, new_context, dutch_data, viewport
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
     page = new_context(viewport=viewport, expect_problems=True).new_page()
     for path in ["/accounts/login/", "/accounts/password-reset/", "/accounts/password-reset/sent/"]:
         assert_no_violations(page, path)
     response = page.goto("/bestaat-niet/")
     assert response.status == 404
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], describe(violations)
+    assert_no_violations_here(page, "page not found")
 
 
 def test_replying_to_a_post_puts_a_reference_in_the_reply_and_tells_its_author(

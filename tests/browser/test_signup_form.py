@@ -10,7 +10,7 @@ import re
 import pytest
 
 from community.models import Member, Municipality
-from tests.browser.test_accessibility import describe
+from tests.browser.test_accessibility import assert_no_violations_here
 
 pytestmark = pytest.mark.browser
 
@@ -110,19 +110,14 @@ def test_the_error_summary_takes_the_focus_and_leads_to_each_field(asgi_live_ser
 
 @pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone 390x844"])
 def test_the_sign_up_page_has_no_accessibility_violations(asgi_live_server, new_context, dutch_data, viewport):
-    from axe_playwright_python.sync_playwright import Axe
-
     options = {"viewport": viewport, "is_mobile": True, "has_touch": True} if viewport else {}
     page = new_context(**options).new_page()
     page.goto("/accounts/signup/")
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], describe(violations)
+    assert_no_violations_here(page, "the sign-up page")
     # With the list open, and with the error summary after a submit.
     page.locator("#id_municipality").fill("zwol")
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], describe(violations)
+    assert_no_violations_here(page, "the sign-up page, the list open")
     page.locator("#id_municipality").press("Escape")
     page.locator("main form").filter(has=page.locator("#id_email")).locator("[type=submit]").click()
     page.wait_for_selector("#error-summary")
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], describe(violations)
+    assert_no_violations_here(page, "the sign-up page, its errors shown")

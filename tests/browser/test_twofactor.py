@@ -12,19 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from community.twofactor.devices import key_from_base32, totp_device
-from tests.browser.test_accessibility import PHONE, describe
+from tests.browser.test_accessibility import PHONE, assert_no_violations_here
 from tests.factories import PASSWORD
 from tests.second_factor import code_at, enrol, next_code
 
 pytestmark = pytest.mark.browser
-
-
-def assert_no_violations_here(page) -> None:
-    """axe on the page as it is (some pages are shown once, after a form)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], f"axe found {len(violations)} violation(s) on {page.url}:\n{describe(violations)}"
 
 
 def submit(page, field: str) -> None:
