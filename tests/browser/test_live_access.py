@@ -69,9 +69,14 @@ def test_logging_out_in_one_tab_closes_that_browsers_sockets_and_not_the_other_d
 
     with first_tab.page.expect_navigation():
         first_tab.page.locator("form[action='/accounts/logout/'] [type=submit]").click()
-    assert first_tab.socket_closed()  # the page it left; the landing page opens none
+    # The other tab of that browser, still on the thread, is closed by the server; the phone is not.
     assert second_tab.socket_closed(), second_tab.events
     assert not phone.sockets[-1].is_closed()
+    # The tab that logged out is on the landing page, which opens no socket. (The thread page's
+    # socket went with the page; Playwright does not always report that close: in one run in ten
+    # to thirty with the other core busy, the document was gone before the event came.)
+    assert first_tab.page.url == f"{asgi_live_server.url}/"
+    assert first_tab.page.locator("body[data-live]").count() == 0
 
     thijs = new_context().new_page()
     log_in(thijs, colleague)
@@ -81,6 +86,7 @@ def test_logging_out_in_one_tab_closes_that_browsers_sockets_and_not_the_other_d
         thijs.locator(".reply [type=submit]").click()
     expect(phone.page.locator("#post-3 .post__body")).to_contain_text("Na het uitloggen")
     expect(second_tab.page.locator("#post-3")).to_have_count(0)
+    assert len(first_tab.sockets) == 1, "the landing page opened a socket"
 
 
 def test_a_live_post_has_the_viewers_own_buttons_and_they_work(
