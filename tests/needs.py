@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 from functools import cache
+from typing import NoReturn
 from urllib.parse import urlparse
 
 import pytest
@@ -28,7 +29,7 @@ def required() -> set[str]:
     return {item.strip() for item in os.environ.get("SAMENLEVEN_REQUIRE", "").split(",") if item.strip()}
 
 
-def missing(service: str, reason: str) -> None:
+def missing(service: str, reason: str) -> NoReturn:
     """Skip, or fail when the service is required here."""
     if service in required():
         pytest.fail(f"{reason} (required by SAMENLEVEN_REQUIRE={os.environ['SAMENLEVEN_REQUIRE']})", pytrace=False)
@@ -76,7 +77,6 @@ def need_browser() -> str:
         import playwright
     except ImportError:
         missing("browser", "needs the playwright Python package")
-    assert executable is not None
     return executable
 
 

@@ -65,13 +65,9 @@ class Socket:
         await self.communicator.disconnect()
 
 
-def _logged_in_client(member: Member) -> Client:
-    """A browser session of the member; for staff and moderators one that passed the second step."""
-    return log_in_client(Client(), member)
-
-
 async def open_tab(member: Member, client: Client | None = None) -> Socket:
-    client = client or await sync_to_async(_logged_in_client)(member)
+    # A browser session of the member; for staff and moderators one that passed the second step.
+    client = client or await sync_to_async(log_in_client)(Client(), member)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
     communicator = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, (b"cookie", cookie)])
     connected, _subprotocol = await communicator.connect()
