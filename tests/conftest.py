@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,20 @@ def assert_queries(queries: list[str], expected: int, what: str) -> None:
     if len(queries) != expected:
         listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
         pytest.fail(f"{what}: {len(queries)} queries, expected exactly {expected}:\n{listing}", pytrace=False)
+
+
+def assert_page_queries(budgets: dict[str, int], queries_of: Callable[[str], list[str]], what: str) -> None:
+    """Each page's queries, exactly: ``queries_of(url)`` gives a page's SQL; one failure lists
+    every page that missed its count, with its queries, so that one fill of the database
+    serves a whole table of pages."""
+    missed = []
+    for url, expected in budgets.items():
+        queries = queries_of(url)
+        if len(queries) != expected:
+            listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
+            missed.append(f"{url} {what}: {len(queries)} queries, expected exactly {expected}:\n{listing}")
+    if missed:
+        pytest.fail("\n\n".join(missed), pytrace=False)
 
 
 @pytest.fixture
