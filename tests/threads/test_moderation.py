@@ -4,6 +4,7 @@ thread page's controls, the queues and the log, with their query budgets."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -13,7 +14,7 @@ from community import actions as community_actions
 from community.errors import DomainError
 from community.models import Group, ModerationLogEntry, Municipality
 from notifications.models import Notification
-from tests.conftest import approved_member, assert_queries, steady_queries
+from tests.conftest import approved_member, assert_page_queries, assert_queries, steady_queries
 from tests.factories import GroupFactory, MemberFactory
 from tests.threads.conftest import make_thread
 from threads import actions
@@ -430,10 +431,10 @@ def test_the_queues_and_the_log_run_a_constant_number_of_queries(client, login, 
     login(ambassador if who == "ambassador" else staff)
     pages = {reverse("moderation") + f"?queue={queue}": budget for queue, budget in QUEUE_BUDGETS.items()}
     pages |= {reverse("moderation_log") + query: 2 for query in LOG_QUERIES}
-    for count, rows in ((2, "few rows"), (18, "ten times more rows")):
-        _fill_queues(regional_group, plein, count, staff)
-        for url, budget in pages.items():
-            assert_queries(steady_queries(client, url), budget, f"{url} with {rows}")
+    _fill_queues(regional_group, plein, 2, staff)
+    assert_page_queries(pages, partial(steady_queries, client), "with few rows")
+    _fill_queues(regional_group, plein, 18, staff)
+    assert_page_queries(pages, partial(steady_queries, client), "with ten times more rows")
 
 
 def test_the_log_filters_by_moderator_member_action_and_date(
