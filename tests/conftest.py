@@ -83,21 +83,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that restore the migrated data (``django_db_serialized_rollback``: the browser
-    tests) run first, whatever order the paths were given in; the rest keep pytest-django's
-    order, in which the transactional tests come last.
+    """The browser tests run first, whatever order the paths were given in; the rest keep
+    pytest-django's order, in which the transactional tests come last.
 
-    First, because a transactional test without the serialized rollback ends with a flush
-    after which Django creates the content types again, with new ids; the serialized data,
-    loaded at the start of the next test that restores it, then collides with them
-    (``UNIQUE constraint failed: django_content_type``). And first, so that under
-    pytest-xdist the process that runs them starts on them at once while the others run
-    the rest (``tests/browser/conftest.py`` puts the database back as the others expect it
-    when they are done).
+    First, because they start from a snapshot of the database taken before the first of
+    them (``tests/browser/conftest.py``), which must be the migrated database with the
+    Dutch data, as no other test leaves it. And first, so that under pytest-xdist the
+    process that runs them starts on them at once while the others run the rest
+    (``tests/scheduling.py``); that process puts the snapshot back when they are done.
     """
-    restoring = [item for item in items if "django_db_serialized_rollback" in getattr(item, "fixturenames", ())]
-    ids = {id(item) for item in restoring}
-    items[:] = restoring + [item for item in items if id(item) not in ids]
+    from tests.scheduling import BROWSER_TESTS
+
+    browser = [item for item in items if item.nodeid.startswith(BROWSER_TESTS)]
+    ids = {id(item) for item in browser}
+    items[:] = browser + [item for item in items if id(item) not in ids]
 
 
 @pytest.fixture(autouse=True, scope="session")
