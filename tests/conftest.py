@@ -14,8 +14,12 @@ from community import actions
 from community.models import Group, Member, Municipality
 from community.performance import recent
 from notifications import push
+from tests.database import SNAPSHOT, DatabaseSnapshot, commits
 from tests.factories import PASSWORD, MemberFactory
 from tests.second_factor import log_in_client
+
+#: Where pytest collected a test, before pytest-django reordered them.
+COLLECTED_AT = pytest.StashKey[int]()
 
 
 def assert_queries(queries: list[str], expected: int, what: str) -> None:
@@ -81,22 +85,38 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return BrowserTestsInOneProcess(config, log)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests run first, whatever order the paths were given in; the rest keep
-    pytest-django's order, in which the transactional tests come last.
+    """Remember the collected order: pytest-django moves the tests that commit to the end,
+    which the snapshot (``tests/database.py``) makes unnecessary; ``_in_collected_order``
+    puts them back."""
+    for position, item in enumerate(items):
+        item.stash[COLLECTED_AT] = position
 
-    First, because they start from a snapshot of the database taken before the first of
-    them (``tests/browser/conftest.py``), which must be the migrated database with the
-    Dutch data, as no other test leaves it. And first, so that under pytest-xdist the
-    process that runs them starts on them at once while the others run the rest
-    (``tests/scheduling.py``); that process puts the snapshot back when they are done.
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def _in_collected_order(items: list[pytest.Item]) -> None:
+    """The browser tests first, whatever order the paths were given in, then the rest in
+    the order collected: the tests that commit (worker processes, sockets, locks: they wait
+    on other processes more than they compute) among the others, so that under pytest-xdist
+    their waits overlap other processes' work instead of ending the run together.
+
+    The browser tests first, so that under pytest-xdist the process that runs them starts
+    on them at once while the others run the rest (``tests/scheduling.py``).
     """
     from tests.scheduling import BROWSER_TESTS
 
-    browser = [item for item in items if item.nodeid.startswith(BROWSER_TESTS)]
-    ids = {id(item) for item in browser}
-    items[:] = browser + [item for item in items if id(item) not in ids]
+    items.sort(key=lambda item: (not item.nodeid.startswith(BROWSER_TESTS), item.stash.get(COLLECTED_AT, 0)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a test that committed (and its fixtures' teardown: pytest-django has emptied the
+    tables), the snapshot goes back: the next test finds the database as every test does."""
+    result = yield
+    if SNAPSHOT.taken and commits(item):
+        SNAPSHOT.put_back()
+    return result
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -216,18 +236,25 @@ def import_dutch_data() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database with the real data imported once for the whole run: every test in
-    a transaction (the ``db`` fixture) starts from it and rolls back to it."""
+    a transaction (the ``db`` fixture) starts from it and rolls back to it; after a test
+    that committed, its snapshot goes back (``tests/database.py``)."""
     with django_db_blocker.unblock():
         import_dutch_data()
+        SNAPSHOT.take(django_db_blocker)
+    yield
+    with django_db_blocker.unblock():
+        SNAPSHOT.drop()
+
+
+@pytest.fixture(scope="session")
+def database_snapshot(django_db_setup) -> DatabaseSnapshot:
+    return SNAPSHOT
 
 
 @pytest.fixture
 def dutch_data(db):
     """All 342 municipalities, the 12 provinces, the typologies and their groups, from the
-    real data files: imported once per run, and again after a transactional test emptied
-    the tables."""
-    if not Municipality.objects.exists():
-        import_dutch_data()
+    real data files: in the test database from the start (``django_db_setup``)."""
 
 
 @pytest.fixture

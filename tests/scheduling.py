@@ -9,8 +9,8 @@ another (pytest-xdist's own ``load`` hands out chunks it cannot take back; its `
 does not group on pytest 9.2, whose node ids it can no longer change).
 
 Each process gets its tests in the order they were collected (``tests/conftest.py`` puts the
-browser tests first and the other transactional tests last), which the database state
-between tests depends on.
+browser tests first); after a test that committed, the database's snapshot is put back
+(``tests/database.py``), so no other order is needed.
 """
 
 from __future__ import annotations

@@ -274,99 +274,8 @@ def asgi_live_server(_asgi_server, transactional_db, settings) -> Iterator[LiveS
 # --- The browser --------------------------------------------------------------
 
 
-class DatabaseSnapshot:
-    """The test database as the browser tests start from it: what the migrations put in and
-    the imported Dutch data. Taken once, before the first browser test; put back before
-    every browser test and after the last one.
-
-    The live server reads the database from another process, so a browser test's data is
-    committed and cannot be rolled back. Putting a copy back is cheaper than what Django's
-    transactional tests do (empty every table, load the serialized migrated data, import
-    the Dutch data again): SQLite copies the database's pages back with its backup API
-    (6 ms), PostgreSQL copies each table back from a schema of its own (35 ms). Content
-    types and permissions keep their ids."""
-
-    SCHEMA = "browser_snapshot"
-
-    def __init__(self) -> None:
-        self.copies: dict[str, Any] = {}
-
-    def take(self) -> None:
-        import sqlite3
-
-        for connection in connections.all():
-            connection.ensure_connection()
-            if connection.vendor == "sqlite":
-                copy = sqlite3.connect(":memory:", check_same_thread=False)
-                connection.connection.backup(copy)
-                self.copies[connection.alias] = copy
-            else:
-                tables = self._tables(connection)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE; CREATE SCHEMA {self.SCHEMA}")
-                    for table in tables:
-                        cursor.execute(f'CREATE TABLE {self.SCHEMA}."{table}" AS TABLE public."{table}"')
-                self.copies[connection.alias] = tables
-
-    def restore(self) -> None:
-        from django.contrib.contenttypes.models import ContentType
-
-        for alias, copy in self.copies.items():
-            connection = connections[alias]
-            connection.ensure_connection()
-            if connection.vendor == "sqlite":
-                copy.backup(connection.connection)
-            else:
-                # One transaction: Django's foreign keys are checked at its end. DELETE, not
-                # TRUNCATE: on tables this small it is ten times faster.
-                statements = [f'DELETE FROM public."{table}"' for table in copy] + [
-                    f'INSERT INTO public."{table}" SELECT * FROM {self.SCHEMA}."{table}"' for table in copy
-                ]
-                with connection.cursor() as cursor:
-                    cursor.execute("; ".join(["BEGIN", *statements, "COMMIT"]))
-        ContentType.objects.clear_cache()
-
-    def drop(self) -> None:
-        for alias, copy in self.copies.items():
-            if connections[alias].vendor == "sqlite":
-                copy.close()
-            else:
-                with connections[alias].cursor() as cursor:
-                    cursor.execute(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
-        self.copies.clear()
-
-    @staticmethod
-    def _tables(connection) -> list[str]:
-        with connection.cursor() as cursor:
-            return [
-                table.name
-                for table in connection.introspection.get_table_list(cursor)
-                if table.type == "t" and table.name != "django_migrations"
-            ]
-
-
 @pytest.fixture(scope="package", autouse=True)
-def database_snapshot(django_db_setup, django_db_blocker) -> Iterator[DatabaseSnapshot]:
-    """The snapshot the browser tests start from, taken before the first of them and put
-    back after the last.
-
-    The browser tests run first (``tests/conftest.py``), and under pytest-xdist all in one
-    process, which is busy with them from the start while the others run the rest
-    (``tests/scheduling.py``); the tests after them in the same process find what they
-    would have found had no browser test run before them.
-    """
-    snapshot = DatabaseSnapshot()
-    with django_db_blocker.unblock():
-        snapshot.take()
-    yield snapshot
-    with django_db_blocker.unblock():
-        snapshot.restore()
-        snapshot.drop()
-        connections.close_all()
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _django_beside_playwright(database_snapshot) -> Iterator[None]:
+def _django_beside_playwright(django_db_setup) -> Iterator[None]:
     """Let Django work in the test thread while Playwright runs there.
 
     Playwright's sync API keeps an asyncio event loop running in the test thread from start
@@ -384,11 +293,11 @@ def _django_beside_playwright(database_snapshot) -> Iterator[None]:
 
 
 @pytest.fixture
-def _live_database(database_snapshot, django_db_blocker) -> Iterator[None]:
-    """The database for one browser test: the snapshot put back, then open to the test
-    without a transaction around it, so that the live server sees what the test makes."""
+def _live_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The database for one browser test, open to the test without a transaction around
+    it, so that the live server sees what the test makes. The test starts from the
+    database's snapshot and it is put back after it (``tests/database.py``)."""
     with django_db_blocker.unblock():
-        database_snapshot.restore()
         try:
             yield
         finally:
@@ -399,7 +308,7 @@ def _live_database(database_snapshot, django_db_blocker) -> Iterator[None]:
 @pytest.fixture
 def db(_live_database) -> None:
     """For the browser tests, pytest-django's ``db`` (asked for by the shared fixtures) is
-    the live database above: committed, and put back before the next test."""
+    the live database above: committed, and put back after the test."""
 
 
 @pytest.fixture
