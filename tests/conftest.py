@@ -96,14 +96,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
 def _in_collected_order(items: list[pytest.Item]) -> None:
-    """The browser tests first, whatever order the paths were given in, then the rest in
-    the order collected: the tests that commit (worker processes, sockets, locks: they wait
-    on other processes more than they compute) among the others, so that under pytest-xdist
-    their waits overlap other processes' work instead of ending the run together.
-
-    The browser tests first, so that under pytest-xdist the process that runs them starts
-    on them at once while the others run the rest (``tests/scheduling.py``).
-    """
+    """The browser tests first, whatever order the paths were given in, so that under
+    pytest-xdist the process that runs them starts on them at once while the others run the
+    rest (``tests/scheduling.py``); then the rest in the order collected, the tests that
+    commit among the others (after each of them the snapshot goes back: see below)."""
     from tests.scheduling import BROWSER_TESTS
 
     items.sort(key=lambda item: (not item.nodeid.startswith(BROWSER_TESTS), item.stash.get(COLLECTED_AT, 0)))

@@ -12,7 +12,7 @@ from threads.models import Theme, Thread
 
 @pytest.fixture
 def themes(db):
-    """The staff-curated themes (the data migration creates them; transactional tests flush them)."""
+    """The staff-curated themes (the data migration creates them)."""
     return actions.ensure_themes(["wonen", "werk", "taal", "arbeidsmigratie", "statushouders", "participatie"])
 
 
