@@ -22,26 +22,29 @@ from tests.second_factor import log_in_client
 COLLECTED_AT = pytest.StashKey[int]()
 
 
+def missed_count(queries: list[str], expected: int, what: str) -> str | None:
+    """None when there are exactly ``expected`` queries; otherwise what went wrong, with
+    every query listed."""
+    if len(queries) == expected:
+        return None
+    listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
+    return f"{what}: {len(queries)} queries, expected exactly {expected}:\n{listing}"
+
+
 def assert_queries(queries: list[str], expected: int, what: str) -> None:
     """Exactly ``expected`` queries, or a failure that lists every one of them: a budget is
     a count, not a ceiling (a page that went from 6 to 12 queries would pass a ceiling of 12)."""
-    if len(queries) != expected:
-        listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
-        pytest.fail(f"{what}: {len(queries)} queries, expected exactly {expected}:\n{listing}", pytrace=False)
+    if problem := missed_count(queries, expected, what):
+        pytest.fail(problem, pytrace=False)
 
 
 def assert_page_queries(budgets: dict[str, int], queries_of: Callable[[str], list[str]], what: str) -> None:
     """Each page's queries, exactly: ``queries_of(url)`` gives a page's SQL; one failure lists
     every page that missed its count, with its queries, so that one fill of the database
     serves a whole table of pages."""
-    missed = []
-    for url, expected in budgets.items():
-        queries = queries_of(url)
-        if len(queries) != expected:
-            listing = "\n".join(f"{number:3}. {sql}" for number, sql in enumerate(queries, 1))
-            missed.append(f"{url} {what}: {len(queries)} queries, expected exactly {expected}:\n{listing}")
-    if missed:
-        pytest.fail("\n\n".join(missed), pytrace=False)
+    missed = [missed_count(queries_of(url), expected, f"{url} {what}") for url, expected in budgets.items()]
+    if problems := [problem for problem in missed if problem]:
+        pytest.fail("\n\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
