@@ -70,8 +70,9 @@ serve: install
 ## The whole test suite, a process per core (TEST_PROCESSES=0: one process), the browser tests
 ## in one of them (tests/scheduling.py); with DATABASE_URL and REDIS_URL set it runs on
 ## PostgreSQL and Redis. Compiled modules are kept between runs even where the shell sets
-## PYTHONDONTWRITEBYTECODE: each process of each run would otherwise compile the project and
-## rewrite the tests' assertions again (about 2 s of every run).
+## PYTHONDONTWRITEBYTECODE: each process of each run, and each Python subprocess a test starts,
+## would otherwise compile the project again (and rewrite the tests' assertions: collecting
+## the suite takes 4 s per process then, 2 s with the compiled files).
 TEST_PROCESSES ?= auto
 test: install
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_PROCESSES) --dist load $(PYTEST_ARGS)

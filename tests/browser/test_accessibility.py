@@ -49,8 +49,8 @@ def assert_no_violations_here(page, what: str = "") -> None:
 
     page.evaluate(AXE_SCRIPT)
     # Only the violations cross back to Python: the whole result (every rule that passed or
-    # did not apply, with its help texts) is about 50 kB of JSON per scan, a fifth of a small
-    # page's scan.
+    # did not apply, with its help texts) is about 50 kB of JSON per scan, a fifth to a third
+    # of a small page's scan.
     violations = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(results => results.violations)")
     assert violations == [], f"axe found {len(violations)} violation(s) on {what or page.url}:\n{describe(violations)}"
 
