@@ -266,8 +266,6 @@ def asgi_live_server(_asgi_server, transactional_db, settings) -> Iterator[LiveS
         errors = []
         while not server.process.errors.empty():
             errors.append(server.process.errors.get(timeout=1)[1])
-        # Connections the test made while the server ran.
-        connections.close_all()
         assert server.process.is_alive() and not errors, "The ASGI live server crashed:\n" + "\n".join(errors)
 
 
