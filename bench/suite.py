@@ -36,6 +36,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -100,10 +101,20 @@ def run_suite(label: str, revision: str, args: list[str], cwd: Path, timeout: fl
     log = LOGS / f"{label}.log"
     before, started = busy_cpu_seconds(), time.monotonic()
     with open(log, "w") as handle:
+        # A session of its own: on a timeout the whole run stops (pytest's worker processes,
+        # Chromium, the live server), not only the process started here.
+        process = subprocess.Popen(
+            args, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         try:
-            completed = subprocess.run(args, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout)
-            returncode = completed.returncode
+            returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
             returncode = -1
     wall, after = time.monotonic() - started, busy_cpu_seconds()
     try:
