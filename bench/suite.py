@@ -57,7 +57,8 @@ LOOP = "import time; t = time.perf_counter(); s = 0\nfor i in range(10_000_000):
 
 @dataclass
 class Run:
-    label: str
+    suite: str  # "baseline", "current", or a part of the current suite
+    round: int
     revision: str
     counts: str
     seconds: float
@@ -65,6 +66,10 @@ class Run:
     busy_cpu: float | None
     loop: float
     returncode: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite} {self.round}"
 
     @property
     def cores_busy(self) -> float | None:
@@ -96,9 +101,9 @@ def parse_summary(output: str) -> tuple[str, float]:
     raise ValueError("no pytest summary line in the output")
 
 
-def run_suite(label: str, revision: str, args: list[str], cwd: Path, timeout: float) -> Run:
+def run_suite(suite: str, round_number: int, revision: str, args: list[str], cwd: Path, timeout: float) -> Run:
     loop = loop_seconds(VENV / "bin" / "python")
-    log = LOGS / f"{label}.log"
+    log = LOGS / f"{re.sub(r'[^a-z0-9]+', '-', suite)}-{round_number}.log"
     before, started = busy_cpu_seconds(), time.monotonic()
     with open(log, "w") as handle:
         # A session of its own: on a timeout the whole run stops (pytest's worker processes,
@@ -122,7 +127,9 @@ def run_suite(label: str, revision: str, args: list[str], cwd: Path, timeout: fl
     except ValueError:
         counts, seconds = "no summary (see the log)", wall
     busy = None if before is None or after is None else after - before
-    return Run(label, revision, counts, seconds, wall, busy, loop, returncode)
+    run = Run(suite, round_number, revision, counts, seconds, wall, busy, loop, returncode)
+    print(table([run]).splitlines()[-1], flush=True)
+    return run
 
 
 def current_runs(parts: bool) -> list[tuple[str, list[str]]]:
@@ -159,10 +166,11 @@ def table(runs: list[Run]) -> str:
 
 
 def summary(runs: list[Run]) -> str:
-    baseline = [run.seconds for run in runs if run.label.startswith("baseline")]
-    current = [run.seconds for run in runs if run.label.startswith("current ")]
+    # A run that failed or was stopped says nothing about the suite's speed.
+    baseline = [run.seconds for run in runs if run.suite == "baseline" and run.returncode == 0]
+    current = [run.seconds for run in runs if run.suite == "current" and run.returncode == 0]
     if not baseline or not current:
-        return ""
+        return "No ratio: a passing run of both suites is needed." if len(runs) > len(baseline + current) else ""
     ratio = statistics.mean(current) / statistics.mean(baseline)
     verdict = "met" if ratio <= GOAL else "missed"
     return (
@@ -184,32 +192,31 @@ def main() -> int:
         print("No virtualenv in .venv: run `make install` first.", file=sys.stderr)
         return 2
     LOGS.mkdir(parents=True, exist_ok=True)
+    with_baseline, with_current = options.only != "current", options.only != "baseline"
     current_revision = revision_of("HEAD")
-    worktree = Path(tempfile.mkdtemp(prefix="samenleven-baseline-"))
+    worktree = Path(tempfile.mkdtemp(prefix="samenleven-baseline-")) if with_baseline else None
     runs: list[Run] = []
     try:
-        if options.only != "current":
+        if worktree is not None:
             subprocess.run(
                 ["git", "worktree", "add", "--detach", "--quiet", str(worktree), options.baseline],
                 cwd=ROOT,
                 check=True,
             )
             (worktree / ".venv").symlink_to(VENV)
-        baseline_revision = revision_of("HEAD", worktree) if options.only != "current" else ""
+            baseline_revision = revision_of("HEAD", worktree)
         for round_number in range(1, options.rounds + 1):
-            if options.only != "current":
+            if worktree is not None:
                 args = [str(VENV / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-                runs.append(run_suite(f"baseline {round_number}", baseline_revision, args, worktree, options.timeout))
-                print(table(runs[-1:]).splitlines()[-1], flush=True)
-            if options.only != "baseline":
-                for label, args in current_runs(options.parts):
-                    runs.append(run_suite(f"{label} {round_number}", current_revision, args, ROOT, options.timeout))
-                    print(table(runs[-1:]).splitlines()[-1], flush=True)
+                runs.append(run_suite("baseline", round_number, baseline_revision, args, worktree, options.timeout))
+            if with_current:
+                for suite, args in current_runs(options.parts):
+                    runs.append(run_suite(suite, round_number, current_revision, args, ROOT, options.timeout))
     finally:
-        if options.only != "current" and worktree.exists():
+        if worktree is not None:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
-        shutil.rmtree(worktree, ignore_errors=True)
-        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=False)
+            shutil.rmtree(worktree, ignore_errors=True)
+            subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=False)
 
     print()
     print(table(runs))
