@@ -14,7 +14,7 @@ from community import actions
 from community.models import Group, Member, Municipality
 from community.performance import recent
 from notifications import push
-from tests.database import SNAPSHOT, DatabaseSnapshot, commits
+from tests.database import SNAPSHOT, DatabaseSnapshot
 from tests.factories import PASSWORD, MemberFactory
 from tests.second_factor import log_in_client
 
@@ -102,20 +102,10 @@ def _in_collected_order(items: list[pytest.Item]) -> None:
     """The browser tests first, whatever order the paths were given in, so that under
     pytest-xdist the process that runs them starts on them at once while the others run the
     rest (``tests/scheduling.py``); then the rest in the order collected, the tests that
-    commit among the others (after each of them the snapshot goes back: see below)."""
+    commit among the others (after each of them the snapshot goes back: ``django_db_setup``)."""
     from tests.scheduling import BROWSER_TESTS
 
     items.sort(key=lambda item: (not item.nodeid.startswith(BROWSER_TESTS), item.stash.get(COLLECTED_AT, 0)))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    """After a test that committed (and its fixtures' teardown: pytest-django has emptied the
-    tables), the snapshot goes back: the next test finds the database as every test does."""
-    result = yield
-    if SNAPSHOT.taken and commits(item):
-        SNAPSHOT.put_back()
-    return result
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -232,15 +222,27 @@ def import_dutch_data() -> None:
         call_command("import_municipalities", verbosity=0, stdout=devnull)
 
 
+def put_the_snapshot_back(test_case: Any) -> None:
+    """``TransactionTestCase._fixture_teardown`` while the snapshot is taken: what a test
+    committed is undone by putting the snapshot back, not by Django's ``flush``. A test that
+    rolls back (``TestCase``) has a ``_fixture_teardown`` of its own and never comes here."""
+    SNAPSHOT.restore()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database with the real data imported once for the whole run: every test in
-    a transaction (the ``db`` fixture) starts from it and rolls back to it; after a test
-    that committed, its snapshot goes back (``tests/database.py``)."""
+    a transaction (the ``db`` fixture) starts from it and rolls back to it; a test that
+    committed has its snapshot put back where Django would empty every table
+    (``tests/database.py``)."""
+    from django.test import TransactionTestCase
+
     with django_db_blocker.unblock():
         import_dutch_data()
-        SNAPSHOT.take(django_db_blocker)
-    yield
+        SNAPSHOT.take()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", put_the_snapshot_back)
+        yield
     with django_db_blocker.unblock():
         SNAPSHOT.drop()
 

@@ -3,9 +3,11 @@ imported Dutch data, kept as a snapshot and put back after every test that commi
 
 Most tests run in a transaction that is rolled back. Tests that need their data committed
 (the browser tests, whose live server reads the database from another process; the tests
-of worker processes, sockets and locks) cannot be rolled back: Django empties every table
-after them. Putting the snapshot back after such a test leaves the database as every other
-test expects it, so that they need not run last, and nothing is imported again.
+of worker processes, sockets and locks) cannot be rolled back: Django would empty every
+table after them (its ``flush``, which then sends ``post_migrate`` to make the content types
+and permissions again), and the Dutch data would be gone. Putting the snapshot back instead
+leaves the database as every other test expects it, so that they need not run last, and
+nothing is emptied, made again or imported again.
 """
 
 from __future__ import annotations
@@ -28,18 +30,14 @@ class DatabaseSnapshot:
 
     def __init__(self) -> None:
         self.copies: dict[str, Any] = {}
-        self.blocker: Any = None
 
     @property
     def taken(self) -> bool:
         return bool(self.copies)
 
-    def take(self, blocker: Any) -> None:
-        """Copy the database as it is now; ``blocker`` (pytest-django's) lets ``put_back``
-        reach the database between tests."""
+    def take(self) -> None:
+        """Copy the database as it is now."""
         import sqlite3
-
-        self.blocker = blocker
 
         for connection in connections.all():
             connection.ensure_connection()
@@ -73,11 +71,6 @@ class DatabaseSnapshot:
                     cursor.execute("; ".join(["BEGIN", *statements, "COMMIT"]))
         ContentType.objects.clear_cache()
 
-    def put_back(self) -> None:
-        """``restore``, from outside a test (after its teardown)."""
-        with self.blocker.unblock():
-            self.restore()
-
     def drop(self) -> None:
         for alias, copy in self.copies.items():
             if connections[alias].vendor == "sqlite":
@@ -100,14 +93,3 @@ class DatabaseSnapshot:
 #: The one snapshot of this test process: taken by ``tests/conftest.py`` once the test
 #: database has its Dutch data, put back after every test that committed.
 SNAPSHOT = DatabaseSnapshot()
-
-
-def commits(item: Any) -> bool:
-    """Whether a test's data is committed (``transaction=True``, ``transactional_db``, the
-    live server), so that a rollback cannot undo it."""
-    from pytest_django.plugin import validate_django_db
-
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and validate_django_db(marker)[0]:
-        return True
-    return "transactional_db" in getattr(item, "fixturenames", ())

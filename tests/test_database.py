@@ -3,11 +3,9 @@ for the next, what the migrations and the import put in is back with the same id
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from community.models import Member, Municipality
-from tests.database import commits
 from tests.factories import MemberFactory
 from threads.models import Theme
 
@@ -29,31 +27,26 @@ def test_putting_the_snapshot_back_undoes_what_a_test_committed(transactional_db
     assert Municipality.objects.get(code="GM0014").name == "Groningen"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_test_marked_transactional_commits(request):
-    assert commits(request.node)
-
-
-def test_a_test_with_the_transactional_database_commits(request, transactional_db):
-    assert commits(request.node)
-
-
-@pytest.mark.django_db
-def test_a_test_in_a_transaction_does_not_commit(request):
-    assert not commits(request.node)
-
-
-def test_a_test_without_the_database_does_not_commit(request):
-    assert not commits(request.node)
-
-
-def test_the_snapshot_goes_back_after_a_test_that_committed(transactional_db, request):
-    """What ``tests/conftest.py`` does after the teardown of a test that committed."""
-    from tests import conftest
+def test_after_a_test_that_committed_the_snapshot_goes_back_instead_of_a_flush(transactional_db):
+    """What Django runs at the end of a test that committed
+    (``TransactionTestCase._fixture_teardown``) puts the snapshot back: the member is gone,
+    the Dutch data is still there, and nothing was emptied and made again (Django's flush
+    sends ``post_migrate`` to make the content types and permissions again)."""
+    from django.db.models.signals import post_migrate
+    from django.test import TransactionTestCase
 
     MemberFactory(municipality=Municipality.objects.get(code="GM0518"))
-    after_teardown = conftest.pytest_runtest_teardown(request.node, None)
-    next(after_teardown)  # the teardown itself runs here
-    with pytest.raises(StopIteration):
-        after_teardown.send(None)
+    sent: list[dict] = []
+
+    def record(**kwargs) -> None:
+        sent.append(kwargs)
+
+    post_migrate.connect(record)
+    try:
+        TransactionTestCase("run")._fixture_teardown()
+    finally:
+        post_migrate.disconnect(record)
+
     assert not Member.objects.exists()
+    assert Municipality.objects.count() == 342
+    assert sent == []

@@ -32,6 +32,7 @@ import pytest
 from django.db import connections
 
 from community.models import Member
+from tests.database import SNAPSHOT
 from tests.factories import PASSWORD
 from tests.needs import need_browser
 
@@ -299,6 +300,7 @@ def _live_database(django_db_setup, django_db_blocker) -> Iterator[None]:
         try:
             yield
         finally:
+            SNAPSHOT.restore()
             # Connections the test made while the server ran.
             connections.close_all()
 
