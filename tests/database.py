@@ -31,10 +31,6 @@ class DatabaseSnapshot:
     def __init__(self) -> None:
         self.copies: dict[str, Any] = {}
 
-    @property
-    def taken(self) -> bool:
-        return bool(self.copies)
-
     def take(self) -> None:
         """Copy the database as it is now."""
         import sqlite3
