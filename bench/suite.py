@@ -167,10 +167,11 @@ def table(runs: list[Run]) -> str:
 
 def summary(runs: list[Run]) -> str:
     # A run that failed or was stopped says nothing about the suite's speed.
-    baseline = [run.seconds for run in runs if run.suite == "baseline" and run.returncode == 0]
-    current = [run.seconds for run in runs if run.suite == "current" and run.returncode == 0]
+    passed = [run for run in runs if run.returncode == 0]
+    baseline = [run.seconds for run in passed if run.suite == "baseline"]
+    current = [run.seconds for run in passed if run.suite == "current"]
     if not baseline or not current:
-        return "No ratio: a passing run of both suites is needed." if len(runs) > len(baseline + current) else ""
+        return "No ratio: a run failed or was stopped (see its log)." if len(passed) < len(runs) else ""
     ratio = statistics.mean(current) / statistics.mean(baseline)
     verdict = "met" if ratio <= GOAL else "missed"
     return (
